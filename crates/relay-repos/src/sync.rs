@@ -138,6 +138,17 @@ pub(crate) fn clone_to(
     dest: &Path,
     interrupt: &AtomicBool,
 ) -> Result<(Option<String>, Option<String>), RepoError> {
+    if dest.exists() {
+        // Never clone over (or clean up) something that was there before.
+        return Err(RepoError::Git {
+            repo: spec.name.clone(),
+            operation: "clone".into(),
+            message: format!(
+                "{} already exists; move it away or clone somewhere else",
+                dest.display()
+            ),
+        });
+    }
     let created_from = dest
         .ancestors()
         .skip(1)
