@@ -19,7 +19,8 @@ use relay_core::{
 use crate::open::{git_error, open};
 
 /// Reads the status of one repository. `threads` limits gix's own parallelism (1 when many
-/// repositories are read at once, so the pool is not oversubscribed).
+/// repositories are read at once, so the pool is not oversubscribed); it only matters when gix's
+/// `parallel` feature is enabled, which relay-repos leaves off (see Cargo.toml).
 pub(crate) fn repo_status(spec: &RepoSpec, threads: Option<usize>) -> RepoStatus {
     match open(spec).and_then(|repo| read(&repo, spec, threads)) {
         Ok(status) => status,
