@@ -8,7 +8,6 @@
 use std::collections::HashSet;
 
 use gix::bstr::BString;
-use gix::status::index_worktree::Item as WorktreeItem;
 use gix::status::plumbing::index_as_worktree::EntryStatus;
 use relay_core::{
     RepoError,
@@ -216,63 +215,90 @@ pub(crate) fn count_changes(
 
 /// Collects changed paths. `untracked` overrides the configured untracked mode (collapsed like
 /// git's default, or every file).
+///
+/// The two halves of `git status` are run one after the other in this thread (gix's own status
+/// iterator spawns producer threads per call, costly when many repositories are read at once):
+/// the index against HEAD's tree (skipped when the index's cache tree says they are equal, as git
+/// does), then the work tree against the index with the untracked walk.
 pub(crate) fn changed_paths(
     repo: &gix::Repository,
     spec: &RepoSpec,
     threads: Option<usize>,
     untracked: Option<gix::status::UntrackedFiles>,
 ) -> Result<ChangedPaths, RepoError> {
+    use gix::status::plumbing::index_as_worktree::traits::FastEq;
+    use gix::status::plumbing::index_as_worktree_with_renames::{Entry, Recorder};
+
     let err = |e: gix::Error| git_error(spec, "status", e);
-    let mut platform = repo
-        .status(gix::progress::Discard)
-        .map_err(err)?
-        .index_worktree_options_mut(|o| o.thread_limit = threads);
-    if let Some(mode) = untracked {
-        platform = platform.untracked_files(mode);
-    }
-    let iter = platform.into_iter(Vec::<BString>::new()).map_err(err)?;
+    let index = repo.index_or_empty().map_err(err)?;
     let mut paths = ChangedPaths::default();
-    for item in iter {
-        match item.map_err(err)? {
-            gix::status::Item::TreeIndex(change) => {
-                if let gix::diff::index::ChangeRef::Rewrite {
-                    source_location, ..
-                } = &change
-                {
-                    paths
-                        .renamed_from
-                        .push(source_location.clone().into_owned());
+    staged_changes(repo, spec, &index, &mut paths)?;
+
+    let mode = untracked.unwrap_or_else(|| configured_untracked_files(repo));
+    let dirwalk = match mode {
+        gix::status::UntrackedFiles::None => None,
+        gix::status::UntrackedFiles::Collapsed => Some(
+            repo.dirwalk_options()
+                .map_err(err)?
+                .emit_untracked(gix::dir::walk::EmissionMode::CollapseDirectory),
+        ),
+        gix::status::UntrackedFiles::Files => Some(
+            repo.dirwalk_options()
+                .map_err(err)?
+                .emit_untracked(gix::dir::walk::EmissionMode::Matching),
+        ),
+    };
+    let options = gix::status::index_worktree::Options {
+        sorting: None,
+        dirwalk_options: dirwalk,
+        rewrites: None,
+        thread_limit: threads,
+    };
+    let submodules = gix::status::index_worktree::BuiltinSubmoduleStatus::new(
+        repo.clone().into_sync(),
+        gix::status::Submodule::default(),
+    )
+    .map_err(err)?;
+    let mut recorder = Recorder::default();
+    repo.index_worktree_status(
+        &index,
+        Vec::<BString>::new(),
+        &mut recorder,
+        FastEq,
+        submodules,
+        &mut gix::progress::Discard,
+        &std::sync::atomic::AtomicBool::new(false),
+        options,
+    )
+    .map_err(err)?;
+    for record in recorder.records {
+        match record {
+            Entry::Modification {
+                rela_path, status, ..
+            } => match status {
+                EntryStatus::Conflict { .. } => {
+                    paths.conflicted.insert(rela_path.to_owned());
                 }
-                paths.staged.insert(change.location().to_owned());
-            }
-            gix::status::Item::IndexWorktree(item) => match item {
-                WorktreeItem::Modification {
-                    rela_path, status, ..
-                } => match status {
-                    EntryStatus::Conflict { .. } => {
-                        paths.conflicted.insert(rela_path);
-                    }
-                    EntryStatus::Change(_) | EntryStatus::IntentToAdd => {
-                        paths.unstaged.insert(rela_path);
-                    }
-                    EntryStatus::NeedsUpdate(_) => {}
-                },
-                WorktreeItem::DirectoryContents { entry, .. } => {
-                    if entry.status == gix::dir::entry::Status::Untracked {
-                        paths.untracked.push(entry.rela_path);
-                    }
+                EntryStatus::Change(_) | EntryStatus::IntentToAdd => {
+                    paths.unstaged.insert(rela_path.to_owned());
                 }
-                // Work-tree rename tracking is off (as in git status); handle it anyway as
-                // a deletion plus an untracked file, which is what git would show.
-                WorktreeItem::Rewrite {
-                    source,
-                    dirwalk_entry,
-                    ..
-                } => {
-                    paths.unstaged.insert(source.rela_path().to_owned());
-                    paths.untracked.push(dirwalk_entry.rela_path);
-                }
+                EntryStatus::NeedsUpdate(_) => {}
             },
+            Entry::DirectoryContents { entry, .. } => {
+                if entry.status == gix::dir::entry::Status::Untracked {
+                    paths.untracked.push(entry.rela_path);
+                }
+            }
+            // Work-tree rename tracking is off (as in git status); handle it anyway as a
+            // deletion plus an untracked file, which is what git would show.
+            Entry::Rewrite {
+                source,
+                dirwalk_entry,
+                ..
+            } => {
+                paths.unstaged.insert(source.rela_path().to_owned());
+                paths.untracked.push(dirwalk_entry.rela_path);
+            }
         }
     }
     // Unmerged paths are shown only as conflicts.
@@ -281,4 +307,58 @@ pub(crate) fn changed_paths(
         paths.unstaged.remove(path);
     }
     Ok(paths)
+}
+
+/// Paths whose index entry differs from HEAD's tree (`git diff --cached`), renames tracked as
+/// configured (one path, like git's `R` line).
+fn staged_changes(
+    repo: &gix::Repository,
+    spec: &RepoSpec,
+    index: &gix::index::State,
+    paths: &mut ChangedPaths,
+) -> Result<(), RepoError> {
+    let err = |e: gix::Error| git_error(spec, "status", e);
+    let head_tree = repo.head_tree_id_or_empty().map_err(err)?.detach();
+    // A valid root cache tree is the tree the index would write: equal to HEAD's, nothing is
+    // staged and no tree needs to be read.
+    if index
+        .tree()
+        .is_some_and(|tree| tree.num_entries.is_some() && tree.id == head_tree)
+    {
+        return Ok(());
+    }
+    repo.tree_index_status(
+        &head_tree,
+        index,
+        None,
+        gix::status::tree_index::TrackRenames::AsConfigured,
+        |change, _, _| {
+            if let gix::diff::index::ChangeRef::Rewrite {
+                source_location, ..
+            } = &change
+            {
+                paths
+                    .renamed_from
+                    .push(source_location.clone().into_owned());
+            }
+            paths.staged.insert(change.location().to_owned());
+            Ok(std::ops::ControlFlow::Continue(()))
+        },
+    )
+    .map_err(err)?;
+    Ok(())
+}
+
+/// `status.showUntrackedFiles` as git reads it: `no`/`false`, `all`, else `normal`.
+fn configured_untracked_files(repo: &gix::Repository) -> gix::status::UntrackedFiles {
+    let config = repo.config_snapshot();
+    match config
+        .string("status.showUntrackedFiles")
+        .map(|v| v.to_string().to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("no" | "false" | "off" | "0") => gix::status::UntrackedFiles::None,
+        Some("all") => gix::status::UntrackedFiles::Files,
+        _ => gix::status::UntrackedFiles::Collapsed,
+    }
 }

@@ -155,6 +155,16 @@ fn cases() -> Vec<Case> {
             expect: |p| counts(p) == (0, 1, 0, 0),
         },
         Case {
+            // The index keeps a valid cache tree of the undone commit: it must not be taken
+            // for HEAD's tree.
+            name: "soft-reset-keeps-changes-staged",
+            setup: |_, d| {
+                commit_file(d, "undone.txt", "u\n", "To be undone");
+                git(d, &["reset", "--quiet", "--soft", "HEAD~1"]);
+            },
+            expect: |p| counts(p) == (1, 0, 0, 0),
+        },
+        Case {
             name: "intent-to-add",
             setup: |_, d| {
                 write(d, "planned.txt", "later\n");
