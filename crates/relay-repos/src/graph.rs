@@ -195,12 +195,13 @@ impl RepoGraph for GitRepoGraph {
                 triggered_rules: Vec::new(),
             };
 
-            // Sync rules fire when sync moved (or cloned) the trigger branch of the trigger repo.
+            // Sync rules fire when sync moved the trigger branch of the trigger repo. A first clone
+            // does not fire them: nothing that dependents built against has changed.
             let mut follow_up: Vec<String> = Vec::new();
             for rule in this.inner.workspace.sync_rules() {
                 let fired = report.repos.iter().any(|r| {
                     r.name == rule.repo
-                        && matches!(r.action, SyncAction::FastForwarded | SyncAction::Cloned)
+                        && r.action == SyncAction::FastForwarded
                         && r.branch.as_deref() == Some(rule.branch.as_str())
                 });
                 if !fired {
