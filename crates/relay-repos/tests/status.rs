@@ -217,6 +217,20 @@ fn cases() -> Vec<Case> {
             expect: |p| (p.ahead, p.behind) == (Some(2), Some(0)),
         },
         Case {
+            // git writes `Z`, not `+00:00`, for a UTC author time in %aI.
+            name: "utc-author-time",
+            setup: |_, d| {
+                write(d, "u.txt", "u\n");
+                git(d, &["add", "u.txt"]);
+                let out = git_command(d, &["commit", "--quiet", "-m", "In UTC"])
+                    .env("GIT_AUTHOR_DATE", "1767315845 +0000")
+                    .output()
+                    .unwrap();
+                assert!(out.status.success());
+            },
+            expect: |p| p.ahead == Some(1),
+        },
+        Case {
             name: "behind",
             setup: |s, d| {
                 let name = d.file_name().unwrap().to_str().unwrap();

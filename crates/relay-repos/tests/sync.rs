@@ -384,6 +384,24 @@ async fn sync_rules_report_triggers_and_sync_the_notified_repos() {
 }
 
 #[tokio::test]
+async fn a_first_clone_does_not_fire_sync_rules() {
+    let s = Sandbox::new();
+    s.create_origin("shared-api");
+    s.create_origin("backend");
+    let yaml = format!(
+        "repositories:\n{}{}sync_rules:\n  - trigger: \"shared-api:main\"\n    action: update_dependents\n    notify: [backend]\n",
+        repo_yaml("shared-api", ""),
+        repo_yaml("backend", "    auto_sync: false\n")
+    );
+    let graph = GitRepoGraph::new(s.workspace(&yaml));
+    let (_, report) = sync(&graph, SyncOptions::new()).await;
+    assert_eq!(entry(&report, "shared-api").action, SyncAction::Cloned);
+    assert!(report.triggered_rules.is_empty(), "{report:#?}");
+    assert_eq!(entry(&report, "backend").action, SyncAction::Skipped);
+    assert!(!s.root().join("backend").exists());
+}
+
+#[tokio::test]
 async fn a_feature_branch_moving_does_not_fire_a_main_rule() {
     let s = Sandbox::new();
     let shared = s.repo("shared-api");
