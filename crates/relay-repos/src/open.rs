@@ -12,7 +12,7 @@ pub(crate) fn open(spec: &RepoSpec) -> Result<gix::Repository, RepoError> {
     }
     // `open` (unlike `discover`) never walks up to a parent repository by accident; it reads the
     // user's git configuration like git does, which matters for status (showUntrackedFiles, ...).
-    gix::open(&spec.path).map_err(|e| {
+    let mut repo = gix::open(&spec.path).map_err(|e| {
         if !spec.path.join(".git").exists() {
             RepoError::Git {
                 repo: spec.name.clone(),
@@ -26,7 +26,11 @@ pub(crate) fn open(spec: &RepoSpec) -> Result<gix::Repository, RepoError> {
         } else {
             git_error(spec, "open", e)
         }
-    })
+    })?;
+    // Status reads the HEAD commit several times (branch, ahead/behind, last commit, tree): a
+    // small cache saves re-reading and inflating it.
+    repo.object_cache_size_if_unset(256 * 1024);
+    Ok(repo)
 }
 
 /// Wraps a gix error with the repository and the operation.
