@@ -17,10 +17,10 @@
 //! What is done with gix and what with the git CLI (see `docs/repos.md`):
 //! - gix: opening, status (index/worktree/untracked), HEAD/upstream/ahead/behind, last commit,
 //!   clone (including `file://` and plain paths), fetch, fast-forwarding branches that are not
-//!   checked out, creating and switching branches without a checkout, `changed_since` and
-//!   `changed_files`.
+//!   checked out, `changed_since` and `changed_files`.
 //! - git CLI: fast-forwarding the checked-out branch (gix 0.90 cannot update a populated work tree
-//!   incrementally), switching to a branch at another commit (a checkout), committing (so hooks,
+//!   incrementally), creating and switching branches (`git switch` writes the HEAD reflog that
+//!   `git switch -` relies on and refuses to overwrite local changes), committing (so hooks,
 //!   signing and identity configuration apply exactly as with `git commit`) and pushing (gix
 //!   cannot push).
 
