@@ -1,1 +1,3 @@
 //! relay-core
+
+pub mod agent;
