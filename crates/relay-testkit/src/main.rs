@@ -3,7 +3,7 @@
 //! ```text
 //! relay-testkit anthropic --script FILE [--port 0]
 //! ```
-//! The process serves until it is killed or stdin reaches end of file.
+//! The process serves until it is terminated (SIGTERM, SIGINT or SIGKILL).
 
 use std::process::ExitCode;
 

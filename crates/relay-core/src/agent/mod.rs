@@ -8,6 +8,7 @@ mod outcome;
 mod policy;
 mod process;
 mod task;
+mod tree;
 
 pub mod claude;
 pub mod shell;

@@ -12,6 +12,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use super::AgentError;
+use super::tree::{self, Member};
 
 const STDERR_TAIL_LINES: usize = 20;
 const STDERR_LINE_MAX: usize = 2000;
@@ -114,9 +115,12 @@ impl AgentProcess {
         }
     }
 
-    /// Waits for the process to exit on its own for up to `grace`, then kills the group.
-    /// Always cleans up the group afterwards (leftover children are killed and reaped).
+    /// Waits for the process to exit on its own for up to `grace`, then kills the tree.
+    /// Always cleans up afterwards: whatever the agent started and left running is killed and
+    /// reaped.
     pub(crate) async fn finish(&mut self, grace: Duration) -> Result<ExitStatus, AgentError> {
+        // Taken before the exit: afterwards, leftovers are no longer linked to the agent.
+        let leftovers = tree::descendants(self.pgid);
         let status = match tokio::time::timeout(grace, self.child.wait()).await {
             Ok(status) => status.map_err(|source| self.io_error("wait for", source))?,
             Err(_) => {
@@ -128,20 +132,30 @@ impl AgentProcess {
             }
         };
         kill_group(self.pgid);
+        tree::kill_members(&leftovers);
         reap_group(self.pgid).await;
+        tree::reap_members(&leftovers).await;
         self.drain_stderr().await;
         Ok(status)
     }
 
-    /// Kills the whole process group with SIGKILL and reaps it (no orphan, no zombie).
+    /// Kills the agent and every process under it (its own group and the groups its tools
+    /// created) with SIGKILL, then reaps them: no orphan, no zombie.
     pub(crate) async fn kill_group(&mut self) -> Result<ExitStatus, AgentError> {
+        let members: Vec<Member> = if matches!(self.child.try_wait(), Ok(None)) {
+            tree::freeze(self.pgid)
+        } else {
+            Vec::new()
+        };
         kill_group(self.pgid);
+        tree::kill_members(&members);
         let status = self
             .child
             .wait()
             .await
             .map_err(|source| self.io_error("wait for", source))?;
         reap_group(self.pgid).await;
+        tree::reap_members(&members).await;
         self.drain_stderr().await;
         Ok(status)
     }
@@ -159,7 +173,9 @@ impl Drop for AgentProcess {
     fn drop(&mut self) {
         // A run dropped mid-way (its future cancelled) must not leave processes behind.
         if matches!(self.child.try_wait(), Ok(None)) {
+            let members = tree::freeze(self.pgid);
             kill_group(self.pgid);
+            tree::kill_members(&members);
         }
     }
 }
