@@ -59,18 +59,15 @@ fn run(args: &[String]) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot bind port {port}: {e}"))?;
         println!("{}", server.url());
-        // Serve until stdin closes (the parent test went away) or the process is killed.
-        let _ = tokio::task::spawn_blocking(|| {
-            let mut sink = String::new();
-            while std::io::stdin()
-                .read_line(&mut sink)
-                .map(|n| n > 0)
-                .unwrap_or(false)
-            {
-                sink.clear();
-            }
-        })
-        .await;
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| format!("cannot watch SIGTERM: {e}"))?;
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        drop(server);
         Ok(())
     })
 }

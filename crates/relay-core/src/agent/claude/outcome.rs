@@ -76,3 +76,77 @@ fn describe_failure(frame: &ResultFrame) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::TokenUsage;
+
+    fn frame(subtype: &str, is_error: bool) -> ResultFrame {
+        ResultFrame {
+            subtype: subtype.into(),
+            is_error,
+            session_id: Some("s".into()),
+            num_turns: 3,
+            duration_ms: 10,
+            total_cost_usd: 0.9,
+            cost_since_last_result: None,
+            result: None,
+            usage: TokenUsage::default(),
+            permission_denials: Vec::new(),
+            api_error_status: None,
+            api_error_type: None,
+            errors: Vec::new(),
+            terminal_reason: None,
+        }
+    }
+
+    #[test]
+    fn every_result_subtype_maps_to_a_status_and_an_actionable_error() {
+        let ok = outcome_from_result(frame("success", false), false);
+        assert_eq!(ok.status, AgentStatus::Success);
+        assert!(ok.error.is_none());
+
+        let turns = outcome_from_result(frame("error_max_turns", true), false);
+        assert_eq!(turns.status, AgentStatus::Failed);
+        assert!(turns.error.unwrap().contains("raise max_turns"));
+
+        let budget = outcome_from_result(frame("error_max_budget_usd", true), false);
+        assert!(budget.error.unwrap().contains("raise max_budget_usd"));
+
+        let mut during = frame("error_during_execution", true);
+        during.errors = vec!["tool crashed".into()];
+        assert!(
+            outcome_from_result(during, false)
+                .error
+                .unwrap()
+                .contains("tool crashed")
+        );
+
+        let interrupted = outcome_from_result(frame("error_during_execution", true), true);
+        assert_eq!(interrupted.status, AgentStatus::Interrupted);
+
+        let mut api = frame("success", true);
+        api.api_error_status = Some(529);
+        api.api_error_type = Some("overloaded_error".into());
+        let api = outcome_from_result(api, false);
+        assert_eq!(api.status, AgentStatus::Failed);
+        assert!(api.error.unwrap().contains("overloaded; retry later"));
+
+        let future = outcome_from_result(frame("error_something_new", true), false);
+        assert!(future.error.unwrap().contains("error_something_new"));
+    }
+
+    #[test]
+    fn cost_is_per_run_when_the_cli_reports_cumulative_totals() {
+        let mut f = frame("success", false);
+        f.total_cost_usd = 0.9; // session total, including earlier results
+        f.cost_since_last_result = Some(0.1);
+        assert_eq!(outcome_from_result(f, false).cost_usd, 0.1);
+        // Older CLIs without the per-result breakdown: the total is all we have.
+        assert_eq!(
+            outcome_from_result(frame("success", false), false).cost_usd,
+            0.9
+        );
+    }
+}
