@@ -11,6 +11,7 @@ mod task;
 mod tree;
 
 pub mod claude;
+pub mod run;
 pub mod shell;
 
 pub use context::AgentContext;
