@@ -290,7 +290,7 @@ fn sleeps_in(ws: &Path) -> Vec<i32> {
         .filter(|pid| {
             let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
             let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap_or_default();
-            cmd.starts_with(b"sleep\0300") && cwd.starts_with(ws)
+            cmd.starts_with(b"sleep\x00300") && cwd.starts_with(ws)
         })
         .collect()
 }
