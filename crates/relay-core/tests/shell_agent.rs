@@ -131,3 +131,38 @@ async fn idle_timeout_stops_a_silent_command() {
     assert!(matches!(err, AgentError::IdleTimeout { .. }), "{err}");
     assert!(processes_in(&repo).is_empty());
 }
+
+#[tokio::test]
+async fn start_agent_streams_job_events_in_order_and_returns_the_outcome() {
+    use futures::StreamExt;
+    use relay_core::EventKind;
+    let (_d, repo) = repo();
+    let task = AgentTask::builder("printf 'a\\nb\\n'", &repo)
+        .repo("lib")
+        .build();
+    let mut run = relay_core::agent::start_agent(std::sync::Arc::new(ShellAgent::new()), task);
+    let interrupt = run.interrupt.clone(); // held on purpose: must not keep the job open
+    let mut kinds = Vec::new();
+    let mut lines = Vec::new();
+    while let Some(event) = run.job.next().await {
+        if let EventKind::Agent {
+            repo,
+            event: AgentEvent::Output { line, .. },
+        } = &event.kind
+        {
+            assert_eq!(repo.as_deref(), Some("lib"));
+            lines.push(line.clone());
+        }
+        kinds.push(
+            serde_json::to_value(&event).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    drop(interrupt);
+    assert_eq!(kinds.first().map(String::as_str), Some("job_started"));
+    assert_eq!(kinds.last().map(String::as_str), Some("job_finished"));
+    assert_eq!(lines, ["a", "b"]);
+    assert!(run.job.wait().await.unwrap().is_success());
+}

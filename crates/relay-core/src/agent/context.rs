@@ -68,6 +68,11 @@ impl AgentContext {
         self.interrupt.notify_one();
     }
 
+    /// The interrupt signal alone (holds no event sink, so it never keeps a run's events open).
+    pub(crate) fn interrupt_signal(&self) -> Arc<Notify> {
+        self.interrupt.clone()
+    }
+
     /// Resolves when an interrupt was requested.
     pub async fn interrupted(&self) {
         self.interrupt.notified().await;

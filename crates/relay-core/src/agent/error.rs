@@ -95,6 +95,18 @@ pub enum AgentError {
     /// The agent sent something that breaks the protocol.
     #[error("agent protocol error: {0}")]
     Protocol(String),
+    /// A bug in Relay (a panic inside the run).
+    #[error("internal error: {0}; please report this as a bug")]
+    Internal(String),
+}
+
+impl From<crate::job::JobFailure> for AgentError {
+    fn from(failure: crate::job::JobFailure) -> Self {
+        match failure {
+            crate::job::JobFailure::Cancelled => AgentError::Cancelled,
+            crate::job::JobFailure::Panicked(message) => AgentError::Internal(message),
+        }
+    }
 }
 
 fn stderr_suffix(tail: &str) -> String {

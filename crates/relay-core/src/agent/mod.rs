@@ -4,6 +4,7 @@
 mod context;
 mod error;
 mod event;
+mod job;
 mod outcome;
 mod policy;
 mod process;
@@ -17,6 +18,7 @@ pub mod shell;
 pub use context::AgentContext;
 pub use error::AgentError;
 pub use event::{AgentEvent, ContentBlock};
+pub use job::{AgentInterrupt, AgentJob, start_agent};
 pub use outcome::{AgentOutcome, AgentStatus, PermissionDenial, TokenUsage};
 pub use policy::{
     AllowAll, DenyAll, PermissionAsker, PermissionDecision, PermissionPolicy, PermissionRequest,
