@@ -92,7 +92,7 @@ fn real_transcript_decodes_into_merged_messages_and_tool_events() {
     assert_eq!(
         decoded
             .iter()
-            .filter(|d| matches!(d, Decoded::ControlResponse(_)))
+            .filter(|d| matches!(d, Decoded::ControlResponse { error: None, .. }))
             .count(),
         1
     );

@@ -100,8 +100,8 @@ pub enum AgentEvent {
     },
     /// A partial message stream event (only when partial messages were asked for).
     PartialMessage {
-        /// The Messages API stream event.
-        event: Value,
+        /// The Messages API stream event, kept as JSON text until read.
+        event: RawJson,
     },
     /// A system notice other than `init` and `api_retry` (e.g. `compact_boundary`, `status`).
     System {
@@ -166,4 +166,49 @@ pub enum ContentBlock {
         /// The block.
         block: Value,
     },
+}
+
+/// JSON kept as its text until someone looks inside. Partial stream events arrive by the hundred
+/// and are often ignored, so building a [`Value`] for each would be wasted work. It serializes
+/// as the JSON it holds (with any serde serializer) and compares by text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawJson(String);
+
+impl RawJson {
+    /// Wraps JSON text (the caller guarantees it is valid JSON).
+    pub(crate) fn from_valid_text(text: String) -> Self {
+        RawJson(text)
+    }
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// Parses the JSON.
+    pub fn to_value(&self) -> Value {
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+}
+
+impl From<&Value> for RawJson {
+    fn from(value: &Value) -> Self {
+        RawJson(value.to_string())
+    }
+}
+
+impl std::fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for RawJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_value().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawJson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::deserialize(deserializer).map(|v| RawJson(v.to_string()))
+    }
 }

@@ -17,7 +17,7 @@ pub mod shell;
 
 pub use context::AgentContext;
 pub use error::AgentError;
-pub use event::{AgentEvent, ContentBlock};
+pub use event::{AgentEvent, ContentBlock, RawJson};
 pub use job::{AgentInterrupt, AgentJob, start_agent};
 pub use outcome::{AgentOutcome, AgentStatus, PermissionDenial, TokenUsage};
 pub use policy::{

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use super::wire::{WireBlock, WireFrame, tool_result_text};
-use crate::agent::{AgentEvent, ContentBlock, PermissionDenial, TokenUsage};
+use crate::agent::{AgentEvent, ContentBlock, PermissionDenial, RawJson, TokenUsage};
 
 /// The final `result` frame, as read.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +60,12 @@ pub enum Decoded {
     /// The CLI asks us something (permission); must be answered.
     ControlRequest(ControlRequest),
     /// The CLI answered one of our control requests.
-    ControlResponse(Value),
+    ControlResponse {
+        /// The id of our request.
+        request_id: String,
+        /// `None` when it succeeded, else the CLI's error message.
+        error: Option<String>,
+    },
     /// The CLI abandoned one of its control requests.
     ControlCancel(String),
     /// The run's result.
@@ -134,7 +139,7 @@ impl FrameDecoder {
         }
     }
 
-    fn decode_frame(&mut self, frame: WireFrame, raw: &[u8], out: &mut Vec<Decoded>) {
+    fn decode_frame(&mut self, frame: WireFrame<'_>, raw: &[u8], out: &mut Vec<Decoded>) {
         if frame.kind == "assistant" {
             return self.decode_assistant(frame, out);
         }
@@ -150,9 +155,25 @@ impl FrameDecoder {
                 return;
             }
             "control_response" => {
-                out.push(Decoded::ControlResponse(
-                    frame.response.unwrap_or(Value::Null),
-                ));
+                let response = frame.response;
+                let failed = response
+                    .as_ref()
+                    .is_some_and(|r| r.subtype.as_deref() == Some("error"));
+                out.push(Decoded::ControlResponse {
+                    request_id: response
+                        .as_ref()
+                        .and_then(|r| r.request_id.clone())
+                        .unwrap_or_default(),
+                    error: if failed {
+                        Some(
+                            response
+                                .and_then(|r| r.error)
+                                .unwrap_or_else(|| "unspecified error".into()),
+                        )
+                    } else {
+                        None
+                    },
+                });
                 return;
             }
             "control_cancel_request" => {
@@ -161,7 +182,11 @@ impl FrameDecoder {
             }
             "stream_event" => {
                 out.push(Decoded::Event(AgentEvent::PartialMessage {
-                    event: frame.event.unwrap_or(Value::Null),
+                    event: RawJson::from_valid_text(
+                        frame
+                            .event
+                            .map_or_else(|| "null".to_string(), |e| e.get().to_string()),
+                    ),
                 }));
                 return;
             }
@@ -181,7 +206,7 @@ impl FrameDecoder {
         }
     }
 
-    fn decode_assistant(&mut self, frame: WireFrame, out: &mut Vec<Decoded>) {
+    fn decode_assistant(&mut self, frame: WireFrame<'_>, out: &mut Vec<Decoded>) {
         let Some(message) = frame.message else {
             return;
         };
@@ -253,7 +278,7 @@ fn content_block(block: WireBlock) -> ContentBlock {
     }
 }
 
-fn decode_user(frame: WireFrame, out: &mut Vec<Decoded>) {
+fn decode_user(frame: WireFrame<'_>, out: &mut Vec<Decoded>) {
     let Some(message) = frame.message else {
         return;
     };
@@ -262,13 +287,13 @@ fn decode_user(frame: WireFrame, out: &mut Vec<Decoded>) {
             out.push(Decoded::Event(AgentEvent::ToolFinished {
                 tool_use_id: block.tool_use_id.unwrap_or_default(),
                 is_error: block.is_error.unwrap_or(false),
-                output: tool_result_text(&block.content),
+                output: tool_result_text(block.content),
             }));
         }
     }
 }
 
-fn decode_system(frame: WireFrame, raw: &[u8], out: &mut Vec<Decoded>) {
+fn decode_system(frame: WireFrame<'_>, raw: &[u8], out: &mut Vec<Decoded>) {
     let subtype = frame.subtype.clone().unwrap_or_default();
     let event = match subtype.as_str() {
         "init" => AgentEvent::SessionStarted {
@@ -297,7 +322,7 @@ fn decode_system(frame: WireFrame, raw: &[u8], out: &mut Vec<Decoded>) {
     out.push(Decoded::Event(event));
 }
 
-fn result_frame(frame: WireFrame) -> ResultFrame {
+fn result_frame(frame: WireFrame<'_>) -> ResultFrame {
     let usage = frame.usage.unwrap_or_default();
     ResultFrame {
         subtype: frame.subtype.unwrap_or_else(|| "unknown".into()),

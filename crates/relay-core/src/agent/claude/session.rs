@@ -143,8 +143,20 @@ pub(crate) async fn run(
                         return fail_after_kill(&mut process, e).await;
                     }
                 }
-                Decoded::ControlResponse(response) => {
-                    tracing::debug!(%response, "control response");
+                Decoded::ControlResponse {
+                    request_id,
+                    error: None,
+                } => {
+                    tracing::debug!(request_id, "control request acknowledged");
+                }
+                Decoded::ControlResponse {
+                    request_id,
+                    error: Some(error),
+                } => {
+                    // Not fatal: e.g. an interrupt that arrived after the turn ended.
+                    ctx.emit(AgentEvent::Warning {
+                        message: format!("the agent refused control request {request_id}: {error}"),
+                    });
                 }
                 Decoded::ControlCancel(id) => {
                     tracing::debug!(id, "CLI cancelled a control request")

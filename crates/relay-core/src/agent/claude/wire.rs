@@ -8,10 +8,11 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Any frame, with the fields Relay reads.
 #[derive(Debug, Deserialize)]
-pub(crate) struct WireFrame {
+pub(crate) struct WireFrame<'a> {
     #[serde(rename = "type")]
     pub kind: String,
     pub subtype: Option<String>,
@@ -19,7 +20,8 @@ pub(crate) struct WireFrame {
     pub message: Option<WireMessage>,
     pub parent_tool_use_id: Option<String>,
     pub error: Option<Value>,
-    pub event: Option<Value>,
+    #[serde(borrow)]
+    pub event: Option<&'a RawValue>,
     pub rate_limit_info: Option<Value>,
     // system/init
     pub model: Option<String>,
@@ -49,7 +51,16 @@ pub(crate) struct WireFrame {
     // control protocol
     pub request_id: Option<String>,
     pub request: Option<Value>,
-    pub response: Option<Value>,
+    pub response: Option<WireControlResponse>,
+}
+
+/// The envelope of the CLI's answer to one of our control requests. Only the status is read:
+/// the body (for `initialize`, a long command list) is skipped without building it.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireControlResponse {
+    pub subtype: Option<String>,
+    pub request_id: Option<String>,
+    pub error: Option<String>,
 }
 
 /// An API message inside an `assistant` or `user` frame.
@@ -141,10 +152,10 @@ fn text_or_blocks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<WireBlock>, D::
 }
 
 /// Flattens a tool result's `content` (a string or a list of text blocks) to text.
-pub(crate) fn tool_result_text(content: &Option<Value>) -> String {
+pub(crate) fn tool_result_text(content: Option<Value>) -> String {
     match content {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
+        Some(Value::String(s)) => s,
         Some(Value::Array(parts)) => parts
             .iter()
             .filter_map(|p| p.get("text").and_then(Value::as_str))
