@@ -117,7 +117,7 @@ fn unknown_frames_pass_through_raw_and_non_json_lines_become_warnings() {
     // Known type, unexpected shape: passed on raw rather than failing.
     assert!(matches!(events[2], AgentEvent::Raw { frame } if frame["message"] == 5));
     assert!(
-        matches!(events[3], AgentEvent::System { subtype, data } if subtype == "compact_boundary" && data["compact_metadata"]["trigger"] == "auto")
+        matches!(events[3], AgentEvent::System { subtype, data } if subtype == "compact_boundary" && data.to_value()["compact_metadata"]["trigger"] == "auto")
     );
     assert!(matches!(events[4], AgentEvent::RateLimit { info } if info["status"] == "allowed"));
     assert!(matches!(events[5], AgentEvent::Warning { message } if message.contains("unreadable")));

@@ -107,8 +107,8 @@ pub enum AgentEvent {
     System {
         /// The frame's subtype.
         subtype: String,
-        /// The whole frame.
-        data: Value,
+        /// The whole frame, kept as JSON text until read.
+        data: RawJson,
     },
     /// The interrupt request was sent to the agent.
     InterruptRequested,

@@ -5,6 +5,8 @@
 //! message (or kind) arrives. Tool calls are announced at once as [`AgentEvent::ToolStarted`], so
 //! progress is live even while the merged message waits for its end.
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 
 use super::wire::{WireBlock, WireFrame, tool_result_text};
@@ -144,7 +146,7 @@ impl FrameDecoder {
             return self.decode_assistant(frame, out);
         }
         // Control traffic does not interrupt a message being merged.
-        match frame.kind.as_str() {
+        match frame.kind.as_ref() {
             "control_request" => {
                 if let (Some(request_id), Some(request)) = (frame.request_id, frame.request) {
                     out.push(Decoded::ControlRequest(ControlRequest {
@@ -193,7 +195,7 @@ impl FrameDecoder {
             _ => {}
         }
         self.flush(out);
-        match frame.kind.as_str() {
+        match frame.kind.as_ref() {
             "user" => decode_user(frame, out),
             "system" => decode_system(frame, raw, out),
             "rate_limit_event" => out.push(Decoded::Event(AgentEvent::RateLimit {
@@ -294,10 +296,10 @@ fn decode_user(frame: WireFrame<'_>, out: &mut Vec<Decoded>) {
 }
 
 fn decode_system(frame: WireFrame<'_>, raw: &[u8], out: &mut Vec<Decoded>) {
-    let subtype = frame.subtype.clone().unwrap_or_default();
+    let subtype = frame.subtype.as_deref().unwrap_or_default().to_string();
     let event = match subtype.as_str() {
         "init" => AgentEvent::SessionStarted {
-            session_id: frame.session_id.unwrap_or_default(),
+            session_id: frame.session_id.map(Cow::into_owned).unwrap_or_default(),
             model: frame.model,
             cwd: frame.cwd,
             tools: frame.tools.unwrap_or_default(),
@@ -316,7 +318,8 @@ fn decode_system(frame: WireFrame<'_>, raw: &[u8], out: &mut Vec<Decoded>) {
         },
         _ => AgentEvent::System {
             subtype,
-            data: serde_json::from_slice(raw).unwrap_or(Value::Null),
+            // The line parsed as JSON just before, so it is valid JSON (and so valid UTF-8).
+            data: RawJson::from_valid_text(String::from_utf8_lossy(raw).into_owned()),
         },
     };
     out.push(Decoded::Event(event));
@@ -325,9 +328,11 @@ fn decode_system(frame: WireFrame<'_>, raw: &[u8], out: &mut Vec<Decoded>) {
 fn result_frame(frame: WireFrame<'_>) -> ResultFrame {
     let usage = frame.usage.unwrap_or_default();
     ResultFrame {
-        subtype: frame.subtype.unwrap_or_else(|| "unknown".into()),
+        subtype: frame
+            .subtype
+            .map_or_else(|| "unknown".to_string(), Cow::into_owned),
         is_error: frame.is_error.unwrap_or(false),
-        session_id: frame.session_id,
+        session_id: frame.session_id.map(Cow::into_owned),
         num_turns: frame.num_turns.unwrap_or(0),
         duration_ms: frame.duration_ms.unwrap_or(0),
         total_cost_usd: frame.total_cost_usd.unwrap_or(0.0),

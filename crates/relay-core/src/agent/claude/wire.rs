@@ -3,6 +3,7 @@
 //! One flat struct holds every field any known frame type uses; serde skips the rest. That is
 //! much cheaper than an internally tagged enum (which buffers each frame before dispatch).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Deserialize;
@@ -13,10 +14,13 @@ use serde_json::value::RawValue;
 /// Any frame, with the fields Relay reads.
 #[derive(Debug, Deserialize)]
 pub(crate) struct WireFrame<'a> {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub subtype: Option<String>,
-    pub session_id: Option<String>,
+    // Borrowed from the line when unescaped: most frames never need these as owned strings.
+    #[serde(rename = "type", borrow)]
+    pub kind: Cow<'a, str>,
+    #[serde(borrow)]
+    pub subtype: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub session_id: Option<Cow<'a, str>>,
     pub message: Option<WireMessage>,
     pub parent_tool_use_id: Option<String>,
     pub error: Option<Value>,
