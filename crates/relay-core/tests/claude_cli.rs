@@ -36,6 +36,7 @@ async fn write_tool_really_edits_the_repo_and_messages_are_merged() {
     let rec = Recorder::default();
     let task = AgentTask::builder("create hello.txt", &h.repo)
         .allowed_tools(["Write"])
+        .include_partial_messages(true)
         .build();
     let outcome = agent.run(task, rec.context()).await.expect("run succeeds");
 
@@ -86,6 +87,9 @@ async fn write_tool_really_edits_the_repo_and_messages_are_merged() {
         events.last(),
         Some(AgentEvent::Result { subtype, is_error: false, .. }) if subtype == "success"
     ));
+    // Partial messages were asked for: the text deltas stream through as raw events.
+    assert!(events.iter().any(|e| matches!(e,
+        AgentEvent::PartialMessage { event } if event.to_value()["delta"]["text"] == "Created hello.txt.")));
     // The second model request carried the tool result back.
     let requests = h.server.message_requests();
     assert_eq!(requests.len(), 2);
@@ -555,5 +559,66 @@ async fn resumed_run_reports_its_own_cost_not_the_session_total() {
         "first {} second {}",
         first.cost_usd,
         second.cost_usd
+    );
+}
+
+#[tokio::test]
+async fn budget_stop_is_reported_as_error_max_budget_usd() {
+    let h = Harness::new(|repo| {
+        Script::new(vec![
+            Turn::tool(
+                "Expensive.",
+                "Write",
+                json!({"file_path": path_in(repo, "a.txt"), "content": "a"}),
+            )
+            .with_usage(200_000, 20_000),
+            Turn::tool(
+                "More.",
+                "Write",
+                json!({"file_path": path_in(repo, "b.txt"), "content": "b"}),
+            ),
+            Turn::text("never reached"),
+        ])
+    })
+    .await;
+    let agent = h.agent().build();
+    let task = AgentTask::builder("write", &h.repo)
+        .allowed_tools(["Write"])
+        .max_budget_usd(0.01)
+        .build();
+    let outcome = agent
+        .run(task, Recorder::default().context())
+        .await
+        .expect("result");
+    assert_eq!(outcome.status, AgentStatus::Failed, "{outcome:?}");
+    assert_eq!(outcome.subtype, "error_max_budget_usd");
+    assert!(outcome.cost_usd > 0.01);
+    assert!(outcome.error.unwrap().contains("raise max_budget_usd"));
+    assert!(!h.repo.join("b.txt").exists());
+}
+
+#[tokio::test]
+async fn a_too_old_cli_is_refused_with_upgrade_advice() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("claude");
+    // Stands in for an old release: only `claude -v` is called before the refusal.
+    std::fs::write(&old, "#!/bin/sh\necho '1.0.128 (Claude Code)'\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let agent = relay_core::agent::claude::ClaudeCodeAgent::builder()
+        .binary(&old)
+        .build();
+    let err = agent
+        .run(
+            AgentTask::builder("hi", dir.path()).build(),
+            Recorder::default().context(),
+        )
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, AgentError::VersionTooOld { .. }), "{text}");
+    assert!(
+        text.contains("1.0.128") && text.contains("@anthropic-ai/claude-code@latest"),
+        "{text}"
     );
 }

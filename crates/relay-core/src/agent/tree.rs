@@ -55,7 +55,10 @@ pub(crate) fn is_same(member: &Member) -> bool {
 pub(crate) fn freeze(root: i32) -> Vec<Member> {
     let mut all: Vec<Member> = Vec::new();
     signal(root, libc::SIGSTOP);
-    for _ in 0..10 {
+    // kill() returns before the stop takes effect; a process still running could fork a child
+    // we would not see.
+    wait_stopped(root);
+    for _ in 0..20 {
         let found = descendants(root);
         let fresh: Vec<Member> = found.into_iter().filter(|m| !all.contains(m)).collect();
         if fresh.is_empty() {
@@ -64,9 +67,28 @@ pub(crate) fn freeze(root: i32) -> Vec<Member> {
         for m in &fresh {
             signal(m.pid, libc::SIGSTOP);
         }
+        for m in &fresh {
+            wait_stopped(m.pid);
+        }
         all.extend(fresh);
     }
     all
+}
+
+/// Waits (up to 200 ms) until `pid` is stopped, a zombie or gone.
+fn wait_stopped(pid: i32) {
+    for _ in 0..200 {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|text| {
+                text.rsplit_once(") ")
+                    .and_then(|(_, rest)| rest.chars().next())
+            });
+        match state {
+            None | Some('T' | 't' | 'Z' | 'X') => return,
+            Some(_) => std::thread::sleep(std::time::Duration::from_millis(1)),
+        }
+    }
 }
 
 /// SIGKILLs each member still alive, and its process group.
@@ -85,17 +107,30 @@ pub(crate) fn kill_members(members: &[Member]) {
     }
 }
 
-/// Reaps members that were re-parented to this process (when it is a child subreaper).
+/// Reaps members that were re-parented to this process (when it is a child subreaper). A member
+/// whose parent is still dying is waited for briefly, since it reaches us only when that parent
+/// is gone; one adopted by some other process is not ours to reap.
 pub(crate) async fn reap_members(members: &[Member]) {
+    let me = std::process::id() as i32;
     for m in members {
-        for _ in 0..50 {
-            let mut status = 0;
-            // SAFETY: non-blocking waitpid on one pid; ECHILD when it is not our child.
-            let rc = unsafe { libc::waitpid(m.pid, &mut status, libc::WNOHANG) };
-            if rc != 0 {
-                break; // reaped, or not ours to reap
+        for _ in 0..100 {
+            let Some((ppid, start)) = stat(m.pid) else {
+                break; // gone
+            };
+            if start != m.start_time {
+                break; // the pid now belongs to another process
             }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            if ppid == me {
+                let mut status = 0;
+                // SAFETY: non-blocking waitpid on one child of ours.
+                let rc = unsafe { libc::waitpid(m.pid, &mut status, libc::WNOHANG) };
+                if rc == m.pid || rc == -1 {
+                    break;
+                }
+            } else if !members.iter().any(|other| other.pid == ppid) {
+                break; // adopted elsewhere (e.g. by init when we are not a subreaper)
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
     }
 }

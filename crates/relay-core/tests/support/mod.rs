@@ -59,6 +59,13 @@ pub fn init_git_repo(path: &Path) {
             .env("GIT_AUTHOR_EMAIL", "t@example.com")
             .env("GIT_COMMITTER_NAME", "t")
             .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            // No background auto-gc: it would outlive the command as an orphan of this
+            // (subreaper) test process and muddle the process-table checks.
+            .env("GIT_CONFIG_COUNT", "2")
+            .env("GIT_CONFIG_KEY_0", "gc.auto")
+            .env("GIT_CONFIG_VALUE_0", "0")
+            .env("GIT_CONFIG_KEY_1", "maintenance.auto")
+            .env("GIT_CONFIG_VALUE_1", "false")
             .status()
             .expect("git runs");
         assert!(status.success(), "git {args:?} failed");
@@ -89,6 +96,8 @@ impl Recorder {
 #[derive(Debug, Clone)]
 pub struct ProcInfo {
     pub pid: i32,
+    pub ppid: i32,
+    pub comm: String,
     pub state: char,
     pub cmdline: String,
 }
@@ -119,12 +128,17 @@ pub fn processes_in(dir: &Path) -> Vec<ProcInfo> {
 /// The process with this pid, if any entry (even a zombie) is left in /proc.
 pub fn proc_info(pid: i32) -> Option<ProcInfo> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let state = stat.rsplit_once(") ")?.1.chars().next()?;
+    let (head, rest) = stat.rsplit_once(") ")?;
+    let comm = head.split_once(" (")?.1.to_string();
+    let state = rest.chars().next()?;
+    let ppid = rest.split(' ').nth(1)?.parse().ok()?;
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))
         .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
         .unwrap_or_default();
     Some(ProcInfo {
         pid,
+        ppid,
+        comm,
         state,
         cmdline,
     })
