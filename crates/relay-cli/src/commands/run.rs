@@ -33,12 +33,8 @@ pub enum AgentKind {
 pub struct Args {
     /// The task: a prompt for the claude agent, a command line for the shell agent.
     task: String,
-    /// Only these repositories (comma-separated or repeated).
-    #[arg(long, value_delimiter = ',', value_name = "A,B")]
-    repos: Vec<String>,
-    /// This repository and everything that depends on it.
-    #[arg(long, value_name = "REPO")]
-    affected_by: Vec<String>,
+    #[command(flatten)]
+    scope: super::Scope,
     /// The coding agent.
     #[arg(long, value_enum, default_value = "claude")]
     agent: AgentKind,
@@ -88,7 +84,7 @@ fn parse_mode(text: &str) -> Result<PermissionMode, String> {
 pub async fn run(g: &Global, args: Args) -> CliResult {
     // Tools the agent starts must not linger as zombies where PID 1 does not reap them.
     relay_core::agent::become_child_subreaper();
-    let selection = super::selection(&args.repos, &args.affected_by)?;
+    let selection = args.scope.selection()?;
     let graph: Arc<dyn RepoGraph> = Arc::new(g.graph()?);
     // Unknown names are a usage error, reported before any agent starts.
     selection.resolve(graph.workspace())?;
