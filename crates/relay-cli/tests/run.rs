@@ -160,6 +160,10 @@ fn keep_going_runs_dependents_anyway_and_success_exits_zero() {
     let lines = json_lines(&out);
     let last = lines.last().unwrap();
     assert_eq!(repo_entry(last, "backend")["outcome"], "success");
+    assert_eq!(
+        repo_entry(last, "backend")["changed_files"],
+        json!(["touched.txt"])
+    );
     assert!(ws.join("backend/touched.txt").exists());
 
     std::fs::remove_file(ws.join("shared-api/FAIL")).unwrap();

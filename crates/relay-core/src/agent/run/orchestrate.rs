@@ -197,15 +197,50 @@ async fn run_one(
         });
     })
     .with_cancel_token(ctx.cancellation_token().child_token());
+    let before = dirty_files(graph, name, head_before.as_deref(), &spec.path).await;
     let result = agent.run(task, agent_ctx).await;
-    let changed_files = match graph.changed_files(name, head_before.as_deref()).await {
-        Ok(files) => files,
+    let after = dirty_files(graph, name, head_before.as_deref(), &spec.path).await;
+    repo_run(name, result, changed_by_run(&before, &after))
+}
+
+/// A file's identity for change detection: modification time and size (`None` when deleted).
+type Stamp = Option<(std::time::SystemTime, u64)>;
+
+/// Files differing from `since` (committed or not), with their stamps.
+async fn dirty_files(
+    graph: &dyn RepoGraph,
+    name: &str,
+    since: Option<&str>,
+    root: &std::path::Path,
+) -> HashMap<String, Stamp> {
+    match graph.changed_files(name, since).await {
+        Ok(files) => files
+            .into_iter()
+            .map(|file| {
+                let stamp = std::fs::symlink_metadata(root.join(&file))
+                    .ok()
+                    .and_then(|m| Some((m.modified().ok()?, m.len())));
+                (file, stamp)
+            })
+            .collect(),
         Err(e) => {
             tracing::warn!(repo = name, error = %e, "could not list changed files");
-            Vec::new()
+            HashMap::new()
         }
-    };
-    repo_run(name, result, changed_files)
+    }
+}
+
+/// The files the run changed: newly changed, changed again (new stamp), or restored (changed
+/// before the run, clean after). Files already changed before and untouched are not the run's.
+fn changed_by_run(before: &HashMap<String, Stamp>, after: &HashMap<String, Stamp>) -> Vec<String> {
+    let mut files: Vec<String> = after
+        .iter()
+        .filter(|(file, stamp)| before.get(*file) != Some(*stamp))
+        .map(|(file, _)| file.clone())
+        .chain(before.keys().filter(|f| !after.contains_key(*f)).cloned())
+        .collect();
+    files.sort();
+    files
 }
 
 fn task_for(
