@@ -134,6 +134,16 @@ fn shell_run_in_dependency_order_skips_dependents_of_a_failure() {
             "run_finished entries have {key}"
         );
     }
+    // Every agent event of a repository comes before its repo_finished.
+    let docs_done = lines
+        .iter()
+        .position(|l| l["type"] == "repo_finished" && l["repo"] == "docs")
+        .unwrap();
+    let last_docs_agent = lines
+        .iter()
+        .rposition(|l| l["type"] == "agent" && l["repo"] == "docs")
+        .unwrap();
+    assert!(last_docs_agent < docs_done);
     // Agent events are forwarded with their repository.
     assert!(lines.iter().any(|l| l["type"] == "agent"
         && l["repo"] == "docs"
@@ -379,4 +389,51 @@ async fn claude_run_across_repos_in_dependency_order_with_a_failing_dependency()
     );
     assert!(system.contains("`shared-api` at"), "{system}");
     assert!(system.contains("document the API"), "{system}");
+}
+
+#[test]
+fn jobs_bounds_how_many_repositories_run_at_once() {
+    let (_tmp, ws) = workspace();
+    // Each run notes how many runs (itself included) are in progress half a second in.
+    let task = "sh -c 'touch RUNNING; sleep 0.5; ls ../*/RUNNING | wc -l > seen; rm RUNNING'";
+    let out = relay(&ws, &["run", task, "--agent", "shell", "-j", "1"], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for repo in ["shared-api", "docs", "backend"] {
+        let seen = std::fs::read_to_string(ws.join(repo).join("seen")).unwrap();
+        assert_eq!(seen.trim(), "1", "{repo} overlapped another run");
+    }
+    let out = relay(
+        &ws,
+        &[
+            "run",
+            task,
+            "--agent",
+            "shell",
+            "-j",
+            "2",
+            "--repos",
+            "shared-api,docs",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let seen: Vec<usize> = ["shared-api", "docs"]
+        .iter()
+        .map(|r| {
+            std::fs::read_to_string(ws.join(r).join("seen"))
+                .unwrap()
+                .trim()
+                .parse::<usize>()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        seen.contains(&2),
+        "with -j 2 the two independent runs overlap: {seen:?}"
+    );
 }

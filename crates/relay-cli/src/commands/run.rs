@@ -207,10 +207,19 @@ fn human_line(event: &Event, style: Style) -> Option<String> {
                     let detail = input
                         .get("command")
                         .or_else(|| input.get("file_path"))
-                        .map(|v| {
-                            v.as_str()
-                                .map(String::from)
-                                .unwrap_or_else(|| v.to_string())
+                        .map(|v| match v {
+                            serde_json::Value::String(s) => s.clone(),
+                            // The shell agent's command is a word list.
+                            serde_json::Value::Array(words) => words
+                                .iter()
+                                .map(|w| {
+                                    w.as_str()
+                                        .map(String::from)
+                                        .unwrap_or_else(|| w.to_string())
+                                })
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                            other => other.to_string(),
                         })
                         .unwrap_or_default();
                     format!("{name} {detail}")
