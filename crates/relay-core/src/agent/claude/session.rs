@@ -195,7 +195,13 @@ async fn fail_after_kill(
     process: &mut AgentProcess,
     error: AgentError,
 ) -> Result<AgentOutcome, AgentError> {
-    if matches!(error, AgentError::Io { action: "write to", .. }) {
+    if matches!(
+        error,
+        AgentError::Io {
+            action: "write to",
+            ..
+        }
+    ) {
         // A write fails when the CLI already exited: its exit code and stderr say why.
         if let Ok(status) = process.finish(Duration::from_secs(2)).await {
             return Err(AgentError::ExitedWithoutResult {
