@@ -622,3 +622,20 @@ async fn a_too_old_cli_is_refused_with_upgrade_advice() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_missing_repository_directory_is_a_clear_error() {
+    let h = Harness::new(|_| Script::new(vec![])).await;
+    let agent = h.agent().build();
+    let missing = h.repo.join("not-here");
+    let err = agent
+        .run(
+            AgentTask::builder("hi", &missing).build(),
+            Recorder::default().context(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AgentError::MissingCwd(_)), "{err}");
+    assert!(err.to_string().contains("not-here"), "{err}");
+    assert!(h.server.requests().is_empty(), "nothing was started");
+}

@@ -248,3 +248,22 @@ impl std::fmt::Debug for AgentEnv {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_environment_values() {
+        let task = AgentTask::builder("p", "/r")
+            .env("ANTHROPIC_API_KEY", "sk-ant-secret-value")
+            .build();
+        let text = format!("{task:?}");
+        assert!(text.contains("ANTHROPIC_API_KEY"), "{text}");
+        assert!(!text.contains("sk-ant-secret-value"), "{text}");
+        let agent = crate::agent::claude::ClaudeCodeAgent::builder()
+            .env("ANTHROPIC_API_KEY", "sk-ant-secret-value")
+            .build();
+        assert!(!format!("{agent:?}").contains("sk-ant-secret-value"));
+    }
+}
