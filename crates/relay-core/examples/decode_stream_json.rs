@@ -52,6 +52,7 @@ async fn decode(bytes: &[u8]) -> (usize, usize) {
     while reader.next_line(&mut line).await.expect("in-memory read") {
         frames += 1;
         decoder.decode_line(&line, &mut out);
+        line.clear();
         items += out.len();
         // A consumer takes each item; dropping them here keeps memory flat like a real run.
         out.clear();

@@ -166,6 +166,7 @@ async fn a_64_mib_tool_result_line_is_read_and_decoded() {
     let mut out = Vec::new();
     while reader.next_line(&mut line).await.unwrap() {
         decoder.decode_line(&line, &mut out);
+        line.clear();
     }
     let output_len = out.iter().find_map(|d| match d {
         Decoded::Event(AgentEvent::ToolFinished { output, .. }) => Some(output.len()),

@@ -128,6 +128,7 @@ impl CodingAgent for ShellAgent {
                 }
                 Ok(Ok(true)) => {
                     let text = String::from_utf8_lossy(&line).into_owned();
+                    line.clear();
                     last_stdout.clone_from(&text);
                     ctx.emit(AgentEvent::Output {
                         stream: "stdout".into(),

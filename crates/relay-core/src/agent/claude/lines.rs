@@ -36,11 +36,14 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
         }
     }
 
-    /// Reads the next line into `line` (cleared first, newline and `\r` stripped).
-    /// Returns `Ok(false)` at end of stream with nothing read. A final line without a newline is
-    /// still returned.
+    /// Appends the rest of the current line to `line` (newline and `\r` stripped) and returns
+    /// `Ok(true)` once it is complete; `Ok(false)` at end of stream with nothing more read. A
+    /// final line without a newline is still returned.
+    ///
+    /// Cancel-safe: when the future is dropped (e.g. in `select!`), the bytes already read stay
+    /// in `line` and the next call completes the same line. So the caller clears `line` after
+    /// using each complete line.
     pub async fn next_line(&mut self, line: &mut Vec<u8>) -> Result<bool, LineError> {
-        line.clear();
         loop {
             let available = self.inner.fill_buf().await.map_err(LineError::Io)?;
             if available.is_empty() {
@@ -85,7 +88,10 @@ mod tests {
         let mut line = Vec::new();
         loop {
             match reader.next_line(&mut line).await {
-                Ok(true) => out.push(Ok(line.clone())),
+                Ok(true) => {
+                    out.push(Ok(line.clone()));
+                    line.clear();
+                }
                 Ok(false) => break,
                 Err(LineError::TooLong { size }) => {
                     out.push(Err(size));
@@ -120,6 +126,28 @@ mod tests {
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].as_ref().unwrap().len(), 64 * 1024 * 1024);
         assert_eq!(lines[1].as_ref().unwrap(), b"after");
+    }
+
+    #[tokio::test]
+    async fn a_read_cancelled_mid_line_loses_nothing() {
+        use tokio::io::AsyncWriteExt;
+        let (mut writer, reader) = tokio::io::duplex(1024);
+        let mut reader = LineReader::new(reader, 1024);
+        let mut line = Vec::new();
+        writer.write_all(b"first half, ").await.unwrap();
+        // The read is abandoned (as `select!` does) while the line is incomplete.
+        let pending = tokio::time::timeout(
+            std::time::Duration::from_millis(50),
+            reader.next_line(&mut line),
+        )
+        .await;
+        assert!(pending.is_err());
+        writer.write_all(b"second half\nnext\n").await.unwrap();
+        assert!(reader.next_line(&mut line).await.unwrap());
+        assert_eq!(line, b"first half, second half");
+        line.clear();
+        assert!(reader.next_line(&mut line).await.unwrap());
+        assert_eq!(line, b"next");
     }
 
     #[tokio::test]

@@ -122,6 +122,7 @@ pub(crate) async fn run(
             });
         }
         decoder.decode_line(&line, &mut decoded);
+        line.clear();
         for item in decoded.drain(..) {
             match item {
                 Decoded::Event(event) => ctx.emit(event),
