@@ -43,6 +43,8 @@ enum Command {
     Push(commands::push::Args),
     /// Create the sample workspace offline and tour it: status, impact, sync.
     Demo(commands::demo::Args),
+    /// Run a coding task in each repository, in dependency order (claude or shell agent).
+    Run(commands::run::Args),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
             Command::Commit(args) => commands::commit::run(g, args).await,
             Command::Push(args) => commands::push::run(g, args).await,
             Command::Demo(args) => commands::demo::run(g, args).await,
+            Command::Run(args) => commands::run::run(g, args).await,
         }
     });
     match result {

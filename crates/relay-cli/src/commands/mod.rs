@@ -6,6 +6,7 @@ pub mod demo;
 pub mod graph;
 pub mod impact;
 pub mod push;
+pub mod run;
 pub mod status;
 pub mod sync;
 

@@ -1,0 +1,318 @@
+//! `relay run TASK`: run a coding task in each selected repository, in dependency order.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use relay_core::agent::claude::ClaudeCodeAgent;
+use relay_core::agent::run::{AgentRunOptions, RepoRun, RunReport, run_across_repos};
+use relay_core::agent::shell::ShellAgent;
+use relay_core::agent::{AgentEvent, AgentTask, CodingAgent, PermissionMode};
+use relay_core::{Event, EventKind, RepoGraph, RepoOutcome};
+use serde_json::json;
+
+use crate::context::Global;
+use crate::error::{CliError, CliResult, EXIT_FAILED};
+use crate::output::{Color, ReportLine, Style, render_report};
+
+/// Exit code after Ctrl-C.
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// Which coding agent runs the task.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum AgentKind {
+    /// The Claude Code CLI (`claude`, found via RELAY_CLAUDE_BIN or PATH).
+    Claude,
+    /// Runs TASK as a command (split into words, no shell) in each repository; offline.
+    Shell,
+}
+
+/// Arguments of `relay run`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The task: a prompt for the claude agent, a command line for the shell agent.
+    task: String,
+    #[command(flatten)]
+    scope: super::Scope,
+    /// The coding agent.
+    #[arg(long, value_enum, default_value = "claude")]
+    agent: AgentKind,
+    /// Run repositories whose dependencies failed anyway.
+    #[arg(long)]
+    keep_going: bool,
+    /// One JSON object per line; the last is {"type": "run_finished", ...}.
+    #[arg(long)]
+    json: bool,
+    /// Model for the claude agent.
+    #[arg(long)]
+    model: Option<String>,
+    /// Maximum agent turns per repository.
+    #[arg(long, value_name = "N")]
+    max_turns: Option<u32>,
+    /// Maximum spend per repository in USD.
+    #[arg(long, value_name = "USD")]
+    max_budget_usd: Option<f64>,
+    /// Tools the claude agent may use without asking (comma-separated, e.g. Read,Edit,Write).
+    /// Anything else it asks for is denied: `relay run` has nobody to ask.
+    #[arg(long, value_delimiter = ',', value_name = "TOOLS")]
+    allowed_tools: Vec<String>,
+    /// Permission mode for the claude agent: default, acceptEdits, plan, dontAsk.
+    #[arg(long, value_name = "MODE", value_parser = parse_mode)]
+    permission_mode: Option<PermissionMode>,
+    /// Stop an agent that prints nothing for this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    idle_timeout: u64,
+    /// Stop an agent running longer than this many seconds.
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<u64>,
+}
+
+fn parse_mode(text: &str) -> Result<PermissionMode, String> {
+    match text {
+        "default" => Ok(PermissionMode::Default),
+        "acceptEdits" => Ok(PermissionMode::AcceptEdits),
+        "plan" => Ok(PermissionMode::Plan),
+        "dontAsk" => Ok(PermissionMode::DontAsk),
+        "bypassPermissions" => Ok(PermissionMode::BypassPermissions),
+        other => Err(format!(
+            "unknown permission mode `{other}`; use default, acceptEdits, plan or dontAsk"
+        )),
+    }
+}
+
+pub async fn run(g: &Global, args: Args) -> CliResult {
+    // Tools the agent starts must not linger as zombies where PID 1 does not reap them.
+    relay_core::agent::become_child_subreaper();
+    let selection = args.scope.selection()?;
+    let graph: Arc<dyn RepoGraph> = Arc::new(g.graph()?);
+    // Unknown names are a usage error, reported before any agent starts.
+    selection.resolve(graph.workspace())?;
+    let agent: Arc<dyn CodingAgent> = match args.agent {
+        AgentKind::Shell => Arc::new(ShellAgent::new()),
+        AgentKind::Claude => {
+            let claude = ClaudeCodeAgent::builder().build();
+            // Fail before touching any repository when the CLI is missing or too old.
+            claude
+                .check()
+                .await
+                .map_err(|e| CliError::usage(e.to_string()))?;
+            Arc::new(claude)
+        }
+    };
+    let mut template = AgentTask::builder(args.task.clone(), ".")
+        .allowed_tools(args.allowed_tools.iter().cloned())
+        .idle_timeout(Duration::from_secs(args.idle_timeout));
+    if let Some(model) = &args.model {
+        template = template.model(model.clone());
+    }
+    if let Some(turns) = args.max_turns {
+        template = template.max_turns(turns);
+    }
+    if let Some(budget) = args.max_budget_usd {
+        template = template.max_budget_usd(budget);
+    }
+    if let Some(mode) = args.permission_mode {
+        template = template.permission_mode(mode);
+    }
+    if let Some(secs) = args.timeout {
+        template = template.overall_timeout(Duration::from_secs(secs));
+    }
+    let options = AgentRunOptions::new(template.build())
+        .repos(selection)
+        .jobs(g.jobs)
+        .keep_going(args.keep_going);
+
+    let mut job = run_across_repos(graph, agent, options);
+    let style = g.style();
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let mut interrupted = false;
+    loop {
+        tokio::select! {
+            event = job.next() => {
+                let Some(event) = event else { break };
+                if args.json {
+                    print_line(&serde_json::to_string(&event).expect("events serialize"));
+                } else if let Some(line) = human_line(&event, style) {
+                    print_line(&line);
+                }
+            }
+            result = &mut ctrl_c, if !interrupted => {
+                if result.is_ok() {
+                    interrupted = true;
+                    eprintln!("\ninterrupted: cancelling the agents (press Ctrl-C again to force)…");
+                    job.cancel();
+                    tokio::spawn(async {
+                        if tokio::signal::ctrl_c().await.is_ok() {
+                            std::process::exit(i32::from(EXIT_INTERRUPTED));
+                        }
+                    });
+                }
+            }
+        }
+    }
+    let report = job.wait().await.map_err(|e| CliError {
+        code: if interrupted {
+            EXIT_INTERRUPTED
+        } else {
+            EXIT_FAILED
+        },
+        message: e.to_string(),
+    })?;
+    if args.json {
+        print_line(&run_finished(&report).to_string());
+    } else {
+        print!("{}", render(&report, style));
+    }
+    if interrupted {
+        return Err(CliError {
+            code: EXIT_INTERRUPTED,
+            message: String::new(),
+        });
+    }
+    if !report.all_succeeded() {
+        return Err(CliError::reported_failure());
+    }
+    Ok(())
+}
+
+fn print_line(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// The last JSON line.
+pub fn run_finished(report: &RunReport) -> serde_json::Value {
+    json!({"type": "run_finished", "repos": report.repos})
+}
+
+/// Live progress for humans: one line per notable event.
+fn human_line(event: &Event, style: Style) -> Option<String> {
+    match &event.kind {
+        EventKind::Progress {
+            repo: Some(repo),
+            message,
+            ..
+        } if message.starts_with("running") => Some(format!(
+            "{} {message}",
+            style.paint(Color::Cyan, &format!("[{repo}]"))
+        )),
+        EventKind::Agent { repo, event } => {
+            let repo = repo.as_deref().unwrap_or("-");
+            let tag = style.paint(Color::Cyan, &format!("[{repo}]"));
+            let text = match event {
+                AgentEvent::ToolStarted { name, input, .. } => {
+                    let detail = input
+                        .get("command")
+                        .or_else(|| input.get("file_path"))
+                        .map(|v| match v {
+                            serde_json::Value::String(s) => s.clone(),
+                            // The shell agent's command is a word list.
+                            serde_json::Value::Array(words) => words
+                                .iter()
+                                .map(|w| {
+                                    w.as_str()
+                                        .map(String::from)
+                                        .unwrap_or_else(|| w.to_string())
+                                })
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                            other => other.to_string(),
+                        })
+                        .unwrap_or_default();
+                    format!("{name} {detail}")
+                }
+                AgentEvent::AssistantMessage { content, .. } => {
+                    let text: Vec<&str> = content
+                        .iter()
+                        .filter_map(|b| match b {
+                            relay_core::agent::ContentBlock::Text { text } => Some(text.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    if text.is_empty() {
+                        return None;
+                    }
+                    style.paint(Color::Dim, &text.join(" "))
+                }
+                AgentEvent::Output { line, .. } => style.paint(Color::Dim, line),
+                AgentEvent::PermissionDecided {
+                    tool_name,
+                    allowed: false,
+                    message,
+                } => style.paint(
+                    Color::Yellow,
+                    &format!("denied {tool_name}: {}", message.as_deref().unwrap_or("")),
+                ),
+                AgentEvent::ApiRetry {
+                    attempt,
+                    error_status,
+                    ..
+                } => style.paint(
+                    Color::Yellow,
+                    &format!(
+                        "API error {}, retry {attempt}",
+                        error_status.map(|s| s.to_string()).unwrap_or_default()
+                    ),
+                ),
+                AgentEvent::Warning { message } => style.paint(Color::Yellow, message),
+                _ => return None,
+            };
+            Some(format!("{tag} {text}"))
+        }
+        EventKind::RepoFinished {
+            repo,
+            outcome,
+            summary,
+        } => {
+            let (mark, color) = outcome_style(*outcome);
+            Some(format!(
+                "{} {} {summary}",
+                style.paint(Color::Cyan, &format!("[{repo}]")),
+                style.paint(color, mark)
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn outcome_style(outcome: RepoOutcome) -> (&'static str, Color) {
+    match outcome {
+        RepoOutcome::Success => ("success", Color::Green),
+        RepoOutcome::Failed => ("failed", Color::Red),
+        RepoOutcome::Skipped => ("skipped", Color::Yellow),
+        RepoOutcome::Cancelled => ("cancelled", Color::Yellow),
+    }
+}
+
+/// The final table: one line per repository.
+pub fn render(report: &RunReport, style: Style) -> String {
+    let lines: Vec<ReportLine> = report.repos.iter().map(line).collect();
+    let mut out = String::from("\n");
+    out.push_str(&render_report(&lines, style));
+    out.push_str(&format!("total cost: ${:.4}\n", report.total_cost_usd()));
+    out
+}
+
+fn line(r: &RepoRun) -> ReportLine {
+    let (action, color) = outcome_style(r.outcome);
+    let detail = match r.outcome {
+        RepoOutcome::Success => {
+            let files = if r.changed_files.is_empty() {
+                "no files changed".to_string()
+            } else {
+                r.changed_files.join(", ")
+            };
+            format!("{} turns, ${:.4}, {files}", r.num_turns, r.cost_usd)
+        }
+        _ => r.error.clone().unwrap_or_default(),
+    };
+    ReportLine {
+        name: r.name.clone(),
+        action: action.into(),
+        color,
+        detail,
+    }
+}
