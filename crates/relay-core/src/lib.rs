@@ -1,1 +1,4 @@
 //! relay-core
+
+pub mod tools;
+pub mod voice;
