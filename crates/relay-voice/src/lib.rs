@@ -1,1 +1,10 @@
-//! relay-voice
+//! Voice transports for Relay.
+//!
+//! - [`RealtimeTransport`]: the default [`VoiceTransport`](relay_core::voice::VoiceTransport),
+//!   OpenAI Realtime (GA protocol) over WebSocket with rustls.
+//! - [`TextTransport`]: the offline default, typed utterances in and text out.
+//! - [`audio`]: resampling to 24 kHz mono PCM16, G.711, WAV files, framing.
+//! - [`protocol`]: typed client and server events of the GA protocol.
+
+pub mod audio;
+pub mod protocol;
