@@ -1,1 +1,5 @@
-//! relay-testkit
+//! Test peers for Relay: protocol-faithful fake servers that tests (in any language) own.
+//!
+//! - [`realtime`]: a fake OpenAI Realtime server speaking the GA WebSocket protocol.
+
+pub mod realtime;
