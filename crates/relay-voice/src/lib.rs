@@ -8,3 +8,6 @@
 
 pub mod audio;
 pub mod protocol;
+pub mod realtime;
+
+pub use realtime::{RealtimeConfig, RealtimeTransport, ReconnectPolicy};

@@ -503,7 +503,7 @@ impl Conn {
                     self.send(ws, json!({"type": "input_audio_buffer.speech_stopped", "audio_end_ms": ms, "item_id": id})).await?;
                     self.commit(ws, id).await?;
                     if td["create_response"].as_bool().unwrap_or(true) && self.active.is_none() {
-                        let flow = self.start_from_turns(ws, &json!({})).await?;
+                        let flow = self.start_from_turns(ws, &json!({}), true).await?;
                         if let Flow::Drop = flow {
                             return Ok(Flow::Drop);
                         }
@@ -699,7 +699,7 @@ impl Conn {
             self.pop_turn();
             // The server starts its own response first (as VAD would), so the client's create
             // lands on an active response.
-            let flow = self.start_from_turns(ws, &json!({})).await?;
+            let flow = self.start_from_turns(ws, &json!({}), false).await?;
             if let Some(active) = &self.active {
                 let msg = format!(
                     "Conversation already has an active response in progress: {}. Wait until the response is finished before creating a new one.",
@@ -714,9 +714,10 @@ impl Conn {
                 )
                 .await?;
             }
+            self.pump(ws).await?;
             return Ok(flow);
         }
-        self.start_from_turns(ws, &opts).await
+        self.start_from_turns(ws, &opts, true).await
     }
 
     fn peek_turn(&self) -> Option<Turn> {
@@ -729,7 +730,12 @@ impl Conn {
 
     /// Starts a response: per-response instructions with a quoted utterance are spoken as is;
     /// otherwise the next scripted turn decides; with no turns left the model echoes.
-    async fn start_from_turns(&mut self, ws: &mut Ws, opts: &Value) -> Result<Flow, ()> {
+    async fn start_from_turns(
+        &mut self,
+        ws: &mut Ws,
+        opts: &Value,
+        pump: bool,
+    ) -> Result<Flow, ()> {
         if let Some(text) = opts["instructions"].as_str().and_then(quoted) {
             self.start(
                 ws,
@@ -738,6 +744,7 @@ impl Conn {
                     audio_ms: 300,
                 },
                 opts,
+                pump,
             )
             .await?;
             return Ok(Flow::Continue);
@@ -750,12 +757,12 @@ impl Conn {
                 Some(Turn::Disconnect) => return Ok(Flow::Drop),
                 Some(Turn::RaceNextCreate) => continue,
                 Some(Turn::Say { text, audio_ms }) => {
-                    self.start(ws, Content::Say { text, audio_ms }, opts)
+                    self.start(ws, Content::Say { text, audio_ms }, opts, pump)
                         .await?;
                     return Ok(Flow::Continue);
                 }
                 Some(Turn::Call { calls }) => {
-                    self.start(ws, Content::Calls(calls), opts).await?;
+                    self.start(ws, Content::Calls(calls), opts, pump).await?;
                     return Ok(Flow::Continue);
                 }
                 None => {
@@ -767,6 +774,7 @@ impl Conn {
                             audio_ms: 400,
                         },
                         opts,
+                        pump,
                     )
                     .await?;
                     return Ok(Flow::Continue);
@@ -776,18 +784,18 @@ impl Conn {
     }
 
     fn echo_text(&self) -> String {
-        let mut outputs = Vec::new();
-        for i in self.items.iter().rev() {
-            match i.item["type"].as_str() {
-                Some("function_call_output") => {
-                    outputs.push(i.item["output"].as_str().unwrap_or("").to_string())
-                }
-                Some("function_call") => continue,
-                _ => break,
-            }
-        }
+        // Tool outputs since the user last spoke are what the model summarizes.
+        let since = self
+            .items
+            .iter()
+            .rposition(|i| i.item["role"] == "user")
+            .map_or(0, |p| p + 1);
+        let outputs: Vec<&str> = self.items[since..]
+            .iter()
+            .filter(|i| i.item["type"] == "function_call_output")
+            .map(|i| i.item["output"].as_str().unwrap_or(""))
+            .collect();
         if !outputs.is_empty() {
-            outputs.reverse();
             return format!("Results: {}", outputs.join("; "));
         }
         let last_user = self.items.iter().rev().find(|i| i.item["role"] == "user");
@@ -803,7 +811,13 @@ impl Conn {
         }
     }
 
-    async fn start(&mut self, ws: &mut Ws, content: Content, opts: &Value) -> Result<(), ()> {
+    async fn start(
+        &mut self,
+        ws: &mut Ws,
+        content: Content,
+        opts: &Value,
+        pump: bool,
+    ) -> Result<(), ()> {
         let modalities = opts
             .get("output_modalities")
             .unwrap_or(&self.session["output_modalities"]);
@@ -832,8 +846,13 @@ impl Conn {
             audio_sent: HashMap::new(),
             started_items: Vec::new(),
         });
-        // Send everything up to the first paced event right away.
-        self.pump(ws).await
+        if pump {
+            // Send everything up to the first paced event right away.
+            self.pump(ws).await
+        } else {
+            // Only announce the response; the rest follows from the connection loop.
+            self.pump_one(ws).await
+        }
     }
 
     /// Sends queued events of the active response until the next paced one, finishing the
@@ -864,6 +883,16 @@ impl Conn {
                 return Ok(());
             }
         }
+    }
+
+    async fn pump_one(&mut self, ws: &mut Ws) -> Result<(), ()> {
+        let Some(active) = self.active.as_mut() else {
+            return Ok(());
+        };
+        if let Some(out) = active.queue.pop_front() {
+            self.send(ws, out.event).await?;
+        }
+        Ok(())
     }
 
     async fn finish(&mut self, ws: &mut Ws, response: Value) -> Result<(), ()> {

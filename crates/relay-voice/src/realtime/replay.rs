@@ -1,0 +1,119 @@
+//! The conversation as Relay remembers it, replayed into a new connection after a reconnect.
+
+use crate::protocol::Item;
+
+/// One remembered conversation entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    /// The user said or typed this.
+    User(String),
+    /// The assistant said this (assistant item id, text).
+    Assistant(String, String),
+    /// The model called a tool.
+    Call {
+        /// Call id.
+        call_id: String,
+        /// Tool name.
+        name: String,
+        /// Arguments JSON text.
+        arguments: String,
+    },
+    /// A tool's output.
+    Output {
+        /// Call id.
+        call_id: String,
+        /// Output text.
+        output: String,
+    },
+}
+
+/// The remembered conversation.
+#[derive(Debug, Default)]
+pub struct Transcript {
+    entries: Vec<Entry>,
+}
+
+impl Transcript {
+    /// Appends an entry.
+    pub fn push(&mut self, e: Entry) {
+        self.entries.push(e);
+    }
+
+    /// Replaces the text of assistant item `item_id` (after a truncation); removes it if empty.
+    pub fn cut_assistant(&mut self, item_id: &str, text: String) {
+        if let Some(pos) = self
+            .entries
+            .iter()
+            .position(|e| matches!(e, Entry::Assistant(id, _) if id == item_id))
+        {
+            if text.is_empty() {
+                self.entries.remove(pos);
+            } else {
+                self.entries[pos] = Entry::Assistant(item_id.to_string(), text);
+            }
+        }
+    }
+
+    /// The text of assistant item `item_id`.
+    pub fn assistant_text(&self, item_id: &str) -> Option<&str> {
+        self.entries.iter().find_map(|e| match e {
+            Entry::Assistant(id, t) if id == item_id => Some(t.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Whether the last entry still waits for an answer from the model.
+    pub fn awaits_answer(&self) -> bool {
+        matches!(
+            self.entries.last(),
+            Some(Entry::User(_)) | Some(Entry::Output { .. })
+        )
+    }
+
+    /// Calls without an output yet.
+    pub fn unanswered_calls(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Call { call_id, .. } => Some(call_id.clone()),
+                _ => None,
+            })
+            .filter(|id| {
+                !self
+                    .entries
+                    .iter()
+                    .any(|e| matches!(e, Entry::Output { call_id, .. } if call_id == id))
+            })
+            .collect()
+    }
+
+    /// The items to create in a fresh session, in order: assistant turns as `output_text`.
+    pub fn items(&self) -> Vec<Item> {
+        self.entries
+            .iter()
+            .map(|e| match e {
+                Entry::User(t) => Item::user_text(t.clone()),
+                Entry::Assistant(_, t) => Item::assistant_text(t.clone()),
+                Entry::Call {
+                    call_id,
+                    name,
+                    arguments,
+                } => Item::FunctionCall {
+                    id: None,
+                    call_id: call_id.clone(),
+                    name: name.clone(),
+                    arguments: arguments.clone(),
+                    status: None,
+                },
+                Entry::Output { call_id, output } => {
+                    Item::function_output(call_id.clone(), output.clone())
+                }
+            })
+            .collect()
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
