@@ -7,6 +7,7 @@
 
 mod context;
 mod registry;
+pub mod repo;
 mod schema;
 mod spec;
 

@@ -91,6 +91,15 @@ impl ToolRegistry {
         self
     }
 
+    /// Adds the repository tools (status, switch project, impact, sync, branch, commit) over
+    /// `graph`.
+    pub fn with_repo_tools(mut self, graph: Arc<dyn crate::RepoGraph>) -> Self {
+        for tool in super::repo::repo_tools(graph) {
+            self.register(tool);
+        }
+        self
+    }
+
     /// Specs of every registered tool, sorted by name.
     pub fn specs(&self) -> Vec<ToolSpec> {
         self.tools.values().map(|t| t.spec()).collect()
