@@ -1,0 +1,156 @@
+//! The repository tools driven by voice: the fake Realtime model calls them, they run against
+//! real git repositories through `relay_repos::GitRepoGraph`.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+use common::*;
+use relay_core::tools::ToolRegistry;
+use relay_core::voice::VoiceEvent;
+use relay_core::{RepoGraph, Workspace};
+use relay_repos::GitRepoGraph;
+use relay_testkit::realtime::{FakeRealtime, Scenario};
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Ada")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_NAME", "Ada")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// shared-api <- backend <- frontend, each a real repository with one commit.
+fn workspace(root: &Path) -> Arc<dyn RepoGraph> {
+    for (name, msg) in [
+        ("shared-api", "Add user schema"),
+        ("backend", "Add login endpoint"),
+        ("frontend", "Add login form"),
+    ] {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        git(&dir, &["init", "-q", "-b", "main"]);
+        std::fs::write(dir.join("README.md"), name).unwrap();
+        git(&dir, &["add", "."]);
+        git(&dir, &["commit", "-q", "-m", msg]);
+    }
+    std::fs::write(root.join("backend/wip.txt"), "unsaved work").unwrap();
+    std::fs::write(
+        root.join("relay.yaml"),
+        "repositories:\n  - name: shared-api\n  - name: backend\n    dependencies: [shared-api]\n  - name: frontend\n    dependencies: [backend]\n",
+    )
+    .unwrap();
+    Arc::new(GitRepoGraph::new(
+        Workspace::load(root.join("relay.yaml")).unwrap(),
+    ))
+}
+
+fn registry_for(graph: Arc<dyn RepoGraph>) -> Arc<ToolRegistry> {
+    Arc::new(ToolRegistry::new().with_repo_tools(graph))
+}
+
+#[tokio::test]
+async fn morning_briefing_switch_project_impact_and_branch_by_voice() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = workspace(dir.path());
+    let server = FakeRealtime::start(
+        Scenario::new()
+            .call(&[("project_status", "{}")])
+            .say("Briefing done.", 200)
+            .call(&[("switch_project", r#"{"name":"backend"}"#)])
+            .say("Switched.", 200)
+            .call(&[
+                ("impact_analysis", "{}"),
+                ("create_branch", r#"{"name":"feature/login-timeout"}"#),
+            ]),
+    )
+    .await
+    .unwrap();
+    let session = start(&server, registry_for(graph)).await;
+
+    session.send_text("good morning, where are we?").unwrap();
+    let events = until_says(&session, "Briefing done.").await;
+    let briefing = events
+        .iter()
+        .find_map(|e| match e {
+            VoiceEvent::ToolCallFinished {
+                name,
+                output,
+                ok: true,
+                ..
+            } if name == "project_status" => Some(output.clone()),
+            _ => None,
+        })
+        .expect("status ran");
+    let v: serde_json::Value = serde_json::from_str(&briefing).unwrap();
+    assert_eq!(
+        v["summary"],
+        "3 repositories: 1 with uncommitted changes, 0 behind upstream."
+    );
+    assert_eq!(v["repositories"][1]["name"], "backend");
+    assert_eq!(v["repositories"][1]["untracked"], 1);
+    assert!(
+        v["repositories"][1]["line"]
+            .as_str()
+            .unwrap()
+            .contains("last commit \"Add login endpoint\" by Ada")
+    );
+
+    session.send_text("I'm working on backend today").unwrap();
+    let events = until_says(&session, "Switched.").await;
+    assert!(events.iter().any(
+        |e| matches!(e, VoiceEvent::ToolCallFinished { name, output, .. }
+        if name == "switch_project" && output.contains(r#""related":["shared-api","frontend"]"#))
+    ));
+
+    // Without explicit repos, impact and branch apply to the primary project and its related repos.
+    session
+        .send_text("what does it affect? and start a branch")
+        .unwrap();
+    let events = until_says(&session, "Results:").await;
+    let reply = texts(&events).pop().unwrap();
+    assert!(reply.contains(r#""changed":["backend"]"#), "{reply}");
+    assert!(
+        reply.contains(r#""all_dependents":["frontend"]"#),
+        "{reply}"
+    );
+    for repo in ["shared-api", "backend", "frontend"] {
+        let head = std::fs::read_to_string(dir.path().join(repo).join(".git/HEAD")).unwrap();
+        assert_eq!(
+            head.trim(),
+            "ref: refs/heads/feature/login-timeout",
+            "{repo}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_project_is_explained_to_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = workspace(dir.path());
+    let server =
+        FakeRealtime::start(Scenario::new().call(&[("switch_project", r#"{"name":"billing"}"#)]))
+            .await
+            .unwrap();
+    let session = start(&server, registry_for(graph)).await;
+    session.send_text("switch to billing").unwrap();
+    let events = until_says(&session, "Results:").await;
+    let reply = texts(&events).pop().unwrap();
+    assert!(
+        reply.contains(
+            "unknown repository `billing`; the workspace defines: shared-api, backend, frontend"
+        ),
+        "{reply}"
+    );
+}
