@@ -218,7 +218,7 @@ impl RepoGraph for GitRepoGraph {
             let moved = |repo: &str| {
                 report.repos.iter().any(|r| {
                     r.name == repo
-                        && matches!(r.action, SyncAction::FastForwarded | SyncAction::Cloned)
+                        && r.action == SyncAction::FastForwarded
                 })
             };
             let mut follow_up: Vec<String> = Vec::new();

@@ -166,8 +166,17 @@ pub(crate) fn commit_info(
         sha: id.to_string(),
         summary,
         author: author.name.to_string(),
-        time: time.format_or_unix(gix::date::time::format::ISO8601_STRICT),
+        time: git_iso_time(time),
     })
+}
+
+/// Formats like `git log --format=%aI`: strict ISO 8601, `Z` for UTC.
+fn git_iso_time(time: gix::date::Time) -> String {
+    let text = time.format_or_unix(gix::date::time::format::ISO8601_STRICT);
+    match text.strip_suffix("+00:00") {
+        Some(utc) if time.offset == 0 => format!("{utc}Z"),
+        _ => text,
+    }
 }
 
 /// Per-category path counts.
