@@ -216,10 +216,10 @@ impl RepoGraph for GitRepoGraph {
             }
             // Sync rules whose trigger branch moved.
             let moved = |repo: &str| {
-                report.repos.iter().any(|r| {
-                    r.name == repo
-                        && r.action == SyncAction::FastForwarded
-                })
+                report
+                    .repos
+                    .iter()
+                    .any(|r| r.name == repo && r.action == SyncAction::FastForwarded)
             };
             let mut follow_up: Vec<String> = Vec::new();
             for rule in this.inner.workspace.sync_rules() {

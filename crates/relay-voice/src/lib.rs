@@ -9,5 +9,7 @@
 pub mod audio;
 pub mod protocol;
 pub mod realtime;
+pub mod text;
 
 pub use realtime::{RealtimeConfig, RealtimeTransport, ReconnectPolicy};
+pub use text::TextTransport;

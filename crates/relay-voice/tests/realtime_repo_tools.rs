@@ -3,58 +3,13 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 use common::*;
+use relay_core::RepoGraph;
 use relay_core::tools::ToolRegistry;
 use relay_core::voice::VoiceEvent;
-use relay_core::{RepoGraph, Workspace};
-use relay_repos::GitRepoGraph;
 use relay_testkit::realtime::{FakeRealtime, Scenario};
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Ada")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// shared-api <- backend <- frontend, each a real repository with one commit.
-fn workspace(root: &Path) -> Arc<dyn RepoGraph> {
-    for (name, msg) in [
-        ("shared-api", "Add user schema"),
-        ("backend", "Add login endpoint"),
-        ("frontend", "Add login form"),
-    ] {
-        let dir = root.join(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        git(&dir, &["init", "-q", "-b", "main"]);
-        std::fs::write(dir.join("README.md"), name).unwrap();
-        git(&dir, &["add", "."]);
-        git(&dir, &["commit", "-q", "-m", msg]);
-    }
-    std::fs::write(root.join("backend/wip.txt"), "unsaved work").unwrap();
-    std::fs::write(
-        root.join("relay.yaml"),
-        "repositories:\n  - name: shared-api\n  - name: backend\n    dependencies: [shared-api]\n  - name: frontend\n    dependencies: [backend]\n",
-    )
-    .unwrap();
-    Arc::new(GitRepoGraph::new(
-        Workspace::load(root.join("relay.yaml")).unwrap(),
-    ))
-}
 
 fn registry_for(graph: Arc<dyn RepoGraph>) -> Arc<ToolRegistry> {
     Arc::new(ToolRegistry::new().with_repo_tools(graph))
@@ -63,7 +18,7 @@ fn registry_for(graph: Arc<dyn RepoGraph>) -> Arc<ToolRegistry> {
 #[tokio::test]
 async fn morning_briefing_switch_project_impact_and_branch_by_voice() {
     let dir = tempfile::tempdir().unwrap();
-    let graph = workspace(dir.path());
+    let graph = git_workspace(dir.path());
     let server = FakeRealtime::start(
         Scenario::new()
             .call(&[("project_status", "{}")])
@@ -138,7 +93,7 @@ async fn morning_briefing_switch_project_impact_and_branch_by_voice() {
 #[tokio::test]
 async fn unknown_project_is_explained_to_the_model() {
     let dir = tempfile::tempdir().unwrap();
-    let graph = workspace(dir.path());
+    let graph = git_workspace(dir.path());
     let server =
         FakeRealtime::start(Scenario::new().call(&[("switch_project", r#"{"name":"billing"}"#)]))
             .await

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +16,8 @@ use relay_core::voice::{
     TranscriptionConfig, TurnDetection, VoiceEvent, VoiceSession, VoiceSessionConfig,
     VoiceTransport,
 };
+use relay_core::{RepoGraph, Workspace};
+use relay_repos::GitRepoGraph;
 use relay_testkit::realtime::FakeRealtime;
 use relay_voice::{RealtimeConfig, RealtimeTransport, ReconnectPolicy};
 use serde_json::{Value, json};
@@ -164,4 +168,46 @@ pub fn pcm(ms: u32, loud: bool) -> Vec<u8> {
         out.extend_from_slice(&s.to_le_bytes());
     }
     out
+}
+
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Ada")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_NAME", "Ada")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// shared-api <- backend <- frontend, each a real repository with one commit.
+pub fn git_workspace(root: &Path) -> Arc<dyn RepoGraph> {
+    for (name, msg) in [
+        ("shared-api", "Add user schema"),
+        ("backend", "Add login endpoint"),
+        ("frontend", "Add login form"),
+    ] {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        git(&dir, &["init", "-q", "-b", "main"]);
+        std::fs::write(dir.join("README.md"), name).unwrap();
+        git(&dir, &["add", "."]);
+        git(&dir, &["commit", "-q", "-m", msg]);
+    }
+    std::fs::write(root.join("backend/wip.txt"), "unsaved work").unwrap();
+    std::fs::write(
+        root.join("relay.yaml"),
+        "repositories:\n  - name: shared-api\n  - name: backend\n    dependencies: [shared-api]\n  - name: frontend\n    dependencies: [backend]\n",
+    )
+    .unwrap();
+    Arc::new(GitRepoGraph::new(
+        Workspace::load(root.join("relay.yaml")).unwrap(),
+    ))
 }
