@@ -43,6 +43,11 @@ enum Command {
     Push(commands::push::Args),
     /// Create the sample workspace offline and tour it: status, impact, sync.
     Demo(commands::demo::Args),
+    // --- voice (issue 4) ---
+    /// Talk to Relay through the OpenAI Realtime API, from typed utterances or a WAV file.
+    Voice(commands::voice::Args),
+    /// The offline chat REPL: type requests, Relay runs its tools and answers in text.
+    Chat(commands::chat::Args),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +74,8 @@ fn main() -> ExitCode {
             Command::Commit(args) => commands::commit::run(g, args).await,
             Command::Push(args) => commands::push::run(g, args).await,
             Command::Demo(args) => commands::demo::run(g, args).await,
+            Command::Voice(args) => commands::voice::run(g, args).await,
+            Command::Chat(args) => commands::chat::run(g, args).await,
         }
     });
     match result {

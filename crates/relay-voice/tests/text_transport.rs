@@ -19,7 +19,7 @@ async fn typed_conversation_runs_the_same_tools() {
         .unwrap();
 
     session.send_text("good morning, status please").unwrap();
-    let events = until(&session, |e| matches!(e, VoiceEvent::ResponseDone { .. })).await;
+    let events = until_reply(&session).await;
     let reply = texts(&events).pop().unwrap();
     assert!(
         reply.starts_with("3 repositories: 1 with uncommitted changes"),
@@ -28,17 +28,13 @@ async fn typed_conversation_runs_the_same_tools() {
     assert!(reply.contains("- backend on main, no upstream, 1 changed path(s), last commit \"Add login endpoint\" by Ada"), "{reply}");
 
     session.send_text("switch to frontend").unwrap();
-    let reply = texts(&until(&session, |e| matches!(e, VoiceEvent::ResponseDone { .. })).await)
-        .pop()
-        .unwrap();
+    let reply = texts(&until_reply(&session).await).pop().unwrap();
     assert_eq!(reply, "Primary project is now frontend; related: backend.");
 
     session
         .send_text("what is the impact of shared-api")
         .unwrap();
-    let reply = texts(&until(&session, |e| matches!(e, VoiceEvent::ResponseDone { .. })).await)
-        .pop()
-        .unwrap();
+    let reply = texts(&until_reply(&session).await).pop().unwrap();
     assert_eq!(
         reply,
         "Changing shared-api affects backend, frontend (directly: backend)."
@@ -47,15 +43,11 @@ async fn typed_conversation_runs_the_same_tools() {
     session
         .send_text(r#"/impact_analysis {"repos": [1]}"#)
         .unwrap();
-    let reply = texts(&until(&session, |e| matches!(e, VoiceEvent::ResponseDone { .. })).await)
-        .pop()
-        .unwrap();
+    let reply = texts(&until_reply(&session).await).pop().unwrap();
     assert!(reply.contains("impact_analysis failed: invalid arguments for `impact_analysis`: `repos[0]`: expected string, got integer"), "{reply}");
 
     session.send_text("play some jazz").unwrap();
-    let reply = texts(&until(&session, |e| matches!(e, VoiceEvent::ResponseDone { .. })).await)
-        .pop()
-        .unwrap();
+    let reply = texts(&until_reply(&session).await).pop().unwrap();
     assert!(reply.starts_with("I did not understand that."), "{reply}");
     assert!(reply.contains("project_status"));
 

@@ -96,6 +96,8 @@ pub enum VoiceEvent {
         status: String,
         /// Tokens used by this response.
         usage: TokenUsage,
+        /// A status line (acknowledgement or progress) outside the conversation, not a reply.
+        out_of_band: bool,
     },
     /// The service reported rate limits.
     RateLimits {

@@ -9,6 +9,7 @@
 mod config;
 mod error;
 mod event;
+mod reply;
 mod session;
 
 pub use config::{
@@ -17,6 +18,7 @@ pub use config::{
 };
 pub use error::VoiceError;
 pub use event::{RateLimit, SessionMetrics, TokenUsage, VoiceEvent};
+pub use reply::ReplyTracker;
 pub use session::{SessionCommand, VoiceSession, VoiceSessionParts};
 
 use async_trait::async_trait;

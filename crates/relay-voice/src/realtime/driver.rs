@@ -526,10 +526,12 @@ impl Driver {
                     m.usage.add(usage);
                     m.responses += 1;
                 });
+                let out_of_band = self.status_responses.remove(&response.id);
                 self.emit(VoiceEvent::ResponseDone {
                     response_id: response.id,
                     status: response.status,
                     usage,
+                    out_of_band,
                 });
                 self.try_respond().await;
                 self.maybe_recycle().await;

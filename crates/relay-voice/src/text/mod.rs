@@ -89,6 +89,13 @@ async fn run(
                             name: name.clone(),
                             arguments: arguments.clone(),
                         });
+                        // Like a model's response that asked for a tool: it ends before the tool runs.
+                        emit(VoiceEvent::ResponseDone {
+                            response_id: format!("turn_{turn}_call"),
+                            status: "completed".into(),
+                            usage: TokenUsage::default(),
+                            out_of_band: false,
+                        });
                         let (ptx, mut prx) = mpsc::unbounded_channel();
                         let ctx = ToolContext {
                             session: context.clone(),
@@ -130,6 +137,7 @@ async fn run(
                     response_id: format!("turn_{turn}"),
                     status: "completed".into(),
                     usage: TokenUsage::default(),
+                    out_of_band: false,
                 });
             }
         }

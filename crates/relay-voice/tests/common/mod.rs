@@ -135,6 +135,12 @@ pub async fn until(
     seen
 }
 
+/// Reads until the reply to the last input is complete (see `ReplyTracker`).
+pub async fn until_reply(session: &VoiceSession) -> Vec<VoiceEvent> {
+    let mut tracker = relay_core::voice::ReplyTracker::default();
+    until(session, move |e| tracker.observe(e)).await
+}
+
 /// Reads until an `assistant_text` whose text contains `needle`.
 pub async fn until_says(session: &VoiceSession, needle: &str) -> Vec<VoiceEvent> {
     let needle = needle.to_string();
