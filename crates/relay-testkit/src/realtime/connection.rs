@@ -267,8 +267,11 @@ impl Conn {
         {
             logged["audio"] = Value::from(format!("<{} base64 chars>", audio.len()));
         }
-        self.shared
-            .with_log(self.idx, |l| l.client_events.push(logged));
+        let now = std::time::Instant::now();
+        self.shared.with_log(self.idx, |l| {
+            l.client_events.push(logged);
+            l.client_event_times.push(now);
+        });
     }
 
     async fn handle(&mut self, ws: &mut Ws, text: &str) -> Result<Flow, ()> {
@@ -872,11 +875,17 @@ impl Conn {
                 self.items.push(ConvItem { item, audio_ms });
             }
             let active = self.active.as_mut().expect("active");
+            let is_audio = out.audio.is_some();
             if let Some((item_id, ms)) = out.audio {
                 *active.audio_sent.entry(item_id).or_default() += ms;
             }
             let next_delay = active.queue.front().map(|o| o.delay_ms).unwrap_or(0);
             self.send(ws, out.event).await?;
+            if is_audio {
+                let now = std::time::Instant::now();
+                self.shared
+                    .with_log(self.idx, |l| l.audio_sent_times.push(now));
+            }
             if next_delay > 0 {
                 let active = self.active.as_mut().expect("active");
                 active.next_at = Instant::now() + Duration::from_millis(next_delay);

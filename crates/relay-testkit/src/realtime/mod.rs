@@ -45,6 +45,10 @@ pub struct ConnectionLog {
     pub deletions: Vec<String>,
     /// Errors the server sent: `(code, message)`.
     pub errors_sent: Vec<(String, String)>,
+    /// When each client event was received (parallel to `client_events`), for latency benches.
+    pub client_event_times: Vec<std::time::Instant>,
+    /// When each `response.output_audio.delta` was written to the socket.
+    pub audio_sent_times: Vec<std::time::Instant>,
 }
 
 pub(crate) struct Shared {
