@@ -90,6 +90,8 @@ pub async fn serve(stream: TcpStream, shared: Arc<Shared>) {
     let required = shared.scenario.api_key.clone();
     let mut model = None;
     let mut had_bearer = false;
+    // The signature is fixed by tungstenite's handshake callback.
+    #[allow(clippy::result_large_err)]
     let callback = |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
         model = req
             .uri()

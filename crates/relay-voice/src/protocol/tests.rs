@@ -168,3 +168,33 @@ fn unknown_events_are_kept_raw_and_garbage_is_malformed() {
     assert!(e.reason.contains("unexpected shape"), "{e}");
     assert!(ServerEvent::parse(r#"{"no_type":1}"#).is_err());
 }
+
+#[test]
+fn semantic_vad_and_manual_turns_serialize_as_ga() {
+    use relay_core::voice::{Eagerness, TurnDetection};
+    let config = VoiceSessionConfig::builder()
+        .turn_detection(Some(TurnDetection::SemanticVad {
+            eagerness: Eagerness::High,
+            create_response: true,
+            interrupt_response: false,
+        }))
+        .transcription(None)
+        .build();
+    let (session, _) = Session::from_config(&config, "gpt-realtime", &[]);
+    let v = serde_json::to_value(&session).unwrap();
+    assert_eq!(
+        v["audio"]["input"]["turn_detection"],
+        json!({"type": "semantic_vad", "eagerness": "high", "create_response": true, "interrupt_response": false})
+    );
+    assert_eq!(v["audio"]["input"]["transcription"], Value::Null);
+    let manual = VoiceSessionConfig::builder().turn_detection(None).build();
+    let v = serde_json::to_value(Session::from_config(&manual, "m", &[]).0).unwrap();
+    assert!(
+        v["audio"]["input"]
+            .as_object()
+            .unwrap()
+            .contains_key("turn_detection"),
+        "null disables VAD explicitly"
+    );
+    assert_eq!(v["audio"]["input"]["turn_detection"], Value::Null);
+}

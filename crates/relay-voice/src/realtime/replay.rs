@@ -116,4 +116,40 @@ impl Transcript {
     pub fn len(&self) -> usize {
         self.entries.len()
     }
+
+    /// Whether nothing was said yet.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replays_in_order_with_assistant_turns_as_output_text() {
+        let mut t = Transcript::default();
+        t.push(Entry::User("sync please".into()));
+        t.push(Entry::Call {
+            call_id: "c1".into(),
+            name: "sync_repos".into(),
+            arguments: "{}".into(),
+        });
+        assert_eq!(t.unanswered_calls(), vec!["c1".to_string()]);
+        assert!(!t.awaits_answer());
+        t.push(Entry::Output {
+            call_id: "c1".into(),
+            output: "{\"ok\":true}".into(),
+        });
+        assert!(t.awaits_answer() && t.unanswered_calls().is_empty());
+        t.push(Entry::Assistant("a1".into(), "All synced and green".into()));
+        t.cut_assistant("a1", "All synced".into());
+        let items = t.items();
+        assert_eq!(items.len(), 4);
+        assert_eq!(items[3], Item::assistant_text("All synced"));
+        assert!(matches!(&items[1], Item::FunctionCall { call_id, .. } if call_id == "c1"));
+        t.cut_assistant("a1", String::new());
+        assert_eq!(t.len(), 3);
+    }
 }
