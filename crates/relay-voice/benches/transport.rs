@@ -176,6 +176,76 @@ async fn downlink(url: &str, server: &FakeRealtime) -> (Vec<f64>, Vec<f64>) {
     (relay_lat, raw_lat)
 }
 
+/// A long tool for the acknowledgement measurement: finishes after 50 ms.
+struct Slow;
+
+#[async_trait::async_trait]
+impl relay_core::tools::Tool for Slow {
+    fn spec(&self) -> relay_core::tools::ToolSpec {
+        relay_core::tools::ToolSpec::new(
+            "slow",
+            "Slow work.",
+            json!({"type": "object"}),
+            relay_core::tools::Permission::Read,
+        )
+        .long_running()
+    }
+    async fn call(
+        &self,
+        _a: Value,
+        _c: relay_core::tools::ToolContext,
+    ) -> Result<Value, relay_core::tools::ToolError> {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        Ok(json!({"done": true}))
+    }
+}
+
+/// Time from the server writing `response.function_call_arguments.done` of a long tool to the
+/// server reading Relay's spoken-acknowledgement `response.create`.
+async fn acknowledgement() -> Vec<f64> {
+    let mut scenario = Scenario::new();
+    for _ in 0..ROUNDS * 4 {
+        scenario = scenario.call(&[("slow", "{}")]).say("Done.", 100);
+    }
+    let server = FakeRealtime::start(scenario).await.unwrap();
+    let cfg = RealtimeConfig::builder().url(server.url()).build().unwrap();
+    let registry = Arc::new(ToolRegistry::new().with(Arc::new(Slow)));
+    let session = RealtimeTransport::new(cfg, registry)
+        .start(config())
+        .await
+        .unwrap();
+    for _ in 0..ROUNDS * 4 {
+        session.send_text("do the slow thing").unwrap();
+        let mut tracker = relay_core::voice::ReplyTracker::default();
+        while let Some(ev) = session.next_event().await {
+            if tracker.observe(&ev) {
+                break;
+            }
+        }
+    }
+    let log = server.connection(0);
+    let args_done: Vec<Instant> = log
+        .sent_times
+        .iter()
+        .filter(|(k, _)| k == "response.function_call_arguments.done")
+        .map(|(_, t)| *t)
+        .collect();
+    let acks: Vec<Instant> = log
+        .client_events
+        .iter()
+        .zip(&log.client_event_times)
+        .filter(|(e, _)| e["type"] == "response.create" && e["response"]["conversation"] == "none")
+        .map(|(_, t)| *t)
+        .collect();
+    assert_eq!(args_done.len(), acks.len());
+    session.close();
+    args_done
+        .iter()
+        .zip(acks)
+        .map(|(d, a)| (a - *d).as_secs_f64() * 1000.0)
+        .collect()
+}
+
 /// Runs the fake server in a child process so its memory is not counted.
 fn spawn_server_process() -> (std::process::Child, String) {
     use std::io::BufRead;
@@ -295,6 +365,11 @@ fn main() {
         println!("| downlink (server write -> app has PCM), {} frames | raw tokio-tungstenite | {wd50:.3} | {wd99:.3} |", ROUNDS * 30);
         println!("| downlink | Relay RealtimeTransport | {rd50:.3} | {rd99:.3} |");
         println!("| downlink | added by Relay | {:.3} | {:.3} |", rd50 - wd50, rd99 - wd99);
+        let (a50, a99) = stats(acknowledgement().await);
+        println!();
+        println!("| long tool: arguments done -> spoken acknowledgement requested, {} calls | p50 ms | p99 ms |", ROUNDS * 4);
+        println!("|---|---|---|");
+        println!("| Relay RealtimeTransport | {a50:.3} | {a99:.3} |");
         let (relay_mem, raw_mem) = memory();
         println!();
         println!("| {SESSIONS} concurrent sessions | KiB per session (RSS delta) |");

@@ -252,3 +252,72 @@ async fn long_tool_is_acknowledged_reports_progress_then_answers() {
     }));
     assert!(server.connection(0).errors_sent.is_empty());
 }
+
+/// A long tool that records when its work is dropped (a cancelled Job, a killed process).
+struct Sentinel {
+    dropped: Arc<std::sync::atomic::AtomicBool>,
+}
+
+struct SetOnDrop(Arc<std::sync::atomic::AtomicBool>);
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl relay_core::tools::Tool for Sentinel {
+    fn spec(&self) -> relay_core::tools::ToolSpec {
+        relay_core::tools::ToolSpec::new(
+            "forever",
+            "Never finishes.",
+            serde_json::json!({"type": "object"}),
+            relay_core::tools::Permission::Read,
+        )
+        .long_running()
+    }
+    async fn call(
+        &self,
+        _args: Value,
+        _ctx: relay_core::tools::ToolContext,
+    ) -> Result<Value, relay_core::tools::ToolError> {
+        let _guard = SetOnDrop(self.dropped.clone());
+        std::future::pending::<()>().await;
+        unreachable!()
+    }
+}
+
+#[tokio::test]
+async fn closing_the_session_stops_running_tools() {
+    let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let registry = Arc::new(
+        relay_core::tools::ToolRegistry::new().with(Arc::new(Sentinel {
+            dropped: dropped.clone(),
+        })),
+    );
+    let server = FakeRealtime::start(Scenario::new().call(&[("forever", "{}")]))
+        .await
+        .unwrap();
+    let session = start(&server, registry).await;
+    session.send_text("run forever").unwrap();
+    until(&session, |e| {
+        matches!(e, VoiceEvent::ToolCallStarted { .. })
+    })
+    .await;
+    session.close();
+    let events = until(&session, |e| matches!(e, VoiceEvent::Closed { .. })).await;
+    assert!(
+        matches!(events.last(), Some(VoiceEvent::Closed { reason }) if reason == "closed by the application")
+    );
+    for _ in 0..100 {
+        if dropped.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(
+        dropped.load(std::sync::atomic::Ordering::SeqCst),
+        "the tool's work was not stopped"
+    );
+    assert!(session.send_text("more?").is_err());
+}

@@ -231,9 +231,16 @@ impl Conn {
         if let Value::Object(m) = &mut event {
             m.insert("event_id".into(), Value::from(self.shared.next_id("event")));
         }
+        let kind = event["type"].as_str().unwrap_or("").to_string();
         ws.send(Message::text(event.to_string()))
             .await
-            .map_err(|_| ())
+            .map_err(|_| ())?;
+        if kind != "response.output_audio.delta" {
+            let now = std::time::Instant::now();
+            self.shared
+                .with_log(self.idx, |l| l.sent_times.push((kind, now)));
+        }
+        Ok(())
     }
 
     async fn error(

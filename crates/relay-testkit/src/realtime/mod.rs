@@ -49,6 +49,8 @@ pub struct ConnectionLog {
     pub client_event_times: Vec<std::time::Instant>,
     /// When each `response.output_audio.delta` was written to the socket.
     pub audio_sent_times: Vec<std::time::Instant>,
+    /// Every other server event written: `(type, when)`.
+    pub sent_times: Vec<(String, std::time::Instant)>,
 }
 
 pub(crate) struct Shared {
