@@ -368,6 +368,28 @@ async fn wrong_key_is_rejected_with_a_clear_error() {
 }
 
 #[tokio::test]
+async fn extra_headers_reach_the_handshake() {
+    let server = FakeRealtime::start(Scenario::new()).await.unwrap();
+    let config = RealtimeConfig::builder()
+        .url(server.url())
+        .header("api-key", "azure-key")
+        .build()
+        .unwrap();
+    let session = RealtimeTransport::new(config, registry(None))
+        .start(voice_config())
+        .await
+        .unwrap();
+    session.close();
+    let log = server.connection(0);
+    assert!(
+        log.header_names.contains(&"api-key".to_string()),
+        "{:?}",
+        log.header_names
+    );
+    assert!(!log.had_bearer);
+}
+
+#[tokio::test]
 async fn gives_up_after_bounded_reconnect_attempts() {
     let server = FakeRealtime::start(Scenario::new()).await.unwrap();
     let session = start(&server, registry(None)).await;

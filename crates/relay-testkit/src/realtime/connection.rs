@@ -90,6 +90,7 @@ pub async fn serve(stream: TcpStream, shared: Arc<Shared>) {
     let required = shared.scenario.api_key.clone();
     let mut model = None;
     let mut had_bearer = false;
+    let mut header_names = Vec::new();
     // The signature is fixed by tungstenite's handshake callback.
     #[allow(clippy::result_large_err)]
     let callback = |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
@@ -104,6 +105,11 @@ pub async fn serve(stream: TcpStream, shared: Arc<Shared>) {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         had_bearer = auth.starts_with("Bearer ");
+        header_names = req
+            .headers()
+            .keys()
+            .map(|k| k.as_str().to_string())
+            .collect();
         if let Some(key) = &required
             && auth != format!("Bearer {key}")
         {
@@ -120,6 +126,7 @@ pub async fn serve(stream: TcpStream, shared: Arc<Shared>) {
     shared.with_log(idx, |l| {
         l.model = model.clone();
         l.had_bearer = had_bearer;
+        l.header_names = header_names.clone();
     });
     let Ok(mut ws) = ws else { return };
     let mut conn = Conn::new(

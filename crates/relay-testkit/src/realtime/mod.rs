@@ -34,6 +34,8 @@ pub struct ConnectionLog {
     pub model: Option<String>,
     /// Whether an `Authorization: Bearer` header was present.
     pub had_bearer: bool,
+    /// Names of every handshake header (values are not kept: they may be secrets).
+    pub header_names: Vec<String>,
     /// Every client event received, in order (audio payloads replaced by their length unless
     /// [`Scenario::record_audio`]).
     pub client_events: Vec<Value>,

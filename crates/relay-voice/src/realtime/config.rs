@@ -77,6 +77,8 @@ pub struct RealtimeConfig {
     pub max_session_age: Duration,
     /// Limit for opening the connection and receiving `session.created`.
     pub connect_timeout: Duration,
+    /// Extra handshake headers, e.g. Azure's `api-key`; values are secrets (redacted in `Debug`).
+    pub headers: Vec<(String, ApiKey)>,
 }
 
 impl Default for RealtimeConfig {
@@ -88,6 +90,7 @@ impl Default for RealtimeConfig {
             reconnect: ReconnectPolicy::default(),
             max_session_age: Duration::from_secs(55 * 60),
             connect_timeout: Duration::from_secs(15),
+            headers: Vec::new(),
         }
     }
 }
@@ -132,6 +135,13 @@ impl RealtimeConfig {
                 self.url
             )));
         }
+        if let Some((name, _)) = self.headers.iter().find(|(n, _)| {
+            tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(n.as_bytes()).is_err()
+        }) {
+            return Err(VoiceError::InvalidConfig(format!(
+                "`{name}` is not a valid HTTP header name"
+            )));
+        }
         if self.api_key.is_none() && self.url == DEFAULT_URL {
             return Err(VoiceError::MissingConfig {
                 what: "OPENAI_API_KEY".into(),
@@ -169,6 +179,11 @@ impl RealtimeConfigBuilder {
         {
             self.0.api_key = Some(ApiKey::new(k.trim()));
         }
+        self
+    }
+    /// Adds a handshake header (for proxies or Azure's `api-key`); the value is kept secret.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.0.headers.push((name.into(), ApiKey::new(value)));
         self
     }
     /// Sets the reconnect policy.

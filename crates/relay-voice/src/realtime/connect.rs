@@ -41,6 +41,18 @@ pub async fn open(config: &RealtimeConfig) -> Result<Socket, VoiceError> {
         })?;
         request.headers_mut().insert("authorization", value);
     }
+    for (name, value) in &config.headers {
+        let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| {
+                VoiceError::InvalidConfig(format!("`{name}` is not a valid HTTP header name"))
+            })?;
+        let value = HeaderValue::from_str(value.expose()).map_err(|_| {
+            VoiceError::InvalidConfig(format!(
+                "the value of header `{name}` contains characters not allowed in a header"
+            ))
+        })?;
+        request.headers_mut().insert(name, value);
+    }
     let connector = if endpoint.starts_with("wss://") {
         Some(tls_connector()?)
     } else {
