@@ -225,6 +225,37 @@ async fn reconnect_replays_configuration_and_conversation() {
 }
 
 #[tokio::test]
+async fn spoken_turns_are_replayed_as_their_transcripts() {
+    let server = FakeRealtime::start(Scenario::new().transcripts(&["remember kiwi"]))
+        .await
+        .unwrap();
+    let session = start(&server, registry(None)).await;
+    session
+        .send_audio([pcm(500, true), pcm(800, false)].concat())
+        .unwrap();
+    until_says(&session, "You said: remember kiwi").await;
+    server.disconnect_all();
+    let events = until(&session, |e| matches!(e, VoiceEvent::Reconnected { .. })).await;
+    assert!(events.contains(&VoiceEvent::Reconnected { replayed_items: 2 }));
+    session.send_text("what did I say?").unwrap();
+    until_says(&session, "You said: what did I say?").await;
+    let replayed: Vec<_> = server
+        .connection(1)
+        .client_events
+        .into_iter()
+        .filter(|e| e["type"] == "conversation.item.create")
+        .collect();
+    assert_eq!(
+        replayed[0]["item"]["content"][0],
+        serde_json::json!({"type": "input_text", "text": "remember kiwi"})
+    );
+    assert_eq!(
+        replayed[1]["item"]["content"][0]["text"],
+        "You said: remember kiwi"
+    );
+}
+
+#[tokio::test]
 async fn tool_finishing_during_an_outage_delivers_after_reconnect() {
     let release = Arc::new(Notify::new());
     let server = FakeRealtime::start(Scenario::new().call(&[("slow_sync", "{}")]))

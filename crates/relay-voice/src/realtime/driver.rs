@@ -544,12 +544,23 @@ impl Driver {
                 self.ttfa_from = Some(Instant::now());
                 self.emit(VoiceEvent::UserSpeechStopped { audio_end_ms });
             }
+            ServerEvent::InputAudioBufferCommitted { item_id, .. } => {
+                self.transcript.push(Entry::Spoken {
+                    item_id,
+                    text: None,
+                });
+            }
+            ServerEvent::InputTranscriptionFailed { error, .. } => {
+                self.emit(VoiceEvent::Warning {
+                    message: format!("transcription of your speech failed: {}", error.message),
+                });
+            }
             ServerEvent::InputTranscriptionCompleted {
                 item_id,
                 transcript,
                 ..
             } => {
-                self.transcript.push(Entry::User(transcript.clone()));
+                self.transcript.heard(&item_id, transcript.clone());
                 self.emit(VoiceEvent::UserTranscript {
                     item_id,
                     text: transcript,

@@ -5,8 +5,15 @@ use crate::protocol::Item;
 /// One remembered conversation entry.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entry {
-    /// The user said or typed this.
+    /// The user typed this (or it is a transcript known when recorded).
     User(String),
+    /// A spoken user turn, placed when the service committed it; the transcript follows later.
+    Spoken {
+        /// The user item id.
+        item_id: String,
+        /// The transcript, once known.
+        text: Option<String>,
+    },
     /// The assistant said this (assistant item id, text).
     Assistant(String, String),
     /// The model called a tool.
@@ -37,6 +44,22 @@ impl Transcript {
     /// Appends an entry.
     pub fn push(&mut self, e: Entry) {
         self.entries.push(e);
+    }
+
+    /// Fills in the transcript of spoken turn `item_id` (appends a turn if it was never placed).
+    pub fn heard(&mut self, item_id: &str, transcript: String) {
+        for e in self.entries.iter_mut() {
+            if let Entry::Spoken { item_id: id, text } = e
+                && id == item_id
+            {
+                *text = Some(transcript);
+                return;
+            }
+        }
+        self.entries.push(Entry::Spoken {
+            item_id: item_id.to_string(),
+            text: Some(transcript),
+        });
     }
 
     /// Replaces the text of assistant item `item_id` (after a truncation); removes it if empty.
@@ -91,23 +114,27 @@ impl Transcript {
     pub fn items(&self) -> Vec<Item> {
         self.entries
             .iter()
-            .map(|e| match e {
-                Entry::User(t) => Item::user_text(t.clone()),
-                Entry::Assistant(_, t) => Item::assistant_text(t.clone()),
-                Entry::Call {
-                    call_id,
-                    name,
-                    arguments,
-                } => Item::FunctionCall {
-                    id: None,
-                    call_id: call_id.clone(),
-                    name: name.clone(),
-                    arguments: arguments.clone(),
-                    status: None,
-                },
-                Entry::Output { call_id, output } => {
-                    Item::function_output(call_id.clone(), output.clone())
-                }
+            .filter_map(|e| {
+                Some(match e {
+                    Entry::User(t) => Item::user_text(t.clone()),
+                    // A spoken turn whose transcript never arrived cannot be replayed as text.
+                    Entry::Spoken { text, .. } => Item::user_text(text.clone()?),
+                    Entry::Assistant(_, t) => Item::assistant_text(t.clone()),
+                    Entry::Call {
+                        call_id,
+                        name,
+                        arguments,
+                    } => Item::FunctionCall {
+                        id: None,
+                        call_id: call_id.clone(),
+                        name: name.clone(),
+                        arguments: arguments.clone(),
+                        status: None,
+                    },
+                    Entry::Output { call_id, output } => {
+                        Item::function_output(call_id.clone(), output.clone())
+                    }
+                })
             })
             .collect()
     }
@@ -151,5 +178,16 @@ mod tests {
         assert!(matches!(&items[1], Item::FunctionCall { call_id, .. } if call_id == "c1"));
         t.cut_assistant("a1", String::new());
         assert_eq!(t.len(), 3);
+        // A spoken turn keeps its place even when its transcript arrives after the answer began.
+        t.push(Entry::Spoken {
+            item_id: "u2".into(),
+            text: None,
+        });
+        t.push(Entry::Assistant("a2".into(), "Sure".into()));
+        assert_eq!(t.items().len(), 4, "no transcript yet: not replayable");
+        t.heard("u2", "and the tests?".into());
+        let items = t.items();
+        assert_eq!(items[3], Item::user_text("and the tests?"));
+        assert_eq!(items[4], Item::assistant_text("Sure"));
     }
 }
