@@ -228,7 +228,9 @@ async fn binary_prints_ready_and_serves() {
         .unwrap();
     use tokio::io::AsyncBufReadExt;
     let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = lines.next_line().await.unwrap().unwrap();
+    let ready = lines.next_line().await.unwrap().unwrap_or_else(|| {
+        panic!("{} printed no READY line (in a shared target dir another crate's relay-testkit binary may have replaced it)", env!("CARGO_BIN_EXE_relay-testkit"))
+    });
     let url = ready
         .strip_prefix("READY ")
         .expect("READY line")

@@ -302,14 +302,14 @@ async fn tool_finishing_during_an_outage_delivers_after_reconnect() {
 
 #[tokio::test]
 async fn expired_session_reconnects_and_old_connection_is_recycled_early() {
-    // The server ends sessions after 400 ms; the client recycles at 150 ms, before expiry.
-    let server = FakeRealtime::start(Scenario::new().session_max_ms(400))
+    // The server ends sessions after 1.5 s; the client recycles every 200 ms, well before expiry.
+    let server = FakeRealtime::start(Scenario::new().session_max_ms(1500))
         .await
         .unwrap();
     let config = RealtimeConfig::builder()
         .url(server.url())
         .reconnect(fast_reconnect())
-        .max_session_age(Duration::from_millis(150))
+        .max_session_age(Duration::from_millis(200))
         .build()
         .unwrap();
     let session = RealtimeTransport::new(config, registry(None))
