@@ -109,3 +109,55 @@ async fn unknown_project_is_explained_to_the_model() {
         "{reply}"
     );
 }
+
+#[tokio::test]
+async fn sync_by_voice_reports_job_progress_and_fast_forwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // origin (bare) <- upstream clone that moves ahead; the workspace clone is one commit behind.
+    std::fs::create_dir_all(root.join("seed")).unwrap();
+    git(&root.join("seed"), &["init", "-q", "-b", "main"]);
+    std::fs::write(root.join("seed/a.txt"), "1").unwrap();
+    git(&root.join("seed"), &["add", "."]);
+    git(&root.join("seed"), &["commit", "-q", "-m", "first"]);
+    git(root, &["clone", "-q", "--bare", "seed", "origin.git"]);
+    std::fs::create_dir_all(root.join("ws")).unwrap();
+    git(&root.join("ws"), &["clone", "-q", "../origin.git", "api"]);
+    git(root, &["clone", "-q", "origin.git", "upstream"]);
+    std::fs::write(root.join("upstream/a.txt"), "2").unwrap();
+    git(&root.join("upstream"), &["commit", "-q", "-am", "second"]);
+    git(&root.join("upstream"), &["push", "-q", "origin", "main"]);
+    std::fs::write(
+        root.join("ws/relay.yaml"),
+        "repositories:\n  - name: api\n    url: ../origin.git\n",
+    )
+    .unwrap();
+    let graph: Arc<dyn RepoGraph> = Arc::new(relay_repos::GitRepoGraph::new(
+        relay_core::Workspace::load(root.join("ws/relay.yaml")).unwrap(),
+    ));
+
+    let server = FakeRealtime::start(Scenario::new().call(&[("sync_repos", "{}")]))
+        .await
+        .unwrap();
+    let session = start(&server, registry_for(graph)).await;
+    session.send_text("sync everything").unwrap();
+    let events = until_says(&session, "Results:").await;
+    let progress: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            VoiceEvent::ToolProgress { message, .. } => Some(message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(progress[0].starts_with("On it: sync repos"), "{progress:?}");
+    assert!(
+        progress.iter().any(|m| m.starts_with("api: ")),
+        "the job's per-repo result reached the voice layer: {progress:?}"
+    );
+    let reply = texts(&events).pop().unwrap();
+    assert!(reply.contains(r#""action":"fast_forwarded""#), "{reply}");
+    assert_eq!(
+        std::fs::read_to_string(root.join("ws/api/a.txt")).unwrap(),
+        "2"
+    );
+}

@@ -6,12 +6,14 @@
 //! read and correct, never as a panic.
 
 mod context;
+mod job;
 mod registry;
 pub mod repo;
 mod schema;
 mod spec;
 
 pub use context::{PrimaryProject, SessionContext, ToolContext, ToolProgress, ToolProgressSink};
+pub use job::follow_job;
 pub use registry::{ToolOutput, ToolRegistry};
 pub use schema::validate;
 pub use spec::{Permission, Tool, ToolError, ToolSpec};

@@ -3,9 +3,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::{failed, job::follow, repos_schema, selection};
+use super::{failed, repos_schema, selection};
 use crate::RepoGraph;
 use crate::repo::BranchOptions;
+use crate::tools::follow_job;
 use crate::tools::{Permission, Tool, ToolContext, ToolError, ToolSpec};
 
 /// `create_branch`: create (or switch to) one branch across repositories.
@@ -41,7 +42,7 @@ impl Tool for CreateBranchTool {
     async fn call(&self, args: Value, ctx: ToolContext) -> Result<Value, ToolError> {
         let name = args["name"].as_str().unwrap_or_default();
         let options = BranchOptions::new(name).repos(selection(&args, &ctx));
-        let report = follow(self.graph.branch(options), &ctx)
+        let report = follow_job(self.graph.branch(options), &ctx)
             .await
             .map_err(failed)?;
         Ok(json!({"branch": name, "repositories": report.repos}))

@@ -3,9 +3,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::{failed, job::follow, repos_schema, selection};
+use super::{failed, repos_schema, selection};
 use crate::RepoGraph;
 use crate::repo::CommitOptions;
+use crate::tools::follow_job;
 use crate::tools::{Permission, Tool, ToolContext, ToolError, ToolSpec};
 
 /// `commit_changes`: one commit message across repositories.
@@ -42,7 +43,7 @@ impl Tool for CommitTool {
         let options = CommitOptions::new(args["message"].as_str().unwrap_or_default())
             .all(args["all"].as_bool().unwrap_or(false))
             .repos(selection(&args, &ctx));
-        let report = follow(self.graph.commit(options), &ctx)
+        let report = follow_job(self.graph.commit(options), &ctx)
             .await
             .map_err(failed)?;
         Ok(json!({"repositories": report.repos}))

@@ -4,7 +4,6 @@
 mod branch;
 mod commit;
 mod impact;
-mod job;
 mod status;
 mod switch;
 mod sync;

@@ -3,9 +3,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::{failed, job::follow, repos_schema, selection};
+use super::{failed, repos_schema, selection};
 use crate::RepoGraph;
 use crate::repo::{RepoSelection, SyncOptions};
+use crate::tools::follow_job;
 use crate::tools::{Permission, Tool, ToolContext, ToolError, ToolSpec};
 
 /// `sync_repos`: clone missing repositories, fetch and fast-forward the others.
@@ -46,7 +47,7 @@ impl Tool for SyncTool {
         {
             repos = RepoSelection::AffectedBy(n);
         }
-        let report = follow(self.graph.sync(SyncOptions::new().repos(repos)), &ctx)
+        let report = follow_job(self.graph.sync(SyncOptions::new().repos(repos)), &ctx)
             .await
             .map_err(failed)?;
         Ok(json!({

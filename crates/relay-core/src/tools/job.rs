@@ -4,8 +4,10 @@ use crate::event::EventKind;
 use crate::job::Job;
 use crate::tools::{ToolContext, ToolProgress};
 
-/// Runs `job` to completion, reporting its progress and per-repository results to `ctx`.
-pub async fn follow<T, E>(mut job: Job<T, E>, ctx: &ToolContext) -> Result<T, E>
+/// Runs `job` to completion, reporting its progress and per-repository results to `ctx` — the
+/// way a long tool (sync, an agent run, an environment provision) turns its [`Job`] into spoken
+/// progress.
+pub async fn follow_job<T, E>(mut job: Job<T, E>, ctx: &ToolContext) -> Result<T, E>
 where
     E: From<crate::job::JobFailure>,
 {
