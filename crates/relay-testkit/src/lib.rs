@@ -2,4 +2,6 @@
 //!
 //! - [`realtime`]: a fake OpenAI Realtime server speaking the GA WebSocket protocol.
 
+#![warn(missing_docs)]
+
 pub mod realtime;

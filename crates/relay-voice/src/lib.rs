@@ -6,6 +6,8 @@
 //! - [`audio`]: resampling to 24 kHz mono PCM16, G.711, WAV files, framing.
 //! - [`protocol`]: typed client and server events of the GA protocol.
 
+#![warn(missing_docs)]
+
 pub mod audio;
 pub mod protocol;
 pub mod realtime;
