@@ -41,6 +41,29 @@ async fn relay_async(dir: PathBuf, args: Vec<String>, stdin: Option<String>) -> 
     .unwrap()
 }
 
+/// Times of the `input_audio_buffer.append` events the server has read, waiting (up to 5 s) for `n`: the server
+/// may still be reading the last frames when the client process has already exited.
+async fn appended(server: &FakeRealtime, n: usize) -> Vec<std::time::Instant> {
+    for _ in 0..500 {
+        let log = server.connection(0);
+        let times: Vec<_> = log
+            .client_events
+            .iter()
+            .zip(&log.client_event_times)
+            .filter(|(e, _)| e["type"] == "input_audio_buffer.append")
+            .map(|(_, t)| *t)
+            .collect();
+        if times.len() >= n {
+            return times;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!(
+        "the server never read {n} appends: {:?}",
+        server.connection(0).client_events.len()
+    );
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -207,8 +230,7 @@ async fn voice_wav_streams_speech_and_writes_the_reply_audio() {
         (24_000, 1, 700)
     );
     // 1 s of input plus 1 s of trailing silence reached the server.
-    let appended: usize = server.client_events_of("input_audio_buffer.append").len();
-    assert_eq!(appended, 20);
+    assert_eq!(appended(&server, 20).await.len(), 20);
 }
 
 #[test]
@@ -255,5 +277,41 @@ fn chat_answers_typed_requests_offline() {
         stdout
             .contains("relay: Changing shared-api affects database-migrations, backend, frontend"),
         "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn voice_wav_streams_at_real_time_pace_without_fast() {
+    let dir = tempfile::tempdir().unwrap();
+    // 300 ms of 24 kHz mono tone: 3 frames, then 10 frames of trailing silence, 100 ms apart.
+    let samples: Vec<i16> = (0..7_200)
+        .map(|i| ((i as f64 * 200.0 * std::f64::consts::TAU / 24_000.0).sin() * 10_000.0) as i16)
+        .collect();
+    relay_voice::audio::write_wav_pcm16(dir.path().join("in.wav"), &samples, 24_000, 1).unwrap();
+    let server = FakeRealtime::start(Scenario::new().transcripts(&["hello"]))
+        .await
+        .unwrap();
+    let args = vec![
+        "voice".into(),
+        "--url".into(),
+        server.url(),
+        "--wav".into(),
+        "in.wav".into(),
+    ];
+    let out = relay_async(dir.path().to_path_buf(), args, None).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(
+        stdout.contains("you: hello\nrelay: You said: hello\n"),
+        "{stdout}"
+    );
+    // Frames arrive spread over time, not in one burst: the first and last append are at least
+    // 13 ticks of 100 ms apart minus scheduling slack (a behavioural check, not a benchmark).
+    let times = appended(&server, 13).await;
+    assert_eq!(times.len(), 13);
+    assert!(
+        times[12] - times[0] >= std::time::Duration::from_millis(1000),
+        "{:?}",
+        times[12] - times[0]
     );
 }
