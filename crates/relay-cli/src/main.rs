@@ -45,6 +45,10 @@ enum Command {
     Demo(commands::demo::Args),
     /// Run a coding task in each repository, in dependency order (claude or shell agent).
     Run(commands::run::Args),
+    /// Talk to Relay through the OpenAI Realtime API, from typed utterances or a WAV file.
+    Voice(commands::voice::Args),
+    /// The offline chat REPL: type requests, Relay runs its tools and answers in text.
+    Chat(commands::chat::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +76,8 @@ fn main() -> ExitCode {
             Command::Push(args) => commands::push::run(g, args).await,
             Command::Demo(args) => commands::demo::run(g, args).await,
             Command::Run(args) => commands::run::run(g, args).await,
+            Command::Voice(args) => commands::voice::run(g, args).await,
+            Command::Chat(args) => commands::chat::run(g, args).await,
         }
     });
     match result {

@@ -17,6 +17,8 @@ pub mod graph;
 pub mod job;
 pub mod redact;
 pub mod repo;
+pub mod tools;
+pub mod voice;
 
 pub use config::{
     ConfigError, Diagnostic, RepoSpec, RuleAction, SyncRule, SyncStrategy, Workspace,

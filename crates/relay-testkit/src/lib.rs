@@ -1,7 +1,11 @@
-//! Test peers for Relay: real protocol servers owned by the tests, bound to loopback.
+//! Test peers for Relay: protocol-faithful fake servers owned by the tests, bound to loopback.
 //!
 //! Each peer is usable as a library (start it inside a Rust test) and through the `relay-testkit`
-//! binary, so Python, Node and Kotlin tests can start the same peer.
+//! binary, so Python, Node and Kotlin tests can start the same peer:
+//! - [`anthropic`]: the Anthropic Messages API (streaming SSE) that the real `claude` CLI talks to;
+//! - [`realtime`]: the OpenAI Realtime GA WebSocket protocol;
+//! - [`proxmox`]: the Proxmox VE API over TLS.
 
 pub mod anthropic;
 pub mod claude_cli;
+pub mod realtime;

@@ -1,73 +1,39 @@
-//! `relay-testkit`: starts a test peer and prints its URL on the first line of stdout.
+//! `relay-testkit`: starts one of Relay's test peers so tests in any language can use it.
 //!
 //! ```text
-//! relay-testkit anthropic --script FILE [--port 0]
+//! relay-testkit anthropic --script FILE [--port 0]        # prints the URL, serves until SIGTERM
+//! relay-testkit realtime [--addr 127.0.0.1:0] [--scenario FILE.json] [--until-stdin-closes]
+//!                                                          # prints `READY <url>`
+//! relay-testkit proxmox [--help]                           # prints one JSON line, serves until stdin closes
 //! ```
-//! The process serves until it is terminated (SIGTERM, SIGINT or SIGKILL).
+
+mod cli_anthropic;
+mod cli_realtime;
 
 use std::process::ExitCode;
 
-use relay_testkit::anthropic::{FakeAnthropic, Script};
-
-const USAGE: &str = "usage: relay-testkit anthropic --script FILE [--port PORT]";
+const USAGE: &str = "usage: relay-testkit anthropic|realtime|proxmox [OPTIONS] (each peer takes --help or documents its options)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    let Some((peer, rest)) = args.split_first() else {
+        eprintln!("relay-testkit: missing peer name\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let result = match peer.as_str() {
+        "anthropic" => cli_anthropic::run(rest),
+        "realtime" => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start runtime: {e}"))
+            .and_then(|rt| rt.block_on(cli_realtime::run(rest))),
+        other => Err(format!("unknown peer `{other}` (known: anthropic, realtime, proxmox)")),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("relay-testkit: {message}\n{USAGE}");
             ExitCode::from(2)
         }
     }
-}
-
-fn run(args: &[String]) -> Result<(), String> {
-    let Some((peer, rest)) = args.split_first() else {
-        return Err("missing peer name".into());
-    };
-    if peer != "anthropic" {
-        return Err(format!("unknown peer `{peer}` (known: anthropic)"));
-    }
-    let mut script_path = None;
-    let mut port = 0u16;
-    let mut it = rest.iter();
-    while let Some(flag) = it.next() {
-        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--script" => script_path = Some(value.clone()),
-            "--port" => {
-                port = value
-                    .parse()
-                    .map_err(|_| format!("--port must be a number, got `{value}`"))?
-            }
-            other => return Err(format!("unknown option `{other}`")),
-        }
-    }
-    let script_path = script_path.ok_or("--script FILE is required")?;
-    let text = std::fs::read_to_string(&script_path)
-        .map_err(|e| format!("cannot read script {script_path}: {e}"))?;
-    let script: Script =
-        serde_json::from_str(&text).map_err(|e| format!("invalid script {script_path}: {e}"))?;
-
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start runtime: {e}"))?;
-    runtime.block_on(async move {
-        let server = FakeAnthropic::start_on(script, port)
-            .await
-            .map_err(|e| format!("cannot bind port {port}: {e}"))?;
-        println!("{}", server.url());
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|e| format!("cannot watch SIGTERM: {e}"))?;
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
-        }
-        drop(server);
-        Ok(())
-    })
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod branch;
+pub mod chat;
 pub mod commit;
 pub mod demo;
 pub mod graph;
@@ -9,6 +10,7 @@ pub mod push;
 pub mod run;
 pub mod status;
 pub mod sync;
+pub mod voice;
 
 use relay_core::repo::RepoSelection;
 use serde::Serialize;

@@ -1,0 +1,226 @@
+//! `relay voice`: talk to Relay through the OpenAI Realtime transport, from text or a WAV file.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use relay_core::tools::ToolRegistry;
+use relay_core::voice::{
+    AudioFormat, ReplyTracker, VoiceError, VoiceEvent, VoiceSession, VoiceSessionConfig,
+    VoiceTransport,
+};
+use relay_voice::{RealtimeConfig, RealtimeTransport, audio};
+
+use crate::context::Global;
+use crate::error::{CliError, CliResult, EXIT_FAILED, EXIT_USAGE};
+
+/// Arguments of `relay voice`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["text", "wav"])))]
+pub struct Args {
+    /// Realtime WebSocket URL (a proxy, Azure, or a test server). Default: OpenAI.
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// Realtime model.
+    #[arg(long, value_name = "M", default_value = relay_voice::realtime::DEFAULT_MODEL)]
+    model: String,
+    /// Send each utterance as a user message and wait for the reply.
+    #[arg(long, value_name = "UTTERANCE", num_args = 1..)]
+    text: Vec<String>,
+    /// Stream this WAV file as speech, in 100 ms frames at real-time pace.
+    #[arg(long, value_name = "IN.wav")]
+    wav: Option<PathBuf>,
+    /// Write the reply audio to this WAV file (24 kHz mono PCM16).
+    #[arg(long, value_name = "OUT.wav", requires = "wav")]
+    out: Option<PathBuf>,
+    /// Stream the WAV file as fast as possible instead of in real time.
+    #[arg(long, requires = "wav")]
+    fast: bool,
+    /// Print every event as one JSON object per line.
+    #[arg(long)]
+    json: bool,
+    /// Give up when a reply takes longer than this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    timeout: u64,
+}
+
+fn voice_error(e: VoiceError) -> CliError {
+    let code = match e {
+        VoiceError::MissingConfig { .. }
+        | VoiceError::InvalidConfig(_)
+        | VoiceError::InvalidAudio(_) => EXIT_USAGE,
+        _ => EXIT_FAILED,
+    };
+    CliError {
+        code,
+        message: e.to_string(),
+    }
+}
+
+/// The tools over the workspace, or none (with a note) when there is no workspace.
+pub fn registry(g: &Global) -> Arc<ToolRegistry> {
+    match g.graph() {
+        Ok(graph) => Arc::new(ToolRegistry::new().with_repo_tools(Arc::new(graph))),
+        Err(e) => {
+            eprintln!("note: no workspace, so no repository tools ({})", e.message);
+            Arc::new(ToolRegistry::new())
+        }
+    }
+}
+
+pub async fn run(g: &Global, args: Args) -> CliResult {
+    let mut builder = RealtimeConfig::builder()
+        .model(&args.model)
+        .api_key_from_env();
+    if let Some(url) = &args.url {
+        builder = builder.url(url);
+    }
+    let config = builder.build().map_err(voice_error)?;
+    // Read the input before connecting so a bad file costs no session.
+    let input = match &args.wav {
+        Some(path) => {
+            let wav = audio::read_wav(path).map_err(voice_error)?;
+            Some(audio::pcm16_to_bytes(&audio::resample_to_24k_mono(
+                &wav.samples,
+                wav.sample_rate,
+                wav.channels,
+            )))
+        }
+        None => None,
+    };
+    let transport = RealtimeTransport::new(config, registry(g));
+    let session = transport
+        .start(VoiceSessionConfig::default())
+        .await
+        .map_err(voice_error)?;
+    let timeout = Duration::from_secs(args.timeout);
+    let mut reply_audio = Vec::new();
+    if let Some(pcm) = input {
+        let frames: Vec<&[u8]> = audio::frames(&pcm, AudioFormat::Pcm16, 100).collect();
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        for frame in frames {
+            if !args.fast {
+                tick.tick().await;
+            }
+            session.send_audio(frame.to_vec()).map_err(voice_error)?;
+        }
+        // Trailing silence lets voice activity detection end the turn.
+        for _ in 0..10 {
+            if !args.fast {
+                tick.tick().await;
+            }
+            session
+                .send_audio(vec![0; audio::frame_bytes(AudioFormat::Pcm16, 100)])
+                .map_err(voice_error)?;
+        }
+        wait_reply(&session, args.json, timeout, &mut reply_audio).await?;
+    }
+    for utterance in &args.text {
+        session.send_text(utterance.clone()).map_err(voice_error)?;
+        wait_reply(&session, args.json, timeout, &mut reply_audio).await?;
+    }
+    if let Some(out) = &args.out {
+        let samples = audio::pcm16_from_bytes(&reply_audio);
+        audio::write_wav_pcm16(out, &samples, 24_000, 1).map_err(voice_error)?;
+        if !args.json {
+            println!(
+                "wrote {} ms of reply audio to {}",
+                samples.len() / 24,
+                out.display()
+            );
+        }
+    }
+    session.close();
+    Ok(())
+}
+
+/// Prints events until the reply to the last input is complete.
+pub async fn wait_reply(
+    session: &VoiceSession,
+    json: bool,
+    timeout: Duration,
+    audio_out: &mut Vec<u8>,
+) -> CliResult {
+    let mut tracker = ReplyTracker::default();
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let event = match tokio::time::timeout_at(deadline, session.next_event()).await {
+            Err(_) => {
+                return Err(CliError {
+                    code: EXIT_FAILED,
+                    message: format!(
+                        "no complete reply within {} s (raise --timeout)",
+                        timeout.as_secs()
+                    ),
+                });
+            }
+            Ok(None) => {
+                return Err(CliError {
+                    code: EXIT_FAILED,
+                    message: "the session ended unexpectedly".into(),
+                });
+            }
+            Ok(Some(e)) => e,
+        };
+        if let VoiceEvent::AssistantAudio { audio, .. } = &event {
+            audio_out.extend_from_slice(audio);
+        }
+        print_event(&event, json);
+        let done = tracker.observe(&event);
+        if let VoiceEvent::Closed { reason } = &event
+            && !reason.contains("by the application")
+        {
+            return Err(CliError {
+                code: EXIT_FAILED,
+                message: format!("session closed: {reason}"),
+            });
+        }
+        if done {
+            return Ok(());
+        }
+    }
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max).collect::<String>())
+    }
+}
+
+/// Renders one event: JSON lines, or a readable transcript.
+pub fn print_event(event: &VoiceEvent, json: bool) {
+    if json {
+        if let Ok(line) = serde_json::to_string(event) {
+            println!("{line}");
+        }
+        return;
+    }
+    match event {
+        VoiceEvent::UserTranscript { text, .. } => println!("you: {text}"),
+        VoiceEvent::AssistantText { text, .. } => println!("relay: {text}"),
+        VoiceEvent::ToolCallStarted {
+            name, arguments, ..
+        } => println!("  tool {name}({arguments})"),
+        VoiceEvent::ToolProgress { message, .. } => println!("  … {message}"),
+        VoiceEvent::ToolCallFinished {
+            name, ok, output, ..
+        } => {
+            println!(
+                "  {} {name}: {}",
+                if *ok { "ok" } else { "failed" },
+                clip(output, 300)
+            )
+        }
+        VoiceEvent::Interrupted { audio_end_ms, .. } => {
+            println!("  (interrupted at {audio_end_ms} ms)")
+        }
+        VoiceEvent::Reconnecting {
+            attempt, reason, ..
+        } => eprintln!("reconnecting (attempt {attempt}): {reason}"),
+        VoiceEvent::Warning { message } => eprintln!("warning: {message}"),
+        VoiceEvent::Error { code, message } => eprintln!("error {code}: {message}"),
+        _ => {}
+    }
+}

@@ -1,0 +1,317 @@
+//! `relay voice` and `relay chat` end to end: the real binary, the demo workspace of real git
+//! repositories, and the fake Realtime server owned by the test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use relay_testkit::realtime::{FakeRealtime, Scenario};
+use serde_json::Value;
+
+fn relay(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_relay"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env_remove("RELAY_WORKSPACE")
+        .env_remove("OPENAI_API_KEY")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("relay runs");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().unwrap()
+}
+
+async fn relay_async(dir: PathBuf, args: Vec<String>, stdin: Option<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        relay(&dir, &args, stdin.as_deref())
+    })
+    .await
+    .unwrap()
+}
+
+/// Times of the `input_audio_buffer.append` events the server has read, waiting (up to 5 s) for `n`: the server
+/// may still be reading the last frames when the client process has already exited.
+async fn appended(server: &FakeRealtime, n: usize) -> Vec<std::time::Instant> {
+    for _ in 0..500 {
+        let log = server.connection(0);
+        let times: Vec<_> = log
+            .client_events
+            .iter()
+            .zip(&log.client_event_times)
+            .filter(|(e, _)| e["type"] == "input_audio_buffer.append")
+            .map(|(_, t)| *t)
+            .collect();
+        if times.len() >= n {
+            return times;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!(
+        "the server never read {n} appends: {:?}",
+        server.connection(0).client_events.len()
+    );
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// `relay demo` in a fresh directory; returns (guard, workspace path).
+fn demo() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_relay"))
+        .current_dir(dir.path())
+        .arg("demo")
+        .env("NO_COLOR", "1")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let ws = dir.path().join("relay-demo/workspace");
+    assert!(ws.join("relay.yaml").exists());
+    (dir, ws)
+}
+
+#[test]
+fn voice_without_key_or_url_says_exactly_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = relay(dir.path(), &["voice", "--text", "hello"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "error: missing configuration: OPENAI_API_KEY. Set the OPENAI_API_KEY environment variable to your OpenAI API key, or pass --url to use another Realtime-compatible server."
+    );
+}
+
+#[test]
+fn voice_needs_text_or_wav() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = relay(
+        dir.path(),
+        &["voice", "--url", "ws://127.0.0.1:9/v1/realtime"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--text"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn voice_text_runs_tools_on_the_workspace_and_prints_the_conversation() {
+    let (_guard, ws) = demo();
+    let server = FakeRealtime::start(Scenario::new().call(&[("project_status", "{}")]))
+        .await
+        .unwrap();
+    let args = vec![
+        "voice".into(),
+        "--url".into(),
+        server.url(),
+        "--text".into(),
+        "good morning".into(),
+        "thanks".into(),
+    ];
+    let out = relay_async(ws, args, None).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(
+        stdout.contains("you: good morning\n  tool project_status({})\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  ok project_status: "), "{stdout}");
+    assert!(
+        stdout.contains("relay: Results: {\"primary_project\":null"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("you: thanks\nrelay: You said: thanks\n"),
+        "{stdout}"
+    );
+    assert_eq!(server.connection(0).model.as_deref(), Some("gpt-realtime"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn voice_json_prints_one_event_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeRealtime::start(Scenario::new().say("hi there", 300))
+        .await
+        .unwrap();
+    let args = vec![
+        "voice".into(),
+        "--url".into(),
+        server.url(),
+        "--model".into(),
+        "gpt-realtime-mini".into(),
+        "--json".into(),
+        "--text".into(),
+        "hello".into(),
+    ];
+    let out = relay_async(dir.path().to_path_buf(), args, None).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types.first(), Some(&"session_started"));
+    assert!(types.contains(&"assistant_audio"));
+    assert!(
+        events
+            .iter()
+            .any(|e| e["type"] == "assistant_text" && e["text"] == "hi there")
+    );
+    assert_eq!(types.last(), Some(&"response_done"));
+    assert_eq!(
+        server.connection(0).model.as_deref(),
+        Some("gpt-realtime-mini")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn voice_wav_streams_speech_and_writes_the_reply_audio() {
+    let dir = tempfile::tempdir().unwrap();
+    // 16 kHz stereo input: Relay resamples to 24 kHz mono before streaming.
+    let mut samples = Vec::new();
+    for i in 0..16_000 {
+        let loud = (3_200..12_800).contains(&i);
+        let s = if loud {
+            ((i as f64 * 250.0 * std::f64::consts::TAU / 16_000.0).sin() * 12_000.0) as i16
+        } else {
+            0
+        };
+        samples.extend([s, s]);
+    }
+    let input = dir.path().join("in.wav");
+    relay_voice::audio::write_wav_pcm16(&input, &samples, 16_000, 2).unwrap();
+    let server = FakeRealtime::start(
+        Scenario::new()
+            .transcripts(&["status please"])
+            .say("All green.", 700),
+    )
+    .await
+    .unwrap();
+    let args = vec![
+        "voice".into(),
+        "--url".into(),
+        server.url(),
+        "--wav".into(),
+        "in.wav".into(),
+        "--out".into(),
+        "out.wav".into(),
+        "--fast".into(),
+    ];
+    let out = relay_async(dir.path().to_path_buf(), args, None).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(
+        stdout.contains("you: status please\nrelay: All green.\n"),
+        "{stdout}"
+    );
+    let reply = relay_voice::audio::read_wav(dir.path().join("out.wav")).unwrap();
+    assert_eq!(
+        (reply.sample_rate, reply.channels, reply.duration_ms()),
+        (24_000, 1, 700)
+    );
+    // 1 s of input plus 1 s of trailing silence reached the server.
+    assert_eq!(appended(&server, 20).await.len(), 20);
+}
+
+#[test]
+fn voice_rejects_a_file_that_is_not_wav() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.wav"), "not audio").unwrap();
+    let out = relay(
+        dir.path(),
+        &[
+            "voice",
+            "--url",
+            "ws://127.0.0.1:9/v1/realtime",
+            "--wav",
+            "notes.wav",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("notes.wav: not a RIFF/WAVE file"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn chat_answers_typed_requests_offline() {
+    let (_guard, ws) = demo();
+    let out = relay(
+        &ws,
+        &["chat"],
+        Some("status\nswitch to backend\nwhat is the impact of shared-api\nexit\n"),
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("relay: 4 repositories:"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "relay: Primary project is now backend; related: shared-api, database-migrations."
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .contains("relay: Changing shared-api affects database-migrations, backend, frontend"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn voice_wav_streams_at_real_time_pace_without_fast() {
+    let dir = tempfile::tempdir().unwrap();
+    // 300 ms of 24 kHz mono tone: 3 frames, then 10 frames of trailing silence, 100 ms apart.
+    let samples: Vec<i16> = (0..7_200)
+        .map(|i| ((i as f64 * 200.0 * std::f64::consts::TAU / 24_000.0).sin() * 10_000.0) as i16)
+        .collect();
+    relay_voice::audio::write_wav_pcm16(dir.path().join("in.wav"), &samples, 24_000, 1).unwrap();
+    let server = FakeRealtime::start(Scenario::new().transcripts(&["hello"]))
+        .await
+        .unwrap();
+    let args = vec![
+        "voice".into(),
+        "--url".into(),
+        server.url(),
+        "--wav".into(),
+        "in.wav".into(),
+    ];
+    let out = relay_async(dir.path().to_path_buf(), args, None).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(
+        stdout.contains("you: hello\nrelay: You said: hello\n"),
+        "{stdout}"
+    );
+    // Frames arrive spread over time, not in one burst: the first and last append are at least
+    // 13 ticks of 100 ms apart minus scheduling slack (a behavioural check, not a benchmark).
+    let times = appended(&server, 13).await;
+    assert_eq!(times.len(), 13);
+    assert!(
+        times[12] - times[0] >= std::time::Duration::from_millis(1000),
+        "{:?}",
+        times[12] - times[0]
+    );
+}

@@ -1,0 +1,37 @@
+//! Turns a [`Job`]'s events into tool progress.
+
+use crate::event::EventKind;
+use crate::job::Job;
+use crate::tools::{ToolContext, ToolProgress};
+
+/// Runs `job` to completion, reporting its progress and per-repository results to `ctx` — the
+/// way a long tool (sync, an agent run, an environment provision) turns its [`Job`] into spoken
+/// progress.
+pub async fn follow_job<T, E>(mut job: Job<T, E>, ctx: &ToolContext) -> Result<T, E>
+where
+    E: From<crate::job::JobFailure>,
+{
+    while let Some(event) = job.next_event().await {
+        match event.kind {
+            EventKind::Progress {
+                done,
+                total,
+                repo,
+                message,
+            } => ctx.progress.report(ToolProgress {
+                message,
+                done: Some(done),
+                total,
+                repo,
+            }),
+            EventKind::RepoFinished { repo, summary, .. } => ctx.progress.report(ToolProgress {
+                message: format!("{repo}: {summary}"),
+                done: None,
+                total: None,
+                repo: Some(repo),
+            }),
+            _ => {}
+        }
+    }
+    job.wait().await
+}

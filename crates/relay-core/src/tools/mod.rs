@@ -1,0 +1,19 @@
+//! The tool registry: what a voice model (or the CLI, or a binding) can ask Relay to do.
+//!
+//! Each [`Tool`] is described once by a [`ToolSpec`] (name, description, JSON-Schema parameters,
+//! required [`Permission`], whether it runs long) and dispatched through [`ToolRegistry::invoke`],
+//! which validates the arguments first: bad arguments come back as a [`ToolOutput`] the model can
+//! read and correct, never as a panic.
+
+mod context;
+mod job;
+mod registry;
+pub mod repo;
+mod schema;
+mod spec;
+
+pub use context::{PrimaryProject, SessionContext, ToolContext, ToolProgress, ToolProgressSink};
+pub use job::follow_job;
+pub use registry::{ToolOutput, ToolRegistry};
+pub use schema::validate;
+pub use spec::{Permission, Tool, ToolError, ToolSpec};

@@ -1,0 +1,291 @@
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{Permission, Tool, ToolContext, ToolError, ToolSpec, validate};
+
+/// The result of one tool call as the model receives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolOutput {
+    /// Whether the tool succeeded.
+    pub ok: bool,
+    /// The tool's result, or `{"error": ..., "hint": ...}`.
+    pub value: Value,
+}
+
+impl ToolOutput {
+    /// The output as JSON text (what goes into `function_call_output`).
+    pub fn to_json_string(&self) -> String {
+        self.value.to_string()
+    }
+
+    fn from_error(err: &ToolError) -> Self {
+        let hint = match err {
+            ToolError::UnknownTool { .. } => "call one of the available tools",
+            ToolError::InvalidArguments { .. } => {
+                "fix the arguments to match the tool's parameter schema and call it again"
+            }
+            ToolError::PermissionDenied { .. } => {
+                "tell the user this action is not allowed in this session"
+            }
+            ToolError::Failed(_) => "tell the user what failed",
+            ToolError::TimedOut { .. } => "tell the user it took too long; they can retry",
+        };
+        ToolOutput {
+            ok: false,
+            value: json!({"error": err.to_string(), "hint": hint}),
+        }
+    }
+}
+
+/// A set of tools with the permissions granted to their caller.
+#[derive(Clone, Default)]
+pub struct ToolRegistry {
+    tools: BTreeMap<String, Arc<dyn Tool>>,
+    granted: BTreeSet<Permission>,
+}
+
+impl std::fmt::Debug for ToolRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToolRegistry")
+            .field("tools", &self.tools.keys().collect::<Vec<_>>())
+            .field("granted", &self.granted)
+            .finish()
+    }
+}
+
+impl ToolRegistry {
+    /// An empty registry that grants every permission.
+    pub fn new() -> Self {
+        ToolRegistry {
+            tools: BTreeMap::new(),
+            granted: [
+                Permission::Read,
+                Permission::Session,
+                Permission::WriteRepos,
+                Permission::RunAgent,
+                Permission::ManageInfra,
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
+
+    /// Restricts the registry to `permissions`.
+    pub fn with_permissions(mut self, permissions: impl IntoIterator<Item = Permission>) -> Self {
+        self.granted = permissions.into_iter().collect();
+        self
+    }
+
+    /// Adds (or replaces) a tool.
+    pub fn register(&mut self, tool: Arc<dyn Tool>) -> &mut Self {
+        self.tools.insert(tool.spec().name, tool);
+        self
+    }
+
+    /// Builder-style [`register`](Self::register).
+    pub fn with(mut self, tool: Arc<dyn Tool>) -> Self {
+        self.register(tool);
+        self
+    }
+
+    /// Adds the repository tools (status, switch project, impact, sync, branch, commit) over
+    /// `graph`.
+    pub fn with_repo_tools(mut self, graph: Arc<dyn crate::RepoGraph>) -> Self {
+        for tool in super::repo::repo_tools(graph) {
+            self.register(tool);
+        }
+        self
+    }
+
+    /// Specs of every registered tool, sorted by name.
+    pub fn specs(&self) -> Vec<ToolSpec> {
+        self.tools.values().map(|t| t.spec()).collect()
+    }
+
+    /// The spec of `name`.
+    pub fn spec(&self, name: &str) -> Option<ToolSpec> {
+        self.tools.get(name).map(|t| t.spec())
+    }
+
+    /// Number of tools.
+    pub fn len(&self) -> usize {
+        self.tools.len()
+    }
+
+    /// Whether no tool is registered.
+    pub fn is_empty(&self) -> bool {
+        self.tools.is_empty()
+    }
+
+    /// Parses and validates `arguments` (JSON text) for tool `name`.
+    pub fn check(&self, name: &str, arguments: &str) -> Result<(Arc<dyn Tool>, Value), ToolError> {
+        let tool = self.tools.get(name).ok_or_else(|| ToolError::UnknownTool {
+            name: name.to_string(),
+            available: self.tools.keys().cloned().collect::<Vec<_>>().join(", "),
+        })?;
+        let spec = tool.spec();
+        if !self.granted.contains(&spec.permission) {
+            return Err(ToolError::PermissionDenied {
+                tool: spec.name,
+                needed: spec.permission,
+            });
+        }
+        let text = if arguments.trim().is_empty() {
+            "{}"
+        } else {
+            arguments
+        };
+        let args: Value = serde_json::from_str(text).map_err(|e| ToolError::InvalidArguments {
+            tool: name.to_string(),
+            problems: vec![format!("arguments are not valid JSON ({e})")],
+        })?;
+        let problems = validate(&spec.parameters, &args);
+        if !problems.is_empty() {
+            return Err(ToolError::InvalidArguments {
+                tool: name.to_string(),
+                problems,
+            });
+        }
+        Ok((tool.clone(), args))
+    }
+
+    /// Validates and runs a tool call, applying the tool's timeout. Never fails: every problem
+    /// becomes a [`ToolOutput`] with `ok: false` that tells the model what to do.
+    pub async fn invoke(&self, name: &str, arguments: &str, ctx: ToolContext) -> ToolOutput {
+        let (tool, args) = match self.check(name, arguments) {
+            Ok(v) => v,
+            Err(e) => return ToolOutput::from_error(&e),
+        };
+        let timeout = tool.spec().timeout;
+        let result = match timeout {
+            Some(limit) => match tokio::time::timeout(limit, tool.call(args, ctx)).await {
+                Ok(r) => r,
+                Err(_) => Err(ToolError::TimedOut {
+                    tool: name.to_string(),
+                    seconds: limit.as_secs().max(1),
+                }),
+            },
+            None => tool.call(args, ctx).await,
+        };
+        match result {
+            Ok(value) => ToolOutput { ok: true, value },
+            Err(e) => ToolOutput::from_error(&e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_trait::async_trait;
+    use std::time::Duration;
+
+    struct Echo;
+    #[async_trait]
+    impl Tool for Echo {
+        fn spec(&self) -> ToolSpec {
+            ToolSpec::new(
+                "echo",
+                "Echoes its text.",
+                json!({"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"], "additionalProperties": false}),
+                Permission::Read,
+            )
+        }
+        async fn call(&self, args: Value, _ctx: ToolContext) -> Result<Value, ToolError> {
+            Ok(json!({"echo": args["text"]}))
+        }
+    }
+
+    struct Slow;
+    #[async_trait]
+    impl Tool for Slow {
+        fn spec(&self) -> ToolSpec {
+            ToolSpec::new(
+                "slow",
+                "Sleeps.",
+                json!({"type": "object"}),
+                Permission::WriteRepos,
+            )
+            .long_running()
+            .timeout(Duration::from_millis(50))
+        }
+        async fn call(&self, _args: Value, _ctx: ToolContext) -> Result<Value, ToolError> {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Ok(json!({}))
+        }
+    }
+
+    fn registry() -> ToolRegistry {
+        ToolRegistry::new()
+            .with(Arc::new(Echo))
+            .with(Arc::new(Slow))
+    }
+
+    #[tokio::test]
+    async fn valid_call_returns_the_tools_value() {
+        let out = registry()
+            .invoke("echo", r#"{"text":"hi"}"#, ToolContext::default())
+            .await;
+        assert_eq!(
+            out,
+            ToolOutput {
+                ok: true,
+                value: json!({"echo": "hi"})
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_json_and_schema_violations_are_readable_outputs() {
+        let out = registry()
+            .invoke("echo", "{not json", ToolContext::default())
+            .await;
+        assert!(!out.ok);
+        assert!(
+            out.value["error"]
+                .as_str()
+                .unwrap()
+                .contains("not valid JSON"),
+            "{out:?}"
+        );
+        let out = registry()
+            .invoke("echo", r#"{"text": 3}"#, ToolContext::default())
+            .await;
+        assert_eq!(
+            out.value["error"],
+            json!("invalid arguments for `echo`: `text`: expected string, got integer")
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_tool_lists_the_available_ones() {
+        let out = registry()
+            .invoke("nope", "{}", ToolContext::default())
+            .await;
+        assert_eq!(
+            out.value["error"],
+            json!("unknown tool `nope`; available tools: echo, slow")
+        );
+    }
+
+    #[tokio::test]
+    async fn permission_and_timeout_are_enforced() {
+        let r = registry().with_permissions([Permission::Read]);
+        let out = r.invoke("slow", "{}", ToolContext::default()).await;
+        assert!(
+            out.value["error"].as_str().unwrap().contains("WriteRepos"),
+            "{out:?}"
+        );
+        let out = registry().invoke("slow", "", ToolContext::default()).await;
+        assert!(
+            out.value["error"]
+                .as_str()
+                .unwrap()
+                .contains("did not finish"),
+            "{out:?}"
+        );
+    }
+}

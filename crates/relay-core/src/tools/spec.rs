@@ -1,0 +1,139 @@
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+
+use super::ToolContext;
+
+/// What a tool is allowed to do; a registry only runs tools whose permission it was granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Reads state: status, impact analysis.
+    Read,
+    /// Changes the session only (e.g. the primary project).
+    Session,
+    /// Changes repositories: sync, branches, commits.
+    WriteRepos,
+    /// Runs a coding agent that edits code and runs commands.
+    RunAgent,
+    /// Creates or changes development environments.
+    ManageInfra,
+}
+
+/// The description of a tool that a model sees.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolSpec {
+    /// Unique name, snake case.
+    pub name: String,
+    /// What it does and when to use it, written for the model.
+    pub description: String,
+    /// JSON Schema of the arguments object.
+    pub parameters: Value,
+    /// Permission needed to run it.
+    pub permission: Permission,
+    /// Long tools get a spoken acknowledgement and periodic progress.
+    pub long_running: bool,
+    /// Optional limit; the call fails with a clear message when exceeded.
+    #[serde(with = "opt_duration_ms")]
+    pub timeout: Option<Duration>,
+}
+
+impl ToolSpec {
+    /// A quick tool needing `permission`.
+    pub fn new(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        parameters: Value,
+        permission: Permission,
+    ) -> Self {
+        ToolSpec {
+            name: name.into(),
+            description: description.into(),
+            parameters,
+            permission,
+            long_running: false,
+            timeout: None,
+        }
+    }
+
+    /// Marks the tool as long running.
+    pub fn long_running(mut self) -> Self {
+        self.long_running = true;
+        self
+    }
+
+    /// Sets a timeout.
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = Some(t);
+        self
+    }
+}
+
+/// Why a tool call failed. Rendered into the output the model receives.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ToolError {
+    /// No tool has that name.
+    #[error("unknown tool `{name}`; available tools: {available}")]
+    UnknownTool {
+        /// Requested name.
+        name: String,
+        /// Comma-separated names.
+        available: String,
+    },
+    /// Arguments were not valid JSON or did not match the schema.
+    #[error("invalid arguments for `{tool}`: {}", problems.join("; "))]
+    InvalidArguments {
+        /// Tool name.
+        tool: String,
+        /// Every problem found.
+        problems: Vec<String>,
+    },
+    /// The registry was not granted the tool's permission.
+    #[error("`{tool}` needs the `{needed:?}` permission, which this session was not granted")]
+    PermissionDenied {
+        /// Tool name.
+        tool: String,
+        /// Permission required.
+        needed: Permission,
+    },
+    /// The tool ran and failed.
+    #[error("{0}")]
+    Failed(String),
+    /// The tool exceeded its timeout.
+    #[error("`{tool}` did not finish within {seconds} s and was stopped")]
+    TimedOut {
+        /// Tool name.
+        tool: String,
+        /// The limit.
+        seconds: u64,
+    },
+}
+
+/// Something the model can ask Relay to do.
+#[async_trait]
+pub trait Tool: Send + Sync {
+    /// The tool's description.
+    fn spec(&self) -> ToolSpec;
+
+    /// Runs the tool with already validated `args`.
+    async fn call(&self, args: Value, ctx: ToolContext) -> Result<Value, ToolError>;
+}
+
+mod opt_duration_ms {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_some(&(d.as_millis() as u64)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_millis))
+    }
+}

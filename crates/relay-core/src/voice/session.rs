@@ -1,0 +1,117 @@
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+
+use super::{SessionMetrics, VoiceError, VoiceEvent};
+
+/// Input from the application to a running session, as the transport's driver receives it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionCommand {
+    /// Encoded audio in the session's input format.
+    Audio(Vec<u8>),
+    /// Ends the user's turn when turn detection is off.
+    CommitAudio,
+    /// A typed user message; the transport asks for a reply.
+    Text(String),
+    /// How much of an assistant item's audio the application has actually played.
+    Playback {
+        /// Assistant item id.
+        item_id: String,
+        /// Milliseconds played so far.
+        played_ms: u64,
+    },
+    /// Ends the session.
+    Close,
+}
+
+/// A running voice conversation. Cheap to share behind an `Arc`; every method takes `&self`.
+///
+/// Input goes in through [`send_audio`](Self::send_audio), [`send_text`](Self::send_text) and
+/// [`report_playback`](Self::report_playback); everything that happens comes out of
+/// [`next_event`](Self::next_event) in order. No event is dropped: the queue is unbounded and
+/// drained by the application.
+#[derive(Debug)]
+pub struct VoiceSession {
+    commands: mpsc::UnboundedSender<SessionCommand>,
+    events: tokio::sync::Mutex<mpsc::UnboundedReceiver<VoiceEvent>>,
+    metrics: Arc<Mutex<SessionMetrics>>,
+}
+
+/// The transport side of a [`VoiceSession`]: the driver task reads commands and emits events.
+#[derive(Debug)]
+pub struct VoiceSessionParts {
+    /// Commands from the application.
+    pub commands: mpsc::UnboundedReceiver<SessionCommand>,
+    /// Events to the application.
+    pub events: mpsc::UnboundedSender<VoiceEvent>,
+    /// Shared metrics the driver updates.
+    pub metrics: Arc<Mutex<SessionMetrics>>,
+}
+
+impl VoiceSession {
+    /// Creates a connected session handle and the parts a transport's driver task owns.
+    pub fn channel() -> (VoiceSession, VoiceSessionParts) {
+        let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+        let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+        let metrics = Arc::new(Mutex::new(SessionMetrics::default()));
+        (
+            VoiceSession {
+                commands: cmd_tx,
+                events: tokio::sync::Mutex::new(ev_rx),
+                metrics: metrics.clone(),
+            },
+            VoiceSessionParts {
+                commands: cmd_rx,
+                events: ev_tx,
+                metrics,
+            },
+        )
+    }
+
+    fn send(&self, cmd: SessionCommand) -> Result<(), VoiceError> {
+        self.commands.send(cmd).map_err(|_| VoiceError::Closed)
+    }
+
+    /// Sends encoded audio in the session's input format.
+    pub fn send_audio(&self, audio: Vec<u8>) -> Result<(), VoiceError> {
+        self.send(SessionCommand::Audio(audio))
+    }
+
+    /// Ends the user's spoken turn (only needed when turn detection is off).
+    pub fn commit_audio(&self) -> Result<(), VoiceError> {
+        self.send(SessionCommand::CommitAudio)
+    }
+
+    /// Sends a typed user message and asks for a reply.
+    pub fn send_text(&self, text: impl Into<String>) -> Result<(), VoiceError> {
+        self.send(SessionCommand::Text(text.into()))
+    }
+
+    /// Reports how much of assistant item `item_id` has been played to the user, so an
+    /// interruption truncates at what the user actually heard.
+    pub fn report_playback(
+        &self,
+        item_id: impl Into<String>,
+        played_ms: u64,
+    ) -> Result<(), VoiceError> {
+        self.send(SessionCommand::Playback {
+            item_id: item_id.into(),
+            played_ms,
+        })
+    }
+
+    /// The next event, or `None` once the session has ended and every event was read.
+    pub async fn next_event(&self) -> Option<VoiceEvent> {
+        self.events.lock().await.recv().await
+    }
+
+    /// Asks the session to end. Events already produced can still be read.
+    pub fn close(&self) {
+        let _ = self.commands.send(SessionCommand::Close);
+    }
+
+    /// A snapshot of the session's metrics.
+    pub fn metrics(&self) -> SessionMetrics {
+        self.metrics.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}

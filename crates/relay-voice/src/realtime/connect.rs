@@ -1,0 +1,81 @@
+//! Opening the WebSocket: TLS with rustls (ring provider), bearer auth, handshake errors.
+
+use std::sync::Arc;
+
+use relay_core::voice::VoiceError;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+
+use super::RealtimeConfig;
+
+/// The socket type of a Realtime connection.
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+fn tls_connector() -> Result<Connector, VoiceError> {
+    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    // Name the provider explicitly so the process-wide default (or its absence) never matters.
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| VoiceError::InvalidConfig(format!("TLS setup failed: {e}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(Connector::Rustls(Arc::new(config)))
+}
+
+/// Connects to the configured endpoint.
+pub async fn open(config: &RealtimeConfig) -> Result<Socket, VoiceError> {
+    let endpoint = config.endpoint();
+    let mut request = endpoint
+        .as_str()
+        .into_client_request()
+        .map_err(|e| VoiceError::InvalidConfig(format!("bad URL `{}`: {e}", config.url)))?;
+    if let Some(key) = &config.api_key {
+        let value = HeaderValue::from_str(&format!("Bearer {}", key.expose())).map_err(|_| {
+            VoiceError::InvalidConfig(
+                "the API key contains characters not allowed in a header".into(),
+            )
+        })?;
+        request.headers_mut().insert("authorization", value);
+    }
+    for (name, value) in &config.headers {
+        let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| {
+                VoiceError::InvalidConfig(format!("`{name}` is not a valid HTTP header name"))
+            })?;
+        let value = HeaderValue::from_str(value.expose()).map_err(|_| {
+            VoiceError::InvalidConfig(format!(
+                "the value of header `{name}` contains characters not allowed in a header"
+            ))
+        })?;
+        request.headers_mut().insert(name, value);
+    }
+    let connector = if endpoint.starts_with("wss://") {
+        Some(tls_connector()?)
+    } else {
+        None
+    };
+    let connect = tokio_tungstenite::connect_async_tls_with_config(request, None, true, connector);
+    match tokio::time::timeout(config.connect_timeout, connect).await {
+        Err(_) => Err(VoiceError::Connect {
+            url: config.url.clone(),
+            reason: format!("no answer within {} s", config.connect_timeout.as_secs()),
+        }),
+        Ok(Ok((socket, _))) => Ok(socket),
+        Ok(Err(tokio_tungstenite::tungstenite::Error::Http(resp)))
+            if resp.status().as_u16() == 401 || resp.status().as_u16() == 403 =>
+        {
+            Err(VoiceError::Unauthorized {
+                url: config.url.clone(),
+                status: resp.status().as_u16(),
+            })
+        }
+        Ok(Err(e)) => Err(VoiceError::Connect {
+            url: config.url.clone(),
+            reason: e.to_string(),
+        }),
+    }
+}

@@ -1,0 +1,156 @@
+//! The text transport: the offline default. Typed utterances in, text out, same tool registry.
+
+mod intent;
+mod render;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use relay_core::tools::{SessionContext, ToolContext, ToolProgressSink, ToolRegistry};
+use relay_core::voice::{
+    SessionCommand, TokenUsage, VoiceError, VoiceEvent, VoiceSession, VoiceSessionConfig,
+    VoiceSessionParts, VoiceTransport,
+};
+use tokio::sync::mpsc;
+
+pub use intent::{Intent, parse};
+
+/// A [`VoiceTransport`] that needs no network: each utterance is understood by simple rules (or
+/// `/tool {json}`), the tool runs through the registry, and the reply is text.
+#[derive(Debug, Clone)]
+pub struct TextTransport {
+    registry: Arc<ToolRegistry>,
+    context: Arc<SessionContext>,
+}
+
+impl TextTransport {
+    /// A transport over `registry`.
+    pub fn new(registry: Arc<ToolRegistry>) -> Self {
+        TextTransport {
+            registry,
+            context: SessionContext::new(),
+        }
+    }
+
+    /// Shares `context` with the tools.
+    pub fn with_context(mut self, context: Arc<SessionContext>) -> Self {
+        self.context = context;
+        self
+    }
+}
+
+#[async_trait]
+impl VoiceTransport for TextTransport {
+    fn name(&self) -> &str {
+        "text"
+    }
+
+    async fn start(&self, _config: VoiceSessionConfig) -> Result<VoiceSession, VoiceError> {
+        let (session, parts) = VoiceSession::channel();
+        let _ = parts.events.send(VoiceEvent::SessionStarted {
+            session_id: format!("text-{}", std::process::id()),
+            model: "rules".into(),
+        });
+        tokio::spawn(run(parts, self.registry.clone(), self.context.clone()));
+        Ok(session)
+    }
+}
+
+async fn run(
+    mut parts: VoiceSessionParts,
+    registry: Arc<ToolRegistry>,
+    context: Arc<SessionContext>,
+) {
+    let emit = |e: VoiceEvent| {
+        let _ = parts.events.send(e);
+    };
+    let mut turn = 0u64;
+    while let Some(cmd) = parts.commands.recv().await {
+        match cmd {
+            SessionCommand::Close => break,
+            SessionCommand::Audio(_) | SessionCommand::CommitAudio => emit(VoiceEvent::Error {
+                code: "audio_not_supported".into(),
+                message: "the text transport takes typed utterances only; use the realtime transport for audio".into(),
+            }),
+            SessionCommand::Playback { .. } => {}
+            SessionCommand::Text(text) => {
+                turn += 1;
+                emit(VoiceEvent::UserTranscript {
+                    item_id: format!("user_{turn}"),
+                    text: text.clone(),
+                });
+                let reply = match parse(&text) {
+                    Intent::Help => help(&registry),
+                    Intent::Unknown => format!("I did not understand that. {}", help(&registry)),
+                    Intent::Call { name, arguments } => {
+                        let call_id = format!("call_{turn}");
+                        emit(VoiceEvent::ToolCallStarted {
+                            call_id: call_id.clone(),
+                            name: name.clone(),
+                            arguments: arguments.clone(),
+                        });
+                        // Like a model's response that asked for a tool: it ends before the tool runs.
+                        emit(VoiceEvent::ResponseDone {
+                            response_id: format!("turn_{turn}_call"),
+                            status: "completed".into(),
+                            usage: TokenUsage::default(),
+                            out_of_band: false,
+                        });
+                        let (ptx, mut prx) = mpsc::unbounded_channel();
+                        let ctx = ToolContext {
+                            session: context.clone(),
+                            progress: ToolProgressSink::new(ptx),
+                        };
+                        let invoke = registry.invoke(&name, &arguments, ctx);
+                        tokio::pin!(invoke);
+                        let output = loop {
+                            tokio::select! {
+                                out = &mut invoke => break out,
+                                Some(p) = prx.recv() => emit(VoiceEvent::ToolProgress { call_id: call_id.clone(), name: name.clone(), message: p.message }),
+                            }
+                        };
+                        while let Ok(p) = prx.try_recv() {
+                            emit(VoiceEvent::ToolProgress {
+                                call_id: call_id.clone(),
+                                name: name.clone(),
+                                message: p.message,
+                            });
+                        }
+                        emit(VoiceEvent::ToolCallFinished {
+                            call_id,
+                            name: name.clone(),
+                            ok: output.ok,
+                            output: output.to_json_string(),
+                        });
+                        if let Ok(mut m) = parts.metrics.lock() {
+                            m.tool_calls += 1;
+                        }
+                        render::reply(&name, &output)
+                    }
+                };
+                let item_id = format!("assistant_{turn}");
+                emit(VoiceEvent::AssistantText { item_id, text: reply });
+                if let Ok(mut m) = parts.metrics.lock() {
+                    m.responses += 1;
+                }
+                emit(VoiceEvent::ResponseDone {
+                    response_id: format!("turn_{turn}"),
+                    status: "completed".into(),
+                    usage: TokenUsage::default(),
+                    out_of_band: false,
+                });
+            }
+        }
+    }
+    emit(VoiceEvent::Closed {
+        reason: "closed by the application".into(),
+    });
+}
+
+fn help(registry: &ToolRegistry) -> String {
+    let names: Vec<String> = registry.specs().into_iter().map(|s| s.name).collect();
+    format!(
+        "Try \"status\", \"switch to <repo>\", \"impact of <repo>\", \"sync\", \"create branch <name>\", \"commit: <message>\", or call a tool directly with /<tool> {{json}}. Tools: {}.",
+        names.join(", ")
+    )
+}
