@@ -64,6 +64,7 @@ fn dispatch(shared: &Arc<Mutex<State>>, req: &ApiRequest) -> (Reply, &'static st
         ),
         ("GET", ["nodes", node, "tasks", upid, "status"]) => tasks::status(&mut state, node, upid),
         ("GET", ["nodes", node, "tasks", upid, "log"]) => tasks::log(&mut state, node, upid, req),
+        ("DELETE", ["nodes", node, "tasks", upid]) => tasks::stop(&mut state, node, upid),
         (_, ["nodes", node, kind_seg, rest @ ..]) if GuestKind::parse(kind_seg).is_some() => {
             let kind = GuestKind::parse(kind_seg).expect("checked");
             guest_route(&mut state, method, node, kind, rest, req, &user)

@@ -140,6 +140,7 @@ pub(crate) fn create(
                 "sockets",
                 "cpu",
                 "cpulimit",
+                "cpuunits",
                 "memory",
                 "balloon",
                 "scsi*",
@@ -530,6 +531,7 @@ pub(crate) fn put_config(
     let allowed = [
         "cores",
         "cpulimit",
+        "cpuunits",
         "memory",
         "swap",
         "balloon",

@@ -86,3 +86,21 @@ pub(crate) fn log(state: &mut State, node: &str, upid: &str, req: &ApiRequest) -
     reply.body["total"] = json!(visible);
     reply
 }
+
+/// `DELETE /nodes/{node}/tasks/{upid}`: stops a running task; it ends as interrupted.
+pub(crate) fn stop(state: &mut State, node: &str, upid: &str) -> Reply {
+    let task = match find_task(state, node, upid) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let now = Instant::now();
+    if task.is_running(now) {
+        task.duration = now.duration_since(task.started);
+        task.exit_status = "interrupted by signal".to_string();
+        task.log.pop();
+        task.log.push("received interrupt".to_string());
+        task.log.push("TASK ERROR: interrupted by signal".to_string());
+    }
+    state.advance();
+    Reply::data(Value::Null)
+}
