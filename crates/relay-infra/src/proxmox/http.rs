@@ -265,15 +265,11 @@ impl ProxmoxClient {
 
     fn transport_error(&self, e: reqwest::Error) -> Failure {
         let url = self.inner.settings.url.clone();
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-        while let Some(err) = source {
-            if let Some(tls) = err.downcast_ref::<rustls::Error>() {
-                return Failure::Transport(InfraError::Tls {
-                    url,
-                    message: tls.to_string(),
-                });
-            }
-            source = err.source();
+        if let Some(tls) = find_rustls_error(&e) {
+            return Failure::Transport(InfraError::Tls {
+                url,
+                message: tls.to_string(),
+            });
         }
         let chain = error_chain(&e);
         if e.is_timeout() {
@@ -327,6 +323,21 @@ async fn read_response(response: reqwest::Response) -> Result<Value, Failure> {
         message,
         errors,
     })
+}
+
+/// The rustls error behind a transport failure, if any. tokio-rustls nests it in io::Errors,
+/// whose `source()` skips the wrapped error, so those are unwrapped with `get_ref`.
+fn find_rustls_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    if let Some(io) = err.downcast_ref::<std::io::Error>()
+        && let Some(inner) = io.get_ref()
+        && let Some(tls) = find_rustls_error(inner)
+    {
+        return Some(tls);
+    }
+    err.source().and_then(find_rustls_error)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
