@@ -528,25 +528,44 @@ pub(crate) fn put_config(
     vmid: u32,
     req: &ApiRequest,
 ) -> Reply {
-    let allowed = [
-        "cores",
-        "cpulimit",
-        "cpuunits",
-        "memory",
-        "swap",
-        "balloon",
-        "description",
-        "hostname",
-        "name",
-        "tags",
-        "onboot",
-        "mp*",
-        "net*",
-        "agent",
-        "delete",
-        "digest",
-    ];
-    if let Err(r) = req.validate(&allowed, &[]) {
+    // Only the keys each guest type's schema has; disks are added as `storage:size`.
+    let allowed: &[&str] = match kind {
+        GuestKind::Lxc => &[
+            "cores",
+            "cpulimit",
+            "cpuunits",
+            "memory",
+            "swap",
+            "description",
+            "hostname",
+            "tags",
+            "onboot",
+            "mp*",
+            "net*",
+            "delete",
+            "digest",
+        ],
+        GuestKind::Qemu => &[
+            "cores",
+            "cpulimit",
+            "cpuunits",
+            "memory",
+            "balloon",
+            "description",
+            "name",
+            "tags",
+            "onboot",
+            "scsi*",
+            "virtio*",
+            "sata*",
+            "ide*",
+            "net*",
+            "agent",
+            "delete",
+            "digest",
+        ],
+    };
+    if let Err(r) = req.validate(allowed, &[]) {
         return r;
     }
     for name in ["cores", "memory", "swap", "balloon", "cpulimit"] {

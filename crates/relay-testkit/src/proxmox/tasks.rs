@@ -99,7 +99,8 @@ pub(crate) fn stop(state: &mut State, node: &str, upid: &str) -> Reply {
         task.exit_status = "interrupted by signal".to_string();
         task.log.pop();
         task.log.push("received interrupt".to_string());
-        task.log.push("TASK ERROR: interrupted by signal".to_string());
+        task.log
+            .push("TASK ERROR: interrupted by signal".to_string());
     }
     state.advance();
     Reply::data(Value::Null)
