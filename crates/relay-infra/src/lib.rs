@@ -11,5 +11,4 @@
 pub mod local;
 pub mod proxmox;
 
-
 pub use proxmox::{ProxmoxProvider, ProxmoxSettings};

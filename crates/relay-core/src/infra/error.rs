@@ -100,7 +100,7 @@ pub enum InfraError {
         /// What was waited for.
         operation: String,
         /// The limit.
-        secs: u64,
+        secs: f64,
         /// What to do.
         advice: String,
     },

@@ -106,7 +106,9 @@ fn as_u64(v: Option<&Value>) -> Option<u64> {
 
 fn upid_from(data: Value, what: &str) -> Result<Upid, InfraError> {
     let text = data.as_str().ok_or_else(|| {
-        InfraError::InvalidRequest(format!("Proxmox answered {what} without a task id (got {data})"))
+        InfraError::InvalidRequest(format!(
+            "Proxmox answered {what} without a task id (got {data})"
+        ))
     })?;
     text.parse()
         .map_err(|e: super::upid::UpidError| InfraError::InvalidRequest(e.to_string()))
@@ -117,13 +119,22 @@ impl ProxmoxClient {
     pub async fn next_id(&self) -> Result<u32, InfraError> {
         let data = self.get("/cluster/nextid", &[]).await?;
         as_u64(Some(&data)).map(|v| v as u32).ok_or_else(|| {
-            InfraError::InvalidRequest(format!("Proxmox answered /cluster/nextid with {data}, not an id"))
+            InfraError::InvalidRequest(format!(
+                "Proxmox answered /cluster/nextid with {data}, not an id"
+            ))
         })
     }
 
     /// Creates a guest (`POST /nodes/{node}/{kind}`); `params` must include `vmid`.
-    pub async fn create_guest(&self, node: &str, kind: GuestKind, params: &[(&str, String)]) -> Result<Upid, InfraError> {
-        let data = self.post(&format!("/nodes/{node}/{}", kind.as_str()), params).await?;
+    pub async fn create_guest(
+        &self,
+        node: &str,
+        kind: GuestKind,
+        params: &[(&str, String)],
+    ) -> Result<Upid, InfraError> {
+        let data = self
+            .post(&format!("/nodes/{node}/{}", kind.as_str()), params)
+            .await?;
         upid_from(data, "the create request")
     }
 
@@ -143,44 +154,107 @@ impl ProxmoxClient {
             (kind.name_key(), name.to_string()),
             ("full", (full as u8).to_string()),
         ];
-        let data = self.post(&format!("{}/clone", guest_path(node, kind, source)), &params).await?;
+        let data = self
+            .post(
+                &format!("{}/clone", guest_path(node, kind, source)),
+                &params,
+            )
+            .await?;
         upid_from(data, "the clone request")
     }
 
     /// Changes configuration values (`PUT .../config`, synchronous).
-    pub async fn set_config(&self, node: &str, kind: GuestKind, vmid: u32, params: &[(&str, String)]) -> Result<(), InfraError> {
-        self.put(&format!("{}/config", guest_path(node, kind, vmid)), params).await?;
+    pub async fn set_config(
+        &self,
+        node: &str,
+        kind: GuestKind,
+        vmid: u32,
+        params: &[(&str, String)],
+    ) -> Result<(), InfraError> {
+        self.put(&format!("{}/config", guest_path(node, kind, vmid)), params)
+            .await?;
         Ok(())
     }
 
     /// The guest's configuration.
-    pub async fn guest_config(&self, node: &str, kind: GuestKind, vmid: u32) -> Result<serde_json::Map<String, Value>, InfraError> {
-        let data = self.get(&format!("{}/config", guest_path(node, kind, vmid)), &[]).await?;
+    pub async fn guest_config(
+        &self,
+        node: &str,
+        kind: GuestKind,
+        vmid: u32,
+    ) -> Result<serde_json::Map<String, Value>, InfraError> {
+        let data = self
+            .get(&format!("{}/config", guest_path(node, kind, vmid)), &[])
+            .await?;
         Ok(data.as_object().cloned().unwrap_or_default())
     }
 
     /// Starts the guest.
-    pub async fn start_guest(&self, node: &str, kind: GuestKind, vmid: u32) -> Result<Upid, InfraError> {
-        let data = self.post(&format!("{}/status/start", guest_path(node, kind, vmid)), &[]).await?;
+    pub async fn start_guest(
+        &self,
+        node: &str,
+        kind: GuestKind,
+        vmid: u32,
+    ) -> Result<Upid, InfraError> {
+        let data = self
+            .post(
+                &format!("{}/status/start", guest_path(node, kind, vmid)),
+                &[],
+            )
+            .await?;
         upid_from(data, "the start request")
     }
 
     /// Asks the guest to shut down cleanly within `timeout` (without forcing a stop).
-    pub async fn shutdown_guest(&self, node: &str, kind: GuestKind, vmid: u32, timeout: Duration) -> Result<Upid, InfraError> {
-        let params = [("timeout", timeout.as_secs().max(1).to_string()), ("forceStop", "0".to_string())];
-        let data = self.post(&format!("{}/status/shutdown", guest_path(node, kind, vmid)), &params).await?;
+    pub async fn shutdown_guest(
+        &self,
+        node: &str,
+        kind: GuestKind,
+        vmid: u32,
+        timeout: Duration,
+    ) -> Result<Upid, InfraError> {
+        let params = [
+            ("timeout", timeout.as_secs().max(1).to_string()),
+            ("forceStop", "0".to_string()),
+        ];
+        let data = self
+            .post(
+                &format!("{}/status/shutdown", guest_path(node, kind, vmid)),
+                &params,
+            )
+            .await?;
         upid_from(data, "the shutdown request")
     }
 
     /// Stops the guest at once (like pulling the plug).
-    pub async fn stop_guest(&self, node: &str, kind: GuestKind, vmid: u32) -> Result<Upid, InfraError> {
-        let data = self.post(&format!("{}/status/stop", guest_path(node, kind, vmid)), &[]).await?;
+    pub async fn stop_guest(
+        &self,
+        node: &str,
+        kind: GuestKind,
+        vmid: u32,
+    ) -> Result<Upid, InfraError> {
+        let data = self
+            .post(
+                &format!("{}/status/stop", guest_path(node, kind, vmid)),
+                &[],
+            )
+            .await?;
         upid_from(data, "the stop request")
     }
 
     /// The guest's current status.
-    pub async fn guest_status(&self, node: &str, kind: GuestKind, vmid: u32) -> Result<GuestStatus, InfraError> {
-        let data = self.get(&format!("{}/status/current", guest_path(node, kind, vmid)), &[]).await?;
+    pub async fn guest_status(
+        &self,
+        node: &str,
+        kind: GuestKind,
+        vmid: u32,
+    ) -> Result<GuestStatus, InfraError> {
+        let data = self
+            .get(
+                &format!("{}/status/current", guest_path(node, kind, vmid)),
+                &[],
+            )
+            .await?;
         let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string);
         Ok(GuestStatus {
             status: text("status").unwrap_or_else(|| "unknown".to_string()),
@@ -193,15 +267,37 @@ impl ProxmoxClient {
     }
 
     /// Takes a snapshot.
-    pub async fn snapshot_create(&self, node: &str, kind: GuestKind, vmid: u32, name: &str, description: &str) -> Result<Upid, InfraError> {
-        let params = [("snapname", name.to_string()), ("description", description.to_string())];
-        let data = self.post(&format!("{}/snapshot", guest_path(node, kind, vmid)), &params).await?;
+    pub async fn snapshot_create(
+        &self,
+        node: &str,
+        kind: GuestKind,
+        vmid: u32,
+        name: &str,
+        description: &str,
+    ) -> Result<Upid, InfraError> {
+        let params = [
+            ("snapname", name.to_string()),
+            ("description", description.to_string()),
+        ];
+        let data = self
+            .post(
+                &format!("{}/snapshot", guest_path(node, kind, vmid)),
+                &params,
+            )
+            .await?;
         upid_from(data, "the snapshot request")
     }
 
     /// Snapshots, oldest first, without PVE's `current` pseudo entry.
-    pub async fn snapshot_list(&self, node: &str, kind: GuestKind, vmid: u32) -> Result<Vec<SnapshotInfo>, InfraError> {
-        let data = self.get(&format!("{}/snapshot", guest_path(node, kind, vmid)), &[]).await?;
+    pub async fn snapshot_list(
+        &self,
+        node: &str,
+        kind: GuestKind,
+        vmid: u32,
+    ) -> Result<Vec<SnapshotInfo>, InfraError> {
+        let data = self
+            .get(&format!("{}/snapshot", guest_path(node, kind, vmid)), &[])
+            .await?;
         let mut list: Vec<SnapshotInfo> = data
             .as_array()
             .map(|items| {
@@ -209,8 +305,17 @@ impl ProxmoxClient {
                     .iter()
                     .filter(|s| s.get("name").and_then(Value::as_str) != Some("current"))
                     .map(|s| SnapshotInfo {
-                        name: s.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
-                        description: s.get("description").and_then(Value::as_str).unwrap_or_default().trim().to_string(),
+                        name: s
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                        description: s
+                            .get("description")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .trim()
+                            .to_string(),
                         created_at: as_u64(s.get("snaptime")),
                         parent: s.get("parent").and_then(Value::as_str).map(str::to_string),
                     })
@@ -222,20 +327,48 @@ impl ProxmoxClient {
     }
 
     /// Rolls back to a snapshot.
-    pub async fn snapshot_rollback(&self, node: &str, kind: GuestKind, vmid: u32, name: &str) -> Result<Upid, InfraError> {
-        let data = self.post(&format!("{}/snapshot/{name}/rollback", guest_path(node, kind, vmid)), &[]).await?;
+    pub async fn snapshot_rollback(
+        &self,
+        node: &str,
+        kind: GuestKind,
+        vmid: u32,
+        name: &str,
+    ) -> Result<Upid, InfraError> {
+        let data = self
+            .post(
+                &format!("{}/snapshot/{name}/rollback", guest_path(node, kind, vmid)),
+                &[],
+            )
+            .await?;
         upid_from(data, "the rollback request")
     }
 
     /// Deletes a snapshot.
-    pub async fn snapshot_delete(&self, node: &str, kind: GuestKind, vmid: u32, name: &str) -> Result<Upid, InfraError> {
-        let data = self.delete(&format!("{}/snapshot/{name}", guest_path(node, kind, vmid)), &[]).await?;
+    pub async fn snapshot_delete(
+        &self,
+        node: &str,
+        kind: GuestKind,
+        vmid: u32,
+        name: &str,
+    ) -> Result<Upid, InfraError> {
+        let data = self
+            .delete(
+                &format!("{}/snapshot/{name}", guest_path(node, kind, vmid)),
+                &[],
+            )
+            .await?;
         upid_from(data, "the snapshot delete request")
     }
 
     /// Destroys a stopped guest; `purge` also removes it from backup jobs, replication and HA,
     /// and unreferenced disks are destroyed too.
-    pub async fn destroy_guest(&self, node: &str, kind: GuestKind, vmid: u32, purge: bool) -> Result<Upid, InfraError> {
+    pub async fn destroy_guest(
+        &self,
+        node: &str,
+        kind: GuestKind,
+        vmid: u32,
+        purge: bool,
+    ) -> Result<Upid, InfraError> {
         let mut params = vec![("destroy-unreferenced-disks", "1".to_string())];
         if purge {
             params.push(("purge", "1".to_string()));
@@ -246,7 +379,9 @@ impl ProxmoxClient {
 
     /// Every guest in the cluster.
     pub async fn cluster_guests(&self) -> Result<Vec<ClusterGuest>, InfraError> {
-        let data = self.get("/cluster/resources", &[("type", "vm".to_string())]).await?;
+        let data = self
+            .get("/cluster/resources", &[("type", "vm".to_string())])
+            .await?;
         Ok(data
             .as_array()
             .map(|items| {
@@ -263,7 +398,12 @@ impl ProxmoxClient {
                             status: text("status").unwrap_or_else(|| "unknown".to_string()),
                             template: as_u64(r.get("template")) == Some(1),
                             tags: text("tags")
-                                .map(|t| t.split([';', ',', ' ']).filter(|s| !s.is_empty()).map(str::to_string).collect())
+                                .map(|t| {
+                                    t.split([';', ',', ' '])
+                                        .filter(|s| !s.is_empty())
+                                        .map(str::to_string)
+                                        .collect()
+                                })
                                 .unwrap_or_default(),
                             lock: text("lock"),
                             maxcpu: as_u64(r.get("maxcpu")).map(|v| v as u32),
@@ -286,26 +426,46 @@ impl ProxmoxClient {
         timeout: Duration,
     ) -> Result<ExecOutput, InfraError> {
         let base = guest_path(node, GuestKind::Qemu, vmid);
-        let mut params: Vec<(&str, String)> = command.iter().map(|c| ("command", c.clone())).collect();
+        let mut params: Vec<(&str, String)> =
+            command.iter().map(|c| ("command", c.clone())).collect();
         if let Some(data) = stdin {
             params.push(("input-data", data.to_string()));
         }
         let data = self.post(&format!("{base}/agent/exec"), &params).await?;
         let pid = as_u64(data.get("pid")).ok_or_else(|| {
-            InfraError::InvalidRequest(format!("the guest agent answered exec without a pid (got {data})"))
+            InfraError::InvalidRequest(format!(
+                "the guest agent answered exec without a pid (got {data})"
+            ))
         })?;
         let started = Instant::now();
         let schedule = self.inner.settings.poll;
         loop {
             tokio::time::sleep(schedule.next_interval(started.elapsed(), None)).await;
             let status = self
-                .get(&format!("{base}/agent/exec-status"), &[("pid", pid.to_string())])
+                .get(
+                    &format!("{base}/agent/exec-status"),
+                    &[("pid", pid.to_string())],
+                )
                 .await?;
-            if as_u64(status.get("exited")) == Some(1) || status.get("exited") == Some(&Value::Bool(true)) {
-                let text = |k: &str| status.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+            if as_u64(status.get("exited")) == Some(1)
+                || status.get("exited") == Some(&Value::Bool(true))
+            {
+                let text = |k: &str| {
+                    status
+                        .get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                };
                 return Ok(ExecOutput {
-                    exit_code: status.get("exitcode").and_then(Value::as_i64).map(|c| c as i32),
-                    signal: status.get("signal").and_then(Value::as_i64).map(|c| c as i32),
+                    exit_code: status
+                        .get("exitcode")
+                        .and_then(Value::as_i64)
+                        .map(|c| c as i32),
+                    signal: status
+                        .get("signal")
+                        .and_then(Value::as_i64)
+                        .map(|c| c as i32),
                     stdout: text("out-data"),
                     stderr: text("err-data"),
                 });
@@ -313,8 +473,9 @@ impl ProxmoxClient {
             if started.elapsed() >= timeout {
                 return Err(InfraError::Timeout {
                     operation: format!("`{}` in VM {vmid}", command.join(" ")),
-                    secs: timeout.as_secs(),
-                    advice: "the guest agent cannot kill it; it keeps running in the VM".to_string(),
+                    secs: timeout.as_secs_f64(),
+                    advice: "the guest agent cannot kill it; it keeps running in the VM"
+                        .to_string(),
                 });
             }
         }

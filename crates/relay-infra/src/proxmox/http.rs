@@ -103,7 +103,10 @@ impl ProxmoxClient {
                 Arc::new(Semaphore::new(self.inner.settings.max_parallel_per_node))
             }))
         };
-        semaphore.acquire_owned().await.expect("semaphore never closed")
+        semaphore
+            .acquire_owned()
+            .await
+            .expect("semaphore never closed")
     }
 
     /// Sends a request, retrying transient failures with bounded backoff and logging in again
@@ -136,7 +139,9 @@ impl ProxmoxClient {
             let (status, message, errors) = match outcome {
                 Ok(data) => return Ok(data),
                 Err(Failure::Transport(error)) => {
-                    if matches!(error, InfraError::Connect { .. }) && attempt < settings.max_attempts {
+                    if matches!(error, InfraError::Connect { .. })
+                        && attempt < settings.max_attempts
+                    {
                         let delay = backoff(attempt, settings.retry_base, settings.retry_max);
                         tracing::debug!(path, attempt, ?delay, %error, "retrying after a connection failure");
                         tokio::time::sleep(delay).await;
@@ -144,7 +149,11 @@ impl ProxmoxClient {
                     }
                     return Err(error);
                 }
-                Err(Failure::Http { status, message, errors }) => (status, message, errors),
+                Err(Failure::Http {
+                    status,
+                    message,
+                    errors,
+                }) => (status, message, errors),
             };
             if status == 401 {
                 if matches!(settings.auth, ProxmoxAuth::Password { .. }) && !relogged {
@@ -278,7 +287,10 @@ impl ProxmoxClient {
                 message: format!("the request timed out ({chain})"),
             });
         }
-        Failure::Transport(InfraError::Connect { url, message: chain })
+        Failure::Transport(InfraError::Connect {
+            url,
+            message: chain,
+        })
     }
 }
 
@@ -309,15 +321,31 @@ async fn read_response(response: reqwest::Response) -> Result<Value, Failure> {
         .and_then(Value::as_object)
         .map(|map| {
             map.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
     errors.sort();
     let message = reason
         .filter(|r| !r.trim().is_empty())
-        .or_else(|| json.get("message").and_then(Value::as_str).map(|s| s.trim().to_string()))
-        .unwrap_or_else(|| status.canonical_reason().unwrap_or("unknown error").to_string());
+        .or_else(|| {
+            json.get("message")
+                .and_then(Value::as_str)
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| {
+            status
+                .canonical_reason()
+                .unwrap_or("unknown error")
+                .to_string()
+        });
     Err(Failure::Http {
         status: status.as_u16(),
         message,

@@ -41,10 +41,12 @@ impl ProxmoxProvider {
 
     async fn find(&self, name: &str) -> Result<ClusterGuest, InfraError> {
         validate_env_name(name)?;
-        self.find_optional(name).await?.ok_or_else(|| InfraError::NotFound {
-            name: name.to_string(),
-            provider: "Proxmox".to_string(),
-        })
+        self.find_optional(name)
+            .await?
+            .ok_or_else(|| InfraError::NotFound {
+                name: name.to_string(),
+                provider: "Proxmox".to_string(),
+            })
     }
 
     async fn find_optional(&self, name: &str) -> Result<Option<ClusterGuest>, InfraError> {
@@ -55,7 +57,10 @@ impl ProxmoxProvider {
     }
 
     async fn environment(&self, guest: &ClusterGuest) -> Result<Environment, InfraError> {
-        let status = self.client.guest_status(&guest.node, guest.kind, guest.vmid).await?;
+        let status = self
+            .client
+            .guest_status(&guest.node, guest.kind, guest.vmid)
+            .await?;
         Ok(Environment {
             name: guest.name.clone(),
             provider: "proxmox".to_string(),
@@ -72,7 +77,12 @@ impl ProxmoxProvider {
     }
 
     /// Runs a task-producing call and waits for the task, holding a slot of the node's limit.
-    async fn run_task<F, Fut>(&self, node: &str, ctx: Option<&JobContext>, call: F) -> Result<Upid, InfraError>
+    async fn run_task<F, Fut>(
+        &self,
+        node: &str,
+        ctx: Option<&JobContext>,
+        call: F,
+    ) -> Result<Upid, InfraError>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<Upid, InfraError>>,
@@ -83,7 +93,11 @@ impl ProxmoxProvider {
         Ok(upid)
     }
 
-    async fn provision_inner(&self, spec: EnvSpec, ctx: &JobContext) -> Result<Environment, InfraError> {
+    async fn provision_inner(
+        &self,
+        spec: EnvSpec,
+        ctx: &JobContext,
+    ) -> Result<Environment, InfraError> {
         let settings = self.settings().clone();
         validate_env_name(&spec.name)?;
         let profile = settings.profiles.get(&spec.profile).cloned().ok_or_else(|| {
@@ -128,10 +142,14 @@ impl ProxmoxProvider {
             });
         }
         let node = settings.node.clone();
-        let tags = format!("{RELAY_TAG};{PROFILE_TAG_PREFIX}{}", spec.profile.replace('_', "-"));
+        let tags = format!(
+            "{RELAY_TAG};{PROFILE_TAG_PREFIX}{}",
+            spec.profile.replace('_', "-")
+        );
         let _permit = self.client.node_permit(&node).await;
 
-        ctx.progress(0, Some(4), None, format!("reserving an id on {node}")).await;
+        ctx.progress(0, Some(4), None, format!("reserving an id on {node}"))
+            .await;
         let mut attempt = 0;
         let (vmid, upid) = loop {
             attempt += 1;
@@ -143,8 +161,16 @@ impl ProxmoxProvider {
                         .await
                 }
                 None => {
-                    let mut params = vec![("vmid", vmid.to_string()), ("ostemplate", template.clone())];
-                    params.extend(create_params(kind, &spec.name, &profile, &settings.storage, &settings.bridge, &tags));
+                    let mut params =
+                        vec![("vmid", vmid.to_string()), ("ostemplate", template.clone())];
+                    params.extend(create_params(
+                        kind,
+                        &spec.name,
+                        &profile,
+                        &settings.storage,
+                        &settings.bridge,
+                        &tags,
+                    ));
                     self.client.create_guest(&node, kind, &params).await
                 }
             };
@@ -153,7 +179,12 @@ impl ProxmoxProvider {
                 Err(InfraError::Api { ref message, .. })
                     if message.contains("already exists") && attempt < settings.nextid_attempts =>
                 {
-                    ctx.log(None, relay_core::LogLevel::Info, format!("id {vmid} was taken by a parallel create; trying another")).await;
+                    ctx.log(
+                        None,
+                        relay_core::LogLevel::Info,
+                        format!("id {vmid} was taken by a parallel create; trying another"),
+                    )
+                    .await;
                 }
                 Err(e) => return Err(e),
             }
@@ -168,25 +199,46 @@ impl ProxmoxProvider {
         // From here on a guest exists: undo it if anything fails, so nothing is left half made.
         let result = async {
             if clone_source.is_some() {
-                ctx.progress(2, Some(4), None, format!("applying profile {}", spec.profile)).await;
+                ctx.progress(
+                    2,
+                    Some(4),
+                    None,
+                    format!("applying profile {}", spec.profile),
+                )
+                .await;
                 let mut params = clone_config(kind, &profile, &settings.storage);
                 params.push(("tags", tags.clone()));
                 self.client.set_config(&node, kind, vmid, &params).await?;
             }
-            ctx.progress(3, Some(4), None, format!("starting {}", spec.name)).await;
+            ctx.progress(3, Some(4), None, format!("starting {}", spec.name))
+                .await;
             let upid = self.client.start_guest(&node, kind, vmid).await?;
             self.client.wait_task(&upid, Some(ctx)).await?;
             Ok::<(), InfraError>(())
         }
         .await;
         if let Err(e) = result {
-            ctx.log(None, relay_core::LogLevel::Warn, format!("provisioning failed ({e}); removing {} {vmid}", kind.as_str())).await;
+            ctx.log(
+                None,
+                relay_core::LogLevel::Warn,
+                format!(
+                    "provisioning failed ({e}); removing {} {vmid}",
+                    kind.as_str()
+                ),
+            )
+            .await;
             self.cleanup_failed(&node, kind, vmid).await;
             return Err(e);
         }
         let guest = self.find(&spec.name).await?;
         let env = self.environment(&guest).await?;
-        ctx.progress(4, Some(4), None, format!("{} is running ({} {vmid})", spec.name, kind.as_str())).await;
+        ctx.progress(
+            4,
+            Some(4),
+            None,
+            format!("{} is running ({} {vmid})", spec.name, kind.as_str()),
+        )
+        .await;
         Ok(env)
     }
 
@@ -203,35 +255,65 @@ impl ProxmoxProvider {
                     tracing::error!(vmid, error = %e, "could not remove the half-provisioned guest");
                 }
             }
-            Err(e) => tracing::error!(vmid, error = %e, "could not remove the half-provisioned guest"),
+            Err(e) => {
+                tracing::error!(vmid, error = %e, "could not remove the half-provisioned guest")
+            }
         }
     }
 
-    async fn stop_inner(&self, name: &str, options: StopOptions, ctx: &JobContext) -> Result<Environment, InfraError> {
+    async fn stop_inner(
+        &self,
+        name: &str,
+        options: StopOptions,
+        ctx: &JobContext,
+    ) -> Result<Environment, InfraError> {
         let guest = self.find(name).await?;
         let (node, kind, vmid) = (guest.node.clone(), guest.kind, guest.vmid);
         let status = self.client.guest_status(&node, kind, vmid).await?;
         if status.status == "stopped" {
-            ctx.progress(1, Some(1), None, format!("{name} is already stopped")).await;
+            ctx.progress(1, Some(1), None, format!("{name} is already stopped"))
+                .await;
             return self.environment(&guest).await;
         }
         let mut clean = false;
         if !options.force {
-            ctx.progress(0, Some(2), None, format!("shutting down {name} (up to {} s)", options.timeout.as_secs())).await;
+            ctx.progress(
+                0,
+                Some(2),
+                None,
+                format!(
+                    "shutting down {name} (up to {} s)",
+                    options.timeout.as_secs()
+                ),
+            )
+            .await;
             let attempt = self
-                .run_task(&node, Some(ctx), || self.client.shutdown_guest(&node, kind, vmid, options.timeout))
+                .run_task(&node, Some(ctx), || {
+                    self.client
+                        .shutdown_guest(&node, kind, vmid, options.timeout)
+                })
                 .await;
             match attempt {
                 Ok(_) => clean = true,
                 Err(e @ InfraError::Job(_)) => return Err(e),
                 Err(e) => {
-                    ctx.log(None, relay_core::LogLevel::Warn, format!("clean shutdown failed: {e}")).await;
+                    ctx.log(
+                        None,
+                        relay_core::LogLevel::Warn,
+                        format!("clean shutdown failed: {e}"),
+                    )
+                    .await;
                 }
             }
         }
         if !clean {
-            ctx.progress(1, Some(2), None, format!("stopping {name}")).await;
-            let stopped = self.run_task(&node, Some(ctx), || self.client.stop_guest(&node, kind, vmid)).await;
+            ctx.progress(1, Some(2), None, format!("stopping {name}"))
+                .await;
+            let stopped = self
+                .run_task(&node, Some(ctx), || {
+                    self.client.stop_guest(&node, kind, vmid)
+                })
+                .await;
             match stopped {
                 Ok(_) => {}
                 // Stopped meanwhile (e.g. the shutdown finished late): that is what we wanted.
@@ -239,7 +321,8 @@ impl ProxmoxProvider {
                 Err(e) => return Err(e),
             }
         }
-        ctx.progress(2, Some(2), None, format!("{name} is stopped")).await;
+        ctx.progress(2, Some(2), None, format!("{name} is stopped"))
+            .await;
         self.environment(&guest).await
     }
 
@@ -248,16 +331,32 @@ impl ProxmoxProvider {
         let (node, kind, vmid) = (guest.node.clone(), guest.kind, guest.vmid);
         let status = self.client.guest_status(&node, kind, vmid).await?;
         if status.status == "running" {
-            ctx.progress(0, Some(2), None, format!("stopping {name}")).await;
-            match self.run_task(&node, Some(ctx), || self.client.stop_guest(&node, kind, vmid)).await {
+            ctx.progress(0, Some(2), None, format!("stopping {name}"))
+                .await;
+            match self
+                .run_task(&node, Some(ctx), || {
+                    self.client.stop_guest(&node, kind, vmid)
+                })
+                .await
+            {
                 Ok(_) => {}
                 Err(InfraError::Api { message, .. }) if message.contains("not running") => {}
                 Err(e) => return Err(e),
             }
         }
-        ctx.progress(1, Some(2), None, format!("destroying {} {vmid} with its disks", kind.as_str())).await;
-        self.run_task(&node, Some(ctx), || self.client.destroy_guest(&node, kind, vmid, true)).await?;
-        ctx.progress(2, Some(2), None, format!("{name} is gone")).await;
+        ctx.progress(
+            1,
+            Some(2),
+            None,
+            format!("destroying {} {vmid} with its disks", kind.as_str()),
+        )
+        .await;
+        self.run_task(&node, Some(ctx), || {
+            self.client.destroy_guest(&node, kind, vmid, true)
+        })
+        .await?;
+        ctx.progress(2, Some(2), None, format!("{name} is gone"))
+            .await;
         Ok(())
     }
 }
@@ -287,7 +386,10 @@ fn create_params(
             params.push(("swap", "512".to_string()));
             params.push(("rootfs", format!("{storage}:{}", profile.root_disk_gb)));
             if profile.workspace_disk_gb > 0 {
-                params.push(("mp0", format!("{storage}:{},mp=/workspace", profile.workspace_disk_gb)));
+                params.push((
+                    "mp0",
+                    format!("{storage}:{},mp=/workspace", profile.workspace_disk_gb),
+                ));
             }
             params.push(("net0", format!("name=eth0,bridge={bridge},ip=dhcp")));
             params.push(("unprivileged", "1".to_string()));
@@ -306,7 +408,11 @@ fn create_params(
 }
 
 /// Profile settings applied to a fresh clone (the template's root disk is kept as it is).
-fn clone_config(kind: GuestKind, profile: &ResourceProfile, storage: &str) -> Vec<(&'static str, String)> {
+fn clone_config(
+    kind: GuestKind,
+    profile: &ResourceProfile,
+    storage: &str,
+) -> Vec<(&'static str, String)> {
     let mut params = vec![
         ("cores", profile.cores_max.to_string()),
         ("cpuunits", (profile.cores * 512).to_string()),
@@ -315,7 +421,10 @@ fn clone_config(kind: GuestKind, profile: &ResourceProfile, storage: &str) -> Ve
     match kind {
         GuestKind::Lxc => {
             if profile.workspace_disk_gb > 0 {
-                params.push(("mp0", format!("{storage}:{},mp=/workspace", profile.workspace_disk_gb)));
+                params.push((
+                    "mp0",
+                    format!("{storage}:{},mp=/workspace", profile.workspace_disk_gb),
+                ));
             }
         }
         GuestKind::Qemu => {
@@ -357,27 +466,38 @@ impl InfraProvider for ProxmoxProvider {
 
     fn provision(&self, spec: EnvSpec) -> Job<Environment, InfraError> {
         let this = self.clone();
-        Job::spawn("env_provision", move |ctx| async move { this.provision_inner(spec, &ctx).await })
+        Job::spawn("env_provision", move |ctx| async move {
+            this.provision_inner(spec, &ctx).await
+        })
     }
 
     fn start(&self, name: &str) -> Job<Environment, InfraError> {
         let (this, name) = (self.clone(), name.to_string());
         Job::spawn("env_start", move |ctx| async move {
             let guest = this.find(&name).await?;
-            let status = this.client.guest_status(&guest.node, guest.kind, guest.vmid).await?;
+            let status = this
+                .client
+                .guest_status(&guest.node, guest.kind, guest.vmid)
+                .await?;
             if status.status != "running" {
-                ctx.progress(0, Some(1), None, format!("starting {name}")).await;
-                this.run_task(&guest.node, Some(&ctx), || this.client.start_guest(&guest.node, guest.kind, guest.vmid))
-                    .await?;
+                ctx.progress(0, Some(1), None, format!("starting {name}"))
+                    .await;
+                this.run_task(&guest.node, Some(&ctx), || {
+                    this.client.start_guest(&guest.node, guest.kind, guest.vmid)
+                })
+                .await?;
             }
-            ctx.progress(1, Some(1), None, format!("{name} is running")).await;
+            ctx.progress(1, Some(1), None, format!("{name} is running"))
+                .await;
             this.environment(&guest).await
         })
     }
 
     fn stop(&self, name: &str, options: StopOptions) -> Job<Environment, InfraError> {
         let (this, name) = (self.clone(), name.to_string());
-        Job::spawn("env_stop", move |ctx| async move { this.stop_inner(&name, options, &ctx).await })
+        Job::spawn("env_stop", move |ctx| async move {
+            this.stop_inner(&name, options, &ctx).await
+        })
     }
 
     async fn status(&self, name: &str) -> Result<Environment, InfraError> {
@@ -408,7 +528,9 @@ impl InfraProvider for ProxmoxProvider {
 
     async fn exec(&self, name: &str, request: ExecRequest) -> Result<ExecOutput, InfraError> {
         if request.command.is_empty() {
-            return Err(InfraError::InvalidRequest("no command given; pass it after `--`".to_string()));
+            return Err(InfraError::InvalidRequest(
+                "no command given; pass it after `--`".to_string(),
+            ));
         }
         let guest = self.find(name).await?;
         match guest.kind {
@@ -420,14 +542,25 @@ impl InfraProvider for ProxmoxProvider {
             GuestKind::Qemu => {
                 let command = match &request.cwd {
                     Some(dir) => {
-                        let mut c = vec!["sh".to_string(), "-c".to_string(), "cd \"$0\" && exec \"$@\"".to_string(), dir.clone()];
+                        let mut c = vec![
+                            "sh".to_string(),
+                            "-c".to_string(),
+                            "cd \"$0\" && exec \"$@\"".to_string(),
+                            dir.clone(),
+                        ];
                         c.extend(request.command.iter().cloned());
                         c
                     }
                     None => request.command.clone(),
                 };
                 self.client
-                    .agent_exec(&guest.node, guest.vmid, &command, request.stdin.as_deref(), request.timeout)
+                    .agent_exec(
+                        &guest.node,
+                        guest.vmid,
+                        &command,
+                        request.stdin.as_deref(),
+                        request.timeout,
+                    )
                     .await
             }
         }
@@ -438,12 +571,20 @@ impl InfraProvider for ProxmoxProvider {
         Job::spawn("env_snapshot", move |ctx| async move {
             validate_snapshot_name(&snap)?;
             let g = this.find(&name).await?;
-            ctx.progress(0, Some(1), None, format!("taking snapshot {snap} of {name}")).await;
+            ctx.progress(
+                0,
+                Some(1),
+                None,
+                format!("taking snapshot {snap} of {name}"),
+            )
+            .await;
             this.run_task(&g.node, Some(&ctx), || {
-                this.client.snapshot_create(&g.node, g.kind, g.vmid, &snap, "taken by relay")
+                this.client
+                    .snapshot_create(&g.node, g.kind, g.vmid, &snap, "taken by relay")
             })
             .await?;
-            ctx.progress(1, Some(1), None, format!("snapshot {snap} taken")).await;
+            ctx.progress(1, Some(1), None, format!("snapshot {snap} taken"))
+                .await;
             let list = this.client.snapshot_list(&g.node, g.kind, g.vmid).await?;
             list.into_iter().find(|s| s.name == snap).ok_or_else(|| {
                 InfraError::InvalidRequest(format!("snapshot {snap} finished but is not listed"))
@@ -461,10 +602,15 @@ impl InfraProvider for ProxmoxProvider {
         Job::spawn("env_rollback", move |ctx| async move {
             validate_snapshot_name(&snap)?;
             let g = this.find(&name).await?;
-            ctx.progress(0, Some(1), None, format!("rolling {name} back to {snap}")).await;
-            this.run_task(&g.node, Some(&ctx), || this.client.snapshot_rollback(&g.node, g.kind, g.vmid, &snap))
-                .await?;
-            ctx.progress(1, Some(1), None, format!("{name} is back at {snap}")).await;
+            ctx.progress(0, Some(1), None, format!("rolling {name} back to {snap}"))
+                .await;
+            this.run_task(&g.node, Some(&ctx), || {
+                this.client
+                    .snapshot_rollback(&g.node, g.kind, g.vmid, &snap)
+            })
+            .await?;
+            ctx.progress(1, Some(1), None, format!("{name} is back at {snap}"))
+                .await;
             this.environment(&g).await
         })
     }
@@ -474,16 +620,27 @@ impl InfraProvider for ProxmoxProvider {
         Job::spawn("env_delete_snapshot", move |ctx| async move {
             validate_snapshot_name(&snap)?;
             let g = this.find(&name).await?;
-            ctx.progress(0, Some(1), None, format!("deleting snapshot {snap} of {name}")).await;
-            this.run_task(&g.node, Some(&ctx), || this.client.snapshot_delete(&g.node, g.kind, g.vmid, &snap))
-                .await?;
-            ctx.progress(1, Some(1), None, format!("snapshot {snap} deleted")).await;
+            ctx.progress(
+                0,
+                Some(1),
+                None,
+                format!("deleting snapshot {snap} of {name}"),
+            )
+            .await;
+            this.run_task(&g.node, Some(&ctx), || {
+                this.client.snapshot_delete(&g.node, g.kind, g.vmid, &snap)
+            })
+            .await?;
+            ctx.progress(1, Some(1), None, format!("snapshot {snap} deleted"))
+                .await;
             Ok(())
         })
     }
 
     fn destroy(&self, name: &str) -> Job<(), InfraError> {
         let (this, name) = (self.clone(), name.to_string());
-        Job::spawn("env_destroy", move |ctx| async move { this.destroy_inner(&name, &ctx).await })
+        Job::spawn("env_destroy", move |ctx| async move {
+            this.destroy_inner(&name, &ctx).await
+        })
     }
 }

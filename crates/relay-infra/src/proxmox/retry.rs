@@ -49,7 +49,10 @@ mod tests {
     #[test]
     fn classifies_pve_messages() {
         assert!(is_transient(500, "CT 100 is locked (backup)"));
-        assert!(is_transient(500, "got no worker upid - start worker failed"));
+        assert!(is_transient(
+            500,
+            "got no worker upid - start worker failed"
+        ));
         assert!(is_transient(
             500,
             "can't lock file '/var/lock/qemu-server/lock-100.conf' - got timeout"

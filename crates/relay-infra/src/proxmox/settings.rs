@@ -140,21 +140,33 @@ impl ProxmoxSettings {
 
         let url = env("PROXMOX_URL").or(px.url.clone());
         if url.is_none() {
-            missing.push("PROXMOX_URL (or infra.proxmox.url), e.g. https://pve.example.com:8006".to_string());
+            missing.push(
+                "PROXMOX_URL (or infra.proxmox.url), e.g. https://pve.example.com:8006".to_string(),
+            );
         }
         let node = env("PROXMOX_NODE").or(px.node.clone());
         if node.is_none() {
-            missing.push("PROXMOX_NODE (or infra.proxmox.node), the node to create guests on".to_string());
+            missing.push(
+                "PROXMOX_NODE (or infra.proxmox.node), the node to create guests on".to_string(),
+            );
         }
         let token_id = env("PROXMOX_TOKEN_ID").or(px.token_id.clone());
         let token_secret = env("PROXMOX_TOKEN_SECRET");
         let user = env("PROXMOX_USER").or(px.user.clone());
         let password = env("PROXMOX_PASSWORD");
         let auth = match (token_id, token_secret, user, password) {
-            (Some(id), Some(secret), _, _) => Some(ProxmoxAuth::Token { id, secret: Secret::new(secret) }),
-            (_, _, Some(user), Some(password)) => Some(ProxmoxAuth::Password { user, password: Secret::new(password) }),
+            (Some(id), Some(secret), _, _) => Some(ProxmoxAuth::Token {
+                id,
+                secret: Secret::new(secret),
+            }),
+            (_, _, Some(user), Some(password)) => Some(ProxmoxAuth::Password {
+                user,
+                password: Secret::new(password),
+            }),
             (Some(id), None, _, _) => {
-                missing.push(format!("PROXMOX_TOKEN_SECRET, the secret of API token `{id}`"));
+                missing.push(format!(
+                    "PROXMOX_TOKEN_SECRET, the secret of API token `{id}`"
+                ));
                 None
             }
             (None, Some(_), _, _) => {
@@ -177,17 +189,23 @@ impl ProxmoxSettings {
                 "1" | "true" | "yes" => true,
                 "0" | "false" | "no" => false,
                 other => {
-                    problems.push(format!("PROXMOX_INSECURE=`{other}` is not a boolean; use 1 or 0"));
+                    problems.push(format!(
+                        "PROXMOX_INSECURE=`{other}` is not a boolean; use 1 or 0"
+                    ));
                     false
                 }
             },
         };
-        let ca_file = env("PROXMOX_CA_FILE").map(PathBuf::from).or(px.ca_file.clone());
+        let ca_file = env("PROXMOX_CA_FILE")
+            .map(PathBuf::from)
+            .or(px.ca_file.clone());
         let fingerprint = env("PROXMOX_FINGERPRINT").or(px.fingerprint.clone());
         let trust = match (ca_file, fingerprint, insecure) {
             (_, _, true) => TlsTrust::Insecure,
             (Some(_), Some(_), false) => {
-                problems.push("set either PROXMOX_CA_FILE or PROXMOX_FINGERPRINT, not both".to_string());
+                problems.push(
+                    "set either PROXMOX_CA_FILE or PROXMOX_FINGERPRINT, not both".to_string(),
+                );
                 TlsTrust::System
             }
             (Some(path), None, false) => TlsTrust::CaFile(path),
@@ -204,7 +222,11 @@ impl ProxmoxSettings {
                 }
             }
             if !problems.is_empty() {
-                message.push_str(if missing.is_empty() { "; invalid:" } else { "\ninvalid:" });
+                message.push_str(if missing.is_empty() {
+                    "; invalid:"
+                } else {
+                    "\ninvalid:"
+                });
                 for p in &problems {
                     message.push_str(&format!("\n  - {p}"));
                 }
@@ -213,7 +235,8 @@ impl ProxmoxSettings {
             return Err(InfraError::Config(message));
         }
 
-        let mut builder = ProxmoxSettings::builder(url.unwrap_or_default(), node.unwrap_or_default());
+        let mut builder =
+            ProxmoxSettings::builder(url.unwrap_or_default(), node.unwrap_or_default());
         builder.auth = auth;
         builder.trust = trust;
         if let Some(s) = px.storage {
@@ -277,13 +300,19 @@ pub struct ProxmoxSettingsBuilder {
 impl ProxmoxSettingsBuilder {
     /// Authenticates with an API token `user@realm!tokenid` and its secret.
     pub fn token(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.auth = Some(ProxmoxAuth::Token { id: id.into(), secret: Secret::new(secret) });
+        self.auth = Some(ProxmoxAuth::Token {
+            id: id.into(),
+            secret: Secret::new(secret),
+        });
         self
     }
 
     /// Authenticates with a user `user@realm` and password (tickets).
     pub fn password(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
-        self.auth = Some(ProxmoxAuth::Password { user: user.into(), password: Secret::new(password) });
+        self.auth = Some(ProxmoxAuth::Password {
+            user: user.into(),
+            password: Secret::new(password),
+        });
         self
     }
 
@@ -386,17 +415,24 @@ impl ProxmoxSettingsBuilder {
         }
         let Some(auth) = self.auth else {
             problems.push("no credentials: set an API token or a user and password".to_string());
-            return Err(InfraError::Config(format!("invalid Proxmox settings: {}", problems.join("; "))));
+            return Err(InfraError::Config(format!(
+                "invalid Proxmox settings: {}",
+                problems.join("; ")
+            )));
         };
         if let ProxmoxAuth::Token { id, .. } = &auth
             && !(id.contains('@') && id.contains('!'))
         {
-            problems.push(format!("the token id `{id}` must look like user@realm!tokenname"));
+            problems.push(format!(
+                "the token id `{id}` must look like user@realm!tokenname"
+            ));
         }
         if let ProxmoxAuth::Password { user, .. } = &auth
             && !user.contains('@')
         {
-            problems.push(format!("the user `{user}` must include the realm, e.g. {user}@pam"));
+            problems.push(format!(
+                "the user `{user}` must include the realm, e.g. {user}@pam"
+            ));
         }
         for (name, profile) in &self.profiles {
             if let Err(e) = profile.validate(name) {
@@ -404,7 +440,10 @@ impl ProxmoxSettingsBuilder {
             }
         }
         if !problems.is_empty() {
-            return Err(InfraError::Config(format!("invalid Proxmox settings: {}", problems.join("; "))));
+            return Err(InfraError::Config(format!(
+                "invalid Proxmox settings: {}",
+                problems.join("; ")
+            )));
         }
         Ok(ProxmoxSettings {
             url,
@@ -436,17 +475,24 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn one_message_lists_everything_missing() {
-        let err = ProxmoxSettings::from_config_and_env(None, env(&[])).unwrap_err().to_string();
+        let err = ProxmoxSettings::from_config_and_env(None, env(&[]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("PROXMOX_URL"), "{err}");
         assert!(err.contains("PROXMOX_NODE"), "{err}");
-        assert!(err.contains("PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET"), "{err}");
+        assert!(
+            err.contains("PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET"),
+            "{err}"
+        );
         assert!(err.contains("PROXMOX_USER and PROXMOX_PASSWORD"), "{err}");
         assert!(err.contains("--provider local"), "{err}");
     }
@@ -455,12 +501,18 @@ mod tests {
     fn a_token_id_without_secret_names_the_secret() {
         let err = ProxmoxSettings::from_config_and_env(
             None,
-            env(&[("PROXMOX_URL", "https://pve:8006"), ("PROXMOX_TOKEN_ID", "relay@pve!cli")]),
+            env(&[
+                ("PROXMOX_URL", "https://pve:8006"),
+                ("PROXMOX_TOKEN_ID", "relay@pve!cli"),
+            ]),
         )
         .unwrap_err()
         .to_string();
         assert!(err.contains("PROXMOX_NODE"), "{err}");
-        assert!(err.contains("PROXMOX_TOKEN_SECRET, the secret of API token `relay@pve!cli`"), "{err}");
+        assert!(
+            err.contains("PROXMOX_TOKEN_SECRET, the secret of API token `relay@pve!cli`"),
+            "{err}"
+        );
         assert!(!err.contains("PROXMOX_URL ("), "{err}");
     }
 
@@ -473,7 +525,10 @@ mod tests {
         .unwrap();
         let settings = ProxmoxSettings::from_config_and_env(
             Some(&config),
-            env(&[("PROXMOX_NODE", "envnode"), ("PROXMOX_TOKEN_SECRET", "supersecret-uuid")]),
+            env(&[
+                ("PROXMOX_NODE", "envnode"),
+                ("PROXMOX_TOKEN_SECRET", "supersecret-uuid"),
+            ]),
         )
         .unwrap();
         assert_eq!(settings.url(), "https://file:8006");
@@ -496,7 +551,13 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("PROXMOX_PASSWORD, the password of `root@pam`"), "{err}");
-        assert!(err.contains("PROXMOX_INSECURE=`maybe` is not a boolean"), "{err}");
+        assert!(
+            err.contains("PROXMOX_PASSWORD, the password of `root@pam`"),
+            "{err}"
+        );
+        assert!(
+            err.contains("PROXMOX_INSECURE=`maybe` is not a boolean"),
+            "{err}"
+        );
     }
 }

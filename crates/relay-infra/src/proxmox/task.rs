@@ -74,7 +74,9 @@ pub(crate) struct DurationModel {
 impl DurationModel {
     pub(crate) fn expected(&self, upid: &Upid) -> Option<Duration> {
         let means = self.means.lock().expect("duration model lock");
-        means.get(&(upid.node.clone(), upid.task_type.clone())).copied()
+        means
+            .get(&(upid.node.clone(), upid.task_type.clone()))
+            .copied()
     }
 
     pub(crate) fn record(&self, upid: &Upid, took: Duration) {
@@ -126,8 +128,18 @@ impl ProxmoxClient {
     ///
     /// With a job context, new task log lines are emitted as log events about once a second, and
     /// cancelling the job stops the task on the server (`DELETE .../tasks/{upid}`).
-    pub async fn wait_task(&self, upid: &Upid, ctx: Option<&JobContext>) -> Result<TaskResult, InfraError> {
-        self.wait_task_with(upid, ctx, self.inner.settings.task_timeout, self.inner.settings.poll).await
+    pub async fn wait_task(
+        &self,
+        upid: &Upid,
+        ctx: Option<&JobContext>,
+    ) -> Result<TaskResult, InfraError> {
+        self.wait_task_with(
+            upid,
+            ctx,
+            self.inner.settings.task_timeout,
+            self.inner.settings.poll,
+        )
+        .await
     }
 
     /// Like [`ProxmoxClient::wait_task`] with an explicit timeout and schedule.
@@ -153,7 +165,7 @@ impl ProxmoxClient {
                 if self.is_stopped(&status_path).await?.is_none() {
                     return Err(InfraError::Timeout {
                         operation: upid.describe(),
-                        secs: timeout.as_secs(),
+                        secs: timeout.as_secs_f64(),
                         advice: format!(
                             "it may still be running: see `Tasks` on node {} in the PVE web UI, or raise infra.proxmox.task_timeout_secs",
                             upid.node
@@ -180,7 +192,12 @@ impl ProxmoxClient {
                     self.stream_log(upid, ctx, &mut log_lines_seen).await;
                 }
                 return match classify_exit(&exit_status) {
-                    Ok(TaskExit::Ok) => Ok(TaskResult { upid: upid.clone(), exit: TaskExit::Ok, warnings: Vec::new(), polls }),
+                    Ok(TaskExit::Ok) => Ok(TaskResult {
+                        upid: upid.clone(),
+                        exit: TaskExit::Ok,
+                        warnings: Vec::new(),
+                        polls,
+                    }),
                     Ok(TaskExit::Warnings(n)) => {
                         let log = self.task_log(upid, 0, 500).await.unwrap_or_default();
                         let warnings: Vec<String> =
@@ -188,7 +205,12 @@ impl ProxmoxClient {
                         for w in &warnings {
                             tracing::warn!(task = %upid.describe(), "{w}");
                         }
-                        Ok(TaskResult { upid: upid.clone(), exit: TaskExit::Warnings(n), warnings, polls })
+                        Ok(TaskResult {
+                            upid: upid.clone(),
+                            exit: TaskExit::Warnings(n),
+                            warnings,
+                            polls,
+                        })
                     }
                     Err(exit_status) => {
                         let log = self.task_log(upid, 0, 500).await.unwrap_or_default();
@@ -225,10 +247,18 @@ impl ProxmoxClient {
     }
 
     /// Lines of the task log from line `start` (0-based).
-    pub async fn task_log(&self, upid: &Upid, start: usize, limit: usize) -> Result<Vec<String>, InfraError> {
+    pub async fn task_log(
+        &self,
+        upid: &Upid,
+        start: usize,
+        limit: usize,
+    ) -> Result<Vec<String>, InfraError> {
         let path = format!("/nodes/{}/tasks/{}/log", upid.node, encode_upid(upid));
         let data = self
-            .get(&path, &[("start", start.to_string()), ("limit", limit.to_string())])
+            .get(
+                &path,
+                &[("start", start.to_string()), ("limit", limit.to_string())],
+            )
             .await?;
         Ok(data
             .as_array()
@@ -301,8 +331,17 @@ mod tests {
         assert_eq!(far, Duration::from_secs(1));
         assert_eq!(near, Duration::from_millis(40));
         // Without history: dense first, backing off with elapsed time.
-        assert_eq!(s.next_interval(Duration::ZERO, None), Duration::from_millis(40));
-        assert_eq!(s.next_interval(Duration::from_secs(2), None), Duration::from_millis(500));
-        assert_eq!(PollSchedule::fixed(Duration::from_secs(1)).next_interval(Duration::ZERO, None), Duration::from_secs(1));
+        assert_eq!(
+            s.next_interval(Duration::ZERO, None),
+            Duration::from_millis(40)
+        );
+        assert_eq!(
+            s.next_interval(Duration::from_secs(2), None),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            PollSchedule::fixed(Duration::from_secs(1)).next_interval(Duration::ZERO, None),
+            Duration::from_secs(1)
+        );
     }
 }

@@ -85,7 +85,9 @@ fn roots_from_pem(pem: &[u8], source: &str) -> Result<RootCertStore, InfraError>
             InfraError::Config(format!("{source} is not a valid PEM certificate file: {e}"))
         })?;
         roots.add(cert).map_err(|e| {
-            InfraError::Config(format!("{source} holds a certificate rustls cannot use: {e}"))
+            InfraError::Config(format!(
+                "{source} holds a certificate rustls cannot use: {e}"
+            ))
         })?;
         count += 1;
     }
@@ -99,10 +101,16 @@ fn roots_from_pem(pem: &[u8], source: &str) -> Result<RootCertStore, InfraError>
 
 /// Parses `AB:CD:...` (or without colons, any case) into 32 bytes.
 pub(crate) fn parse_fingerprint(text: &str) -> Result<Vec<u8>, InfraError> {
-    let hex: String = text.chars().filter(|c| *c != ':' && !c.is_whitespace()).collect();
+    let hex: String = text
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .collect();
     let bytes: Option<Vec<u8>> = (0..hex.len())
         .step_by(2)
-        .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
         .collect();
     match bytes {
         Some(b) if b.len() == 32 => Ok(b),
@@ -114,7 +122,11 @@ pub(crate) fn parse_fingerprint(text: &str) -> Result<Vec<u8>, InfraError> {
 }
 
 fn format_fingerprint(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// Accepts exactly the certificate with the pinned fingerprint (or any, when `expected` is None:
@@ -178,7 +190,9 @@ impl ServerCertVerifier for PinnedCertificate {
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 

@@ -70,8 +70,9 @@ impl FromStr for Upid {
             return Err(err("the node is empty"));
         }
         let hex32 = |s: &str| u32::from_str_radix(s, 16).map_err(|_| err("pid is not hexadecimal"));
-        let hex64 =
-            |s: &str| u64::from_str_radix(s, 16).map_err(|_| err("a time field is not hexadecimal"));
+        let hex64 = |s: &str| {
+            u64::from_str_radix(s, 16).map_err(|_| err("a time field is not hexadecimal"))
+        };
         if parts[5].contains(':') || parts[6].is_empty() {
             return Err(err("the user field is malformed"));
         }

@@ -40,7 +40,9 @@ pub fn provider(pve: &FakeProxmox) -> ProxmoxProvider {
 }
 
 /// Runs a job to the end, returning its result and every event.
-pub async fn run<T: Send + 'static>(mut job: Job<T, InfraError>) -> (Result<T, InfraError>, Vec<Event>) {
+pub async fn run<T: Send + 'static>(
+    mut job: Job<T, InfraError>,
+) -> (Result<T, InfraError>, Vec<Event>) {
     let events: Vec<Event> = (&mut job).collect().await;
     (job.wait().await, events)
 }
