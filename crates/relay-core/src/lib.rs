@@ -16,6 +16,7 @@ pub mod event;
 pub mod graph;
 pub mod infra;
 pub mod job;
+pub mod redact;
 pub mod repo;
 
 pub use config::{
