@@ -11,4 +11,6 @@
 pub mod local;
 pub mod proxmox;
 
+pub use local::LocalProvider;
+
 pub use proxmox::{ProxmoxProvider, ProxmoxSettings};
