@@ -169,4 +169,27 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn relay_yaml_carries_the_infra_section() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "repositories:\n  - name: api\ninfra:\n  provider: proxmox\n  proxmox:\n    url: https://pve.example.com:8006\n    node: pve1\n    token_id: relay@pve!cli\n    default_kind: qemu\n    qemu_template: \"9000\"\n  profiles:\n    tiny: { cores: 1, cores_max: 2, memory_mb: 512, memory_max_mb: 1024, root_disk_gb: 8, workspace_disk_gb: 0 }\n  local:\n    root: envs\n";
+        let ws = crate::Workspace::parse(text, dir.path(), None).unwrap();
+        let infra = ws.infra().unwrap();
+        let px = infra.proxmox.as_ref().unwrap();
+        assert_eq!(px.node.as_deref(), Some("pve1"));
+        assert_eq!(px.default_kind, Some(EnvKind::Qemu));
+        assert_eq!(px.qemu_template.as_deref(), Some("9000"));
+        assert_eq!(infra.profiles["tiny"].memory_max_mb, 1024);
+        assert_eq!(
+            infra.local.as_ref().unwrap().root,
+            Some(PathBuf::from("envs"))
+        );
+
+        let bad = "repositories:\n  - name: api\ninfra:\n  proxmox:\n    token_secret: oops\n";
+        let err = crate::Workspace::parse(bad, dir.path(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("token_secret"), "{err}");
+    }
 }
