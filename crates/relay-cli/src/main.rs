@@ -43,6 +43,8 @@ enum Command {
     Push(commands::push::Args),
     /// Create the sample workspace offline and tour it: status, impact, sync.
     Demo(commands::demo::Args),
+    /// Development environments on Proxmox VE or as local directories (issue 5).
+    Env(commands::env::Args),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
             Command::Commit(args) => commands::commit::run(g, args).await,
             Command::Push(args) => commands::push::run(g, args).await,
             Command::Demo(args) => commands::demo::run(g, args).await,
+            Command::Env(args) => commands::env::run(g, args).await,
         }
     });
     match result {

@@ -10,7 +10,9 @@
 
 pub mod local;
 pub mod proxmox;
+pub mod select;
 
 pub use local::LocalProvider;
 
 pub use proxmox::{ProxmoxProvider, ProxmoxSettings};
+pub use select::{ProviderKind, ProviderRequest, build_provider};
