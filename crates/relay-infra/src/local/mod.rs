@@ -304,14 +304,12 @@ async fn clone_workspace(
     }
 }
 
-fn blocking<T: Send + 'static>(
+async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, InfraError> + Send + 'static,
-) -> impl std::future::Future<Output = Result<T, InfraError>> {
-    async move {
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|e| InfraError::Job(relay_core::JobFailure::Panicked(e.to_string())))?
-    }
+) -> Result<T, InfraError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| InfraError::Job(relay_core::JobFailure::Panicked(e.to_string())))?
 }
 
 #[async_trait]

@@ -404,7 +404,7 @@ pub(crate) fn change_status(
     }
     let label = guest.label();
     let mut exit = None;
-    let effect: Box<dyn FnOnce(&mut BTreeMap<u32, Guest>) + Send> = match action {
+    let effect: super::state::Effect = match action {
         "start" => {
             if guest.running {
                 return Reply::error(500, format!("{label} already running"));
