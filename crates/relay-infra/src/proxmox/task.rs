@@ -22,15 +22,27 @@ use super::http::ProxmoxClient;
 use super::upid::Upid;
 
 /// How task status is polled.
+///
+/// Two regimes: when Relay can predict a task's length (it has seen tasks of that type on that
+/// node take consistent times), the gap between polls is `approach` times the distance to the
+/// expected end, between `min_interval` and `max_interval`: sparse far from the end, dense near
+/// it. Otherwise the gap is `blind_approach` times the elapsed time, between `blind_min` and
+/// `blind_max`, which keeps the request rate near one per 250 ms. `benches/RESULTS-infra.md`
+/// has the numbers behind these defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PollSchedule {
-    /// Shortest gap between two polls.
+    /// Shortest gap between two polls when the end is predictable.
     pub min_interval: Duration,
-    /// Longest gap between two polls.
+    /// Longest gap between two polls when the end is predictable.
     pub max_interval: Duration,
-    /// Gap as a fraction of the distance to the expected end (or of the elapsed time when the
-    /// task type has no history yet).
+    /// Gap as a fraction of the distance to the expected end.
     pub approach: f64,
+    /// Shortest gap when the end cannot be predicted.
+    pub blind_min: Duration,
+    /// Longest gap when the end cannot be predicted.
+    pub blind_max: Duration,
+    /// Gap as a fraction of the elapsed time when the end cannot be predicted.
+    pub blind_approach: f64,
 }
 
 impl Default for PollSchedule {
@@ -39,6 +51,9 @@ impl Default for PollSchedule {
             min_interval: Duration::from_millis(40),
             max_interval: Duration::from_secs(1),
             approach: 0.25,
+            blind_min: Duration::from_millis(150),
+            blind_max: Duration::from_millis(400),
+            blind_approach: 0.3,
         }
     }
 }
@@ -50,43 +65,58 @@ impl PollSchedule {
             min_interval: interval,
             max_interval: interval,
             approach: 0.0,
+            blind_min: interval,
+            blind_max: interval,
+            blind_approach: 0.0,
         }
     }
 
     /// The gap before the next poll, `elapsed` into a task expected to take `expected`.
     pub fn next_interval(&self, elapsed: Duration, expected: Option<Duration>) -> Duration {
-        let distance = match expected {
-            Some(e) => e.abs_diff(elapsed),
-            None => elapsed,
-        };
-        distance
-            .mul_f64(self.approach)
-            .clamp(self.min_interval, self.max_interval)
+        match expected {
+            Some(e) => e
+                .abs_diff(elapsed)
+                .mul_f64(self.approach)
+                .clamp(self.min_interval, self.max_interval),
+            None => elapsed
+                .mul_f64(self.blind_approach)
+                .clamp(self.blind_min, self.blind_max),
+        }
     }
 }
 
-/// Remembered task durations per node and task type.
+/// Remembered task durations per node and task type: a weighted mean and mean deviation.
 #[derive(Debug, Default)]
 pub(crate) struct DurationModel {
-    means: Mutex<HashMap<(String, String), Duration>>,
+    stats: Mutex<HashMap<(String, String), (f64, f64)>>,
 }
 
+/// Weight of the newest observation.
+const ALPHA: f64 = 0.3;
+/// Deviation relative to the mean under which a task type counts as predictable.
+const PREDICTABLE: f64 = 0.35;
+
 impl DurationModel {
+    /// The expected duration, when tasks of this type have taken consistent times.
     pub(crate) fn expected(&self, upid: &Upid) -> Option<Duration> {
-        let means = self.means.lock().expect("duration model lock");
-        means
-            .get(&(upid.node.clone(), upid.task_type.clone()))
-            .copied()
+        let stats = self.stats.lock().expect("duration model lock");
+        let (mean, deviation) = *stats.get(&(upid.node.clone(), upid.task_type.clone()))?;
+        (deviation <= PREDICTABLE * mean).then(|| Duration::from_secs_f64(mean))
     }
 
     pub(crate) fn record(&self, upid: &Upid, took: Duration) {
-        let mut means = self.means.lock().expect("duration model lock");
+        let mut stats = self.stats.lock().expect("duration model lock");
         let key = (upid.node.clone(), upid.task_type.clone());
-        let mean = match means.get(&key) {
-            Some(old) => old.mul_f64(0.7) + took.mul_f64(0.3),
-            None => took,
+        let x = took.as_secs_f64();
+        let next = match stats.get(&key) {
+            // One sample says little: start with a deviation that is not yet "predictable".
+            None => (x, x * 0.5),
+            Some(&(mean, deviation)) => (
+                (1.0 - ALPHA) * mean + ALPHA * x,
+                (1.0 - ALPHA) * deviation + ALPHA * (x - mean).abs(),
+            ),
         };
-        means.insert(key, mean);
+        stats.insert(key, next);
     }
 }
 
@@ -313,6 +343,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_consistent_task_types_are_predicted() {
+        let model = DurationModel::default();
+        let start: Upid = "UPID:pve:1:2:3:vzstart:100:root@pam:".parse().unwrap();
+        let create: Upid = "UPID:pve:1:2:3:vzcreate:100:root@pam:".parse().unwrap();
+        assert_eq!(model.expected(&start), None);
+        model.record(&start, Duration::from_millis(1000));
+        assert_eq!(model.expected(&start), None, "one sample is not a pattern");
+        for ms in [1050, 980, 1020] {
+            model.record(&start, Duration::from_millis(ms));
+        }
+        let e = model.expected(&start).unwrap();
+        assert!(e > Duration::from_millis(980) && e < Duration::from_millis(1050), "{e:?}");
+        for ms in [300, 6000, 900, 4000, 200] {
+            model.record(&create, Duration::from_millis(ms));
+        }
+        assert_eq!(model.expected(&create), None, "erratic durations are not predicted");
+    }
+
+    #[test]
     fn exit_statuses_follow_pve_semantics() {
         assert_eq!(classify_exit("OK"), Ok(TaskExit::Ok));
         assert_eq!(classify_exit("WARNINGS: 3"), Ok(TaskExit::Warnings(3)));
@@ -330,15 +379,10 @@ mod tests {
         let near = s.next_interval(Duration::from_millis(7900), Some(Duration::from_secs(8)));
         assert_eq!(far, Duration::from_secs(1));
         assert_eq!(near, Duration::from_millis(40));
-        // Without history: dense first, backing off with elapsed time.
-        assert_eq!(
-            s.next_interval(Duration::ZERO, None),
-            Duration::from_millis(40)
-        );
-        assert_eq!(
-            s.next_interval(Duration::from_secs(2), None),
-            Duration::from_millis(500)
-        );
+        // Without a prediction: 150 ms first, backing off to 400 ms.
+        assert_eq!(s.next_interval(Duration::ZERO, None), Duration::from_millis(150));
+        assert_eq!(s.next_interval(Duration::from_secs(1), None), Duration::from_millis(300));
+        assert_eq!(s.next_interval(Duration::from_secs(9), None), Duration::from_millis(400));
         assert_eq!(
             PollSchedule::fixed(Duration::from_secs(1)).next_interval(Duration::ZERO, None),
             Duration::from_secs(1)

@@ -394,21 +394,17 @@ impl FakeProxmox {
             .unwrap_or(0)
     }
 
-    /// Starts a task with no effect that runs for `duration` (for latency benches) and returns its UPID.
-    pub fn start_bench_task(&self, duration: Duration) -> String {
+    /// Starts a task of `task_type` with no effect that runs for `duration` (for latency
+    /// benches) and returns its UPID.
+    pub fn start_bench_task(&self, task_type: &str, duration: Duration) -> String {
         let mut state = self.state();
         let node = self.node.clone();
-        state
-            .task_durations
-            .insert("benchtask".to_string(), duration);
-        state.start_task(
-            &node,
-            "benchtask",
-            None,
-            "root@pam",
-            vec!["working".into()],
-            None,
-            false,
-        )
+        let saved = state.task_durations.insert(task_type.to_string(), duration);
+        let upid = state.start_task(&node, task_type, None, "root@pam", vec!["working".into()], None, false);
+        match saved {
+            Some(d) => state.task_durations.insert(task_type.to_string(), d),
+            None => state.task_durations.remove(task_type),
+        };
+        upid
     }
 }
