@@ -16,7 +16,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 11) as f64 / (1u64 << 53) as f64
     }
 }
@@ -24,7 +27,13 @@ impl Lcg {
 /// (task type, duration) lists.
 fn typed_tasks(n: usize) -> Vec<(String, Duration)> {
     // Typical lengths of PVE task types; each run varies by up to ±20 %.
-    let types = [("vzstart", 0.8), ("vzsnapshot", 1.5), ("vzshutdown", 3.0), ("vzcreate", 6.0), ("vzdestroy", 0.5)];
+    let types = [
+        ("vzstart", 0.8),
+        ("vzsnapshot", 1.5),
+        ("vzshutdown", 3.0),
+        ("vzcreate", 6.0),
+        ("vzdestroy", 0.5),
+    ];
     let mut rng = Lcg(7);
     (0..n)
         .map(|_| {
@@ -53,7 +62,13 @@ struct Sample {
 }
 
 async fn run(tasks: &[(String, Duration)], schedule: PollSchedule, lanes: usize) -> Vec<Sample> {
-    let pve = Arc::new(FakeProxmox::builder().token("bench@pve!b", "s").start().await.unwrap());
+    let pve = Arc::new(
+        FakeProxmox::builder()
+            .token("bench@pve!b", "s")
+            .start()
+            .await
+            .unwrap(),
+    );
     let settings = ProxmoxSettings::builder(pve.url(), pve.node())
         .token("bench@pve!b", "s")
         .trust(TlsTrust::CaPem(pve.ca_pem().to_string()))
@@ -72,7 +87,10 @@ async fn run(tasks: &[(String, Duration)], schedule: PollSchedule, lanes: usize)
                 let upid_text = pve.start_bench_task(&task_type, duration);
                 let upid: Upid = upid_text.parse().unwrap();
                 let started = Instant::now();
-                client.wait_task_with(&upid, None, Duration::from_secs(60), schedule).await.unwrap();
+                client
+                    .wait_task_with(&upid, None, Duration::from_secs(60), schedule)
+                    .await
+                    .unwrap();
                 let noticed = Instant::now();
                 let end = pve.task_end(&upid_text).unwrap();
                 out.push(Sample {
@@ -92,7 +110,10 @@ async fn run(tasks: &[(String, Duration)], schedule: PollSchedule, lanes: usize)
 }
 
 fn summarize(name: &str, samples: &[Sample]) -> String {
-    let mut ms: Vec<f64> = samples.iter().map(|s| s.latency.as_secs_f64() * 1000.0).collect();
+    let mut ms: Vec<f64> = samples
+        .iter()
+        .map(|s| s.latency.as_secs_f64() * 1000.0)
+        .collect();
     ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let mean = ms.iter().sum::<f64>() / ms.len() as f64;
     let median = ms[ms.len() / 2];
@@ -109,7 +130,11 @@ fn summarize(name: &str, samples: &[Sample]) -> String {
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let (n_typed, n_erratic, lanes) = if quick { (30, 20, 10) } else { (80, 60, 10) };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         println!("| strategy / tasks | n | mean overhead ms | median ms | p90 ms | status requests | ms per request |");
         println!("|---|---|---|---|---|---|---|");

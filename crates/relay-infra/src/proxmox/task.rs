@@ -43,17 +43,27 @@ pub struct PollSchedule {
     pub blind_max: Duration,
     /// Gap as a fraction of the elapsed time when the end cannot be predicted.
     pub blind_approach: f64,
+    /// Request budget per second of waiting: polls are delayed so that one wait never sends
+    /// more than `budget_burst` plus this many requests per second on average.
+    pub budget_per_sec: f64,
+    /// Requests a wait may send before the budget has accrued.
+    pub budget_burst: f64,
+    /// Most unspent requests a wait can save up (spent near the expected end).
+    pub budget_cap: f64,
 }
 
 impl Default for PollSchedule {
     fn default() -> Self {
         Self {
-            min_interval: Duration::from_millis(40),
+            min_interval: Duration::from_millis(60),
             max_interval: Duration::from_secs(1),
-            approach: 0.25,
+            approach: 0.35,
             blind_min: Duration::from_millis(150),
             blind_max: Duration::from_millis(400),
             blind_approach: 0.3,
+            budget_per_sec: 4.0,
+            budget_burst: 2.0,
+            budget_cap: 16.0,
         }
     }
 }
@@ -68,6 +78,9 @@ impl PollSchedule {
             blind_min: interval,
             blind_max: interval,
             blind_approach: 0.0,
+            budget_per_sec: f64::INFINITY,
+            budget_burst: 1.0,
+            budget_cap: f64::INFINITY,
         }
     }
 
@@ -109,8 +122,8 @@ impl DurationModel {
         let key = (upid.node.clone(), upid.task_type.clone());
         let x = took.as_secs_f64();
         let next = match stats.get(&key) {
-            // One sample says little: start with a deviation that is not yet "predictable".
-            None => (x, x * 0.5),
+            // One sample is a guess: predictable at once, but one miss makes it unpredictable.
+            None => (x, x * 0.3),
             Some(&(mean, deviation)) => (
                 (1.0 - ALPHA) * mean + ALPHA * x,
                 (1.0 - ALPHA) * deviation + ALPHA * (x - mean).abs(),
@@ -186,9 +199,20 @@ impl ProxmoxClient {
         let mut polls = 0;
         let mut log_lines_seen = 0usize;
         let mut last_log_read = Instant::now();
+        let mut budget = schedule.budget_burst;
+        let mut last_poll = started;
         loop {
             let elapsed = started.elapsed();
-            let wait = schedule.next_interval(elapsed, expected);
+            let mut wait = schedule.next_interval(elapsed, expected);
+            // Keep within the request budget: wait until a whole request has accrued.
+            let accrued = |d: Duration| {
+                (budget + schedule.budget_per_sec * (last_poll.elapsed() + d).as_secs_f64())
+                    .min(schedule.budget_cap)
+            };
+            if accrued(wait) < 1.0 {
+                let missing = 1.0 - accrued(wait);
+                wait += Duration::from_secs_f64(missing / schedule.budget_per_sec);
+            }
             if elapsed + wait > timeout {
                 let remaining = timeout.saturating_sub(elapsed);
                 tokio::time::sleep(remaining).await;
@@ -216,6 +240,8 @@ impl ProxmoxClient {
                 None => tokio::time::sleep(wait).await,
             }
             polls += 1;
+            budget = accrued(Duration::ZERO) - 1.0;
+            last_poll = Instant::now();
             if let Some(exit_status) = self.is_stopped(&status_path).await? {
                 self.inner.durations.record(upid, started.elapsed());
                 if let Some(ctx) = ctx {
@@ -349,16 +375,27 @@ mod tests {
         let create: Upid = "UPID:pve:1:2:3:vzcreate:100:root@pam:".parse().unwrap();
         assert_eq!(model.expected(&start), None);
         model.record(&start, Duration::from_millis(1000));
-        assert_eq!(model.expected(&start), None, "one sample is not a pattern");
+        assert_eq!(
+            model.expected(&start),
+            Some(Duration::from_millis(1000)),
+            "a first guess"
+        );
         for ms in [1050, 980, 1020] {
             model.record(&start, Duration::from_millis(ms));
         }
         let e = model.expected(&start).unwrap();
-        assert!(e > Duration::from_millis(980) && e < Duration::from_millis(1050), "{e:?}");
+        assert!(
+            e > Duration::from_millis(980) && e < Duration::from_millis(1050),
+            "{e:?}"
+        );
         for ms in [300, 6000, 900, 4000, 200] {
             model.record(&create, Duration::from_millis(ms));
         }
-        assert_eq!(model.expected(&create), None, "erratic durations are not predicted");
+        assert_eq!(
+            model.expected(&create),
+            None,
+            "erratic durations are not predicted"
+        );
     }
 
     #[test]
@@ -378,11 +415,20 @@ mod tests {
         let far = s.next_interval(Duration::ZERO, Some(Duration::from_secs(8)));
         let near = s.next_interval(Duration::from_millis(7900), Some(Duration::from_secs(8)));
         assert_eq!(far, Duration::from_secs(1));
-        assert_eq!(near, Duration::from_millis(40));
+        assert_eq!(near, Duration::from_millis(60));
         // Without a prediction: 150 ms first, backing off to 400 ms.
-        assert_eq!(s.next_interval(Duration::ZERO, None), Duration::from_millis(150));
-        assert_eq!(s.next_interval(Duration::from_secs(1), None), Duration::from_millis(300));
-        assert_eq!(s.next_interval(Duration::from_secs(9), None), Duration::from_millis(400));
+        assert_eq!(
+            s.next_interval(Duration::ZERO, None),
+            Duration::from_millis(150)
+        );
+        assert_eq!(
+            s.next_interval(Duration::from_secs(1), None),
+            Duration::from_millis(300)
+        );
+        assert_eq!(
+            s.next_interval(Duration::from_secs(9), None),
+            Duration::from_millis(400)
+        );
         assert_eq!(
             PollSchedule::fixed(Duration::from_secs(1)).next_interval(Duration::ZERO, None),
             Duration::from_secs(1)

@@ -400,7 +400,15 @@ impl FakeProxmox {
         let mut state = self.state();
         let node = self.node.clone();
         let saved = state.task_durations.insert(task_type.to_string(), duration);
-        let upid = state.start_task(&node, task_type, None, "root@pam", vec!["working".into()], None, false);
+        let upid = state.start_task(
+            &node,
+            task_type,
+            None,
+            "root@pam",
+            vec!["working".into()],
+            None,
+            false,
+        );
         match saved {
             Some(d) => state.task_durations.insert(task_type.to_string(), d),
             None => state.task_durations.remove(task_type),
