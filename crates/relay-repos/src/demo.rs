@@ -15,7 +15,11 @@ use std::process::{Command, Stdio};
 use relay_core::RepoError;
 
 /// A sample repository: name, dependencies, files (path, content) of the first commit.
-type SampleRepo = (&'static str, &'static [&'static str], &'static [(&'static str, &'static str)]);
+type SampleRepo = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
 
 /// The sample repositories.
 const REPOS: &[SampleRepo] = &[

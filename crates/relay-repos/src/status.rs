@@ -203,6 +203,9 @@ pub(crate) struct ChangedPaths {
     pub unstaged: HashSet<BString>,
     pub untracked: Vec<BString>,
     pub conflicted: HashSet<BString>,
+    /// Where staged renames came from: not counted (git shows a rename as one path), but a
+    /// changed path all the same.
+    pub renamed_from: Vec<BString>,
 }
 
 pub(crate) fn count_changes(
@@ -240,6 +243,14 @@ pub(crate) fn changed_paths(
     for item in iter {
         match item.map_err(err)? {
             gix::status::Item::TreeIndex(change) => {
+                if let gix::diff::index::ChangeRef::Rewrite {
+                    source_location, ..
+                } = &change
+                {
+                    paths
+                        .renamed_from
+                        .push(source_location.clone().into_owned());
+                }
                 paths.staged.insert(change.location().to_owned());
             }
             gix::status::Item::IndexWorktree(item) => match item {

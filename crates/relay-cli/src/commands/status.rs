@@ -1,6 +1,6 @@
 //! `relay status`: the morning briefing.
 
-use relay_core::{RepoGraph, repo::RepoSelection, repo::RepoStatus};
+use relay_core::{RepoGraph, repo::RepoStatus};
 use serde_json::json;
 
 use crate::context::Global;
@@ -20,11 +20,7 @@ pub struct Args {
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
     let graph = g.graph()?;
-    let selection = if args.repos.is_empty() {
-        RepoSelection::All
-    } else {
-        RepoSelection::Named(args.repos)
-    };
+    let selection = super::selection(&args.repos, &[])?;
     let repos = graph.status(selection).await?;
     if args.json {
         print_json(&json!({ "workspace": graph.workspace().root(), "repos": repos }));

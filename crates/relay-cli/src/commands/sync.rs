@@ -2,7 +2,7 @@
 
 use relay_core::{
     RepoGraph, RuleAction,
-    repo::{RepoSelection, RepoSync, SyncAction, SyncOptions, SyncReport},
+    repo::{RepoSync, SyncAction, SyncOptions, SyncReport},
 };
 
 use crate::context::Global;
@@ -23,11 +23,7 @@ pub struct Args {
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
     let graph = g.graph()?;
-    let selection = if args.repos.is_empty() {
-        RepoSelection::All
-    } else {
-        RepoSelection::Named(args.repos)
-    };
+    let selection = super::selection(&args.repos, &[])?;
     let report = drive(
         graph.sync(SyncOptions::new().repos(selection).jobs(g.jobs)),
         args.json,
