@@ -32,7 +32,10 @@ fn the_binary_serves_pve_over_tls_until_stdin_closes() {
         Err(e) => {
             let _ = child.kill();
             let out = child.wait_with_output().unwrap();
-            panic!("no JSON line ({e}): {line:?}; stderr: {}", String::from_utf8_lossy(&out.stderr));
+            panic!(
+                "no JSON line ({e}): {line:?}; stderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     };
     let url = info["url"].as_str().unwrap().to_string();
