@@ -8,6 +8,8 @@
 //!   directory with the workspace's repositories cloned into it; commands run as local processes
 //!   with resource limits; snapshots are archives.
 
+#![warn(missing_docs)]
+
 pub mod local;
 pub mod proxmox;
 pub mod select;

@@ -306,3 +306,20 @@ async fn settings_are_checked_when_built() {
         .to_string();
     assert!(err.contains("no credentials"), "{err}");
 }
+
+#[tokio::test]
+async fn a_secret_that_cannot_be_a_header_is_refused_without_showing_it() {
+    let pve = fake().await;
+    let settings = settings(&pve)
+        .token(TOKEN_ID, "line\nbreak")
+        .build()
+        .unwrap();
+    let err = ProxmoxProvider::new(settings)
+        .unwrap()
+        .list()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "config");
+    assert!(!err.to_string().contains("line\nbreak"), "{err}");
+    assert!(pve.requests().is_empty());
+}

@@ -190,7 +190,7 @@ impl ProxmoxClient {
         match &self.inner.settings.auth {
             ProxmoxAuth::Token { id, secret } => Ok(builder.header(
                 "Authorization",
-                format!("PVEAPIToken={id}={}", secret.expose()),
+                sensitive(&format!("PVEAPIToken={id}={}", secret.expose()))?,
             )),
             ProxmoxAuth::Password { user, password } => {
                 let mut session = self.inner.session.lock().await;
@@ -212,10 +212,13 @@ impl ProxmoxClient {
                 let s = session.as_ref().expect("session set above");
                 let mut builder = builder.header(
                     "Cookie",
-                    format!("PVEAuthCookie={}", encode_cookie(s.ticket.expose())),
+                    sensitive(&format!(
+                        "PVEAuthCookie={}",
+                        encode_cookie(s.ticket.expose())
+                    ))?,
                 );
                 if *method != Method::GET {
-                    builder = builder.header("CSRFPreventionToken", s.csrf.expose());
+                    builder = builder.header("CSRFPreventionToken", sensitive(s.csrf.expose())?);
                 }
                 Ok(builder)
             }
@@ -380,6 +383,17 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
+}
+
+/// A header value marked sensitive, so HTTP-level debug output never shows it.
+fn sensitive(value: &str) -> Result<reqwest::header::HeaderValue, InfraError> {
+    let mut v = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+        InfraError::Config(
+            "the Proxmox credentials contain characters not allowed in an HTTP header".to_string(),
+        )
+    })?;
+    v.set_sensitive(true);
+    Ok(v)
 }
 
 /// Tickets may hold characters that are not allowed raw in a cookie value.
