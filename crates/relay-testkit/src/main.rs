@@ -1,33 +1,31 @@
-//! `relay-testkit`: starts a test peer and prints how to reach it as one JSON line.
+//! `relay-testkit`: starts a test peer for other languages' tests.
+//!
+//! ```text
+//! relay-testkit proxmox [--token ID=SECRET] [--user USER=PASSWORD] [--ca-out FILE] ...
+//! ```
+//! The peer prints how to reach it as one JSON line on stdout.
 
-use clap::{Parser, Subcommand};
+use std::process::ExitCode;
 
 mod proxmox_cmd;
 
-#[derive(Parser)]
-#[command(name = "relay-testkit", about = "Test peers for Relay's tests")]
-struct Cli {
-    #[command(subcommand)]
-    peer: Peer,
-}
+const USAGE: &str = "usage: relay-testkit proxmox [--help]";
 
-#[derive(Subcommand)]
-enum Peer {
-    /// A fake Proxmox VE API over TLS.
-    Proxmox(proxmox_cmd::ProxmoxArgs),
-}
-
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.peer {
-        Peer::Proxmox(args) => proxmox_cmd::run(args).await,
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((peer, rest)) = args.split_first() else {
+        eprintln!("relay-testkit: missing peer name\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let result = match peer.as_str() {
+        "proxmox" => proxmox_cmd::main(rest),
+        other => Err(format!("unknown peer `{other}` (known: proxmox)\n{USAGE}")),
     };
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("relay-testkit: {e}");
-            std::process::ExitCode::FAILURE
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("relay-testkit: {message}");
+            ExitCode::from(2)
         }
     }
 }

@@ -1,4 +1,6 @@
 //! `relay-testkit proxmox`: runs the fake PVE server until stdin closes or Ctrl-C.
+//!
+//! Self-contained so any dispatcher in `main.rs` can hand it the arguments after `proxmox`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -6,7 +8,11 @@ use std::time::Duration;
 use relay_testkit::proxmox::{FakeProxmox, GuestKind};
 
 /// Options of `relay-testkit proxmox`.
-#[derive(clap::Args)]
+#[derive(clap::Parser)]
+#[command(
+    name = "relay-testkit proxmox",
+    about = "A fake Proxmox VE API over TLS"
+)]
 pub struct ProxmoxArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
@@ -31,7 +37,28 @@ pub struct ProxmoxArgs {
     templates: Vec<String>,
 }
 
-pub async fn run(args: ProxmoxArgs) -> Result<(), String> {
+/// Parses `args` (those after `proxmox`) and serves until stdin closes or Ctrl-C.
+pub fn main(args: &[String]) -> Result<(), String> {
+    use clap::Parser;
+    let argv = std::iter::once("relay-testkit proxmox".to_string()).chain(args.iter().cloned());
+    let args = match ProxmoxArgs::try_parse_from(argv) {
+        Ok(args) => args,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version are answers, not errors.
+            print!("{e}");
+            return Ok(());
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start runtime: {e}"))?;
+    runtime.block_on(run(args))
+}
+
+async fn run(args: ProxmoxArgs) -> Result<(), String> {
     let mut builder = FakeProxmox::builder()
         .node(&args.node)
         .port(args.port)
