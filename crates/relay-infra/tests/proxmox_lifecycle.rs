@@ -175,6 +175,10 @@ async fn qemu_cloned_from_a_template_vm_through_its_whole_life() {
         "memory balloons between the profile bounds"
     );
     assert_eq!(guest.config["scsi1"], "local-lvm:vm-100-disk-1,size=50G");
+    assert_eq!(
+        guest.config["scsi0"], "local-lvm:vm-100-disk-0,size=20G",
+        "resized synchronously"
+    );
     assert_eq!(guest.config["agent"], "1");
 
     let out = provider

@@ -100,6 +100,20 @@ fn guest_path(node: &str, kind: GuestKind, vmid: u32) -> String {
     format!("/nodes/{node}/{}/{vmid}", kind.as_str())
 }
 
+/// Size in GiB from a PVE volume string (`local-lvm:vm-100-disk-0,size=8G`).
+pub(crate) fn volume_size_gib(volume: &str) -> Option<f64> {
+    let size = volume.split(',').find_map(|o| o.strip_prefix("size="))?;
+    let (number, unit) = size.split_at(size.len().saturating_sub(1));
+    let n: f64 = number.parse().ok()?;
+    match unit {
+        "T" => Some(n * 1024.0),
+        "G" => Some(n),
+        "M" => Some(n / 1024.0),
+        "K" => Some(n / (1024.0 * 1024.0)),
+        _ => None,
+    }
+}
+
 fn as_u64(v: Option<&Value>) -> Option<u64> {
     v.and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
 }
@@ -174,6 +188,26 @@ impl ProxmoxClient {
         self.put(&format!("{}/config", guest_path(node, kind, vmid)), params)
             .await?;
         Ok(())
+    }
+
+    /// Grows a disk (`rootfs`, `scsi0`, ...) to `size_gib`; returns the task when PVE runs the
+    /// resize as one (LXC, newer QEMU) and `None` when it answered synchronously.
+    pub async fn resize_disk(
+        &self,
+        node: &str,
+        kind: GuestKind,
+        vmid: u32,
+        disk: &str,
+        size_gib: u32,
+    ) -> Result<Option<Upid>, InfraError> {
+        let params = [("disk", disk.to_string()), ("size", format!("{size_gib}G"))];
+        let data = self
+            .put(&format!("{}/resize", guest_path(node, kind, vmid)), &params)
+            .await?;
+        match data {
+            Value::Null => Ok(None),
+            other => upid_from(other, "the resize request").map(Some),
+        }
     }
 
     /// The guest's configuration.

@@ -209,6 +209,8 @@ impl ProxmoxProvider {
                 let mut params = clone_config(kind, &profile, &settings.storage);
                 params.push(("tags", tags.clone()));
                 self.client.set_config(&node, kind, vmid, &params).await?;
+                self.grow_root_disk(&node, kind, vmid, profile.root_disk_gb, ctx)
+                    .await?;
             }
             ctx.progress(3, Some(4), None, format!("starting {}", spec.name))
                 .await;
@@ -240,6 +242,49 @@ impl ProxmoxProvider {
         )
         .await;
         Ok(env)
+    }
+
+    /// Grows a clone's root disk to the profile's size (never shrinks: PVE cannot).
+    async fn grow_root_disk(
+        &self,
+        node: &str,
+        kind: GuestKind,
+        vmid: u32,
+        size_gib: u32,
+        ctx: &JobContext,
+    ) -> Result<(), InfraError> {
+        let disk = match kind {
+            GuestKind::Lxc => "rootfs",
+            GuestKind::Qemu => "scsi0",
+        };
+        let config = self.client.guest_config(node, kind, vmid).await?;
+        let Some(volume) = config.get(disk).and_then(|v| v.as_str()) else {
+            ctx.log(
+                None,
+                relay_core::LogLevel::Warn,
+                format!("the clone has no {disk}; its root disk keeps the template's size"),
+            )
+            .await;
+            return Ok(());
+        };
+        let current = super::guest::volume_size_gib(volume).unwrap_or(f64::MAX);
+        if current >= f64::from(size_gib) {
+            return Ok(());
+        }
+        ctx.log(
+            None,
+            relay_core::LogLevel::Info,
+            format!("growing {disk} from {current} GiB to {size_gib} GiB"),
+        )
+        .await;
+        if let Some(upid) = self
+            .client
+            .resize_disk(node, kind, vmid, disk, size_gib)
+            .await?
+        {
+            self.client.wait_task(&upid, Some(ctx)).await?;
+        }
+        Ok(())
     }
 
     async fn cleanup_failed(&self, node: &str, kind: GuestKind, vmid: u32) {

@@ -103,6 +103,7 @@ fn guest_route(
             guests::change_status(state, node, kind, vmid, action, req, user)
         }
         ("GET", ["config"]) => guests::get_config(state, node, kind, vmid),
+        ("PUT", ["resize"]) => guests::resize(state, node, kind, vmid, req, user),
         ("PUT", ["config"]) => guests::put_config(state, node, kind, vmid, req),
         ("GET", ["snapshot"]) => guests::list_snapshots(state, node, kind, vmid),
         ("POST", ["snapshot"]) => guests::create_snapshot(state, node, kind, vmid, req, user),
