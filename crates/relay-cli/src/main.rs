@@ -49,6 +49,8 @@ enum Command {
     Voice(commands::voice::Args),
     /// The offline chat REPL: type requests, Relay runs its tools and answers in text.
     Chat(commands::chat::Args),
+    /// Development environments on Proxmox VE or as local directories (issue 5).
+    Env(commands::env::Args),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
             Command::Run(args) => commands::run::run(g, args).await,
             Command::Voice(args) => commands::voice::run(g, args).await,
             Command::Chat(args) => commands::chat::run(g, args).await,
+            Command::Env(args) => commands::env::run(g, args).await,
         }
     });
     match result {

@@ -94,6 +94,7 @@ pub struct Workspace {
     repos: Vec<RepoSpec>,
     sync_rules: Vec<SyncRule>,
     graph: DependencyGraph,
+    infra: Option<crate::infra::InfraConfig>,
 }
 
 impl Workspace {
@@ -150,16 +151,18 @@ impl Workspace {
         let shown_file = file
             .clone()
             .unwrap_or_else(|| PathBuf::from(CONFIG_FILE_NAME));
-        let raw = parse_raw(text).map_err(|d| ConfigError::Invalid {
+        let mut raw = parse_raw(text).map_err(|d| ConfigError::Invalid {
             file: shown_file.clone(),
             diagnostics: vec![d],
         })?;
+        let infra = raw.infra.take();
         let (repos, sync_rules, graph) =
             validate(raw, &root).map_err(|diagnostics| ConfigError::Invalid {
                 file: shown_file,
                 diagnostics,
             })?;
         Ok(Workspace {
+            infra,
             root,
             config_file: file,
             repos,
@@ -187,6 +190,11 @@ impl Workspace {
         .expect("repository specs serialize");
         // JSON is YAML: reuse the one validation path.
         Self::parse(&text, root, None)
+    }
+
+    /// The `infra:` section, if the file has one.
+    pub fn infra(&self) -> Option<&crate::infra::InfraConfig> {
+        self.infra.as_ref()
     }
 
     /// The workspace root (the directory of `relay.yaml`).
@@ -318,6 +326,9 @@ struct RawConfig {
     dependency_graph: HashMap<Spanned<String>, Vec<Spanned<String>>>,
     #[serde(default)]
     sync_rules: Vec<Spanned<RawSyncRule>>,
+    /// The `infra:` section (issue 5), checked by `InfraConfig`'s own serde rules.
+    #[serde(default)]
+    infra: Option<crate::infra::InfraConfig>,
 }
 
 #[derive(Deserialize)]

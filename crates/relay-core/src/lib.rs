@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod graph;
+pub mod infra;
 pub mod job;
 pub mod redact;
 pub mod repo;

@@ -8,4 +8,5 @@
 
 pub mod anthropic;
 pub mod claude_cli;
+pub mod proxmox;
 pub mod realtime;

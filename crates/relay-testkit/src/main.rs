@@ -9,6 +9,7 @@
 
 mod cli_anthropic;
 mod cli_realtime;
+mod proxmox_cmd;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
     };
     let result = match peer.as_str() {
         "anthropic" => cli_anthropic::run(rest),
+        "proxmox" => proxmox_cmd::main(rest),
         "realtime" => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

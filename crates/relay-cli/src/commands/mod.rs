@@ -4,6 +4,7 @@ pub mod branch;
 pub mod chat;
 pub mod commit;
 pub mod demo;
+pub mod env;
 pub mod graph;
 pub mod impact;
 pub mod push;
