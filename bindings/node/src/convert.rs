@@ -1,0 +1,26 @@
+//! Values crossing into JavaScript: JSON text decoded by V8's own `JSON.parse` (much cheaper than
+//! building objects property by property through Node-API), and errors as `Error` with a `code`.
+
+use napi::bindgen_prelude::*;
+use relay_bindings_common::BindingError;
+
+/// `JSON.parse(text)` on the JavaScript thread.
+pub fn parse_json<'env>(env: &'env Env, text: String) -> Result<Unknown<'env>> {
+    let json: Object = env.get_global()?.get_named_property("JSON")?;
+    let parse: Function<String, Unknown> = json.get_named_property("parse")?;
+    parse.call(text)
+}
+
+/// A JavaScript `Error` with `code` (`"unknown_repo"`, `"config"`, `"cancelled"`, ...), `kind`
+/// (`"repo"`, `"config"`, ...) and the Rust message, ready to reject a Promise with.
+pub fn js_error(env: &Env, error: BindingError) -> Error {
+    let BindingError { kind, code, message } = error;
+    let build = || -> Result<Error> {
+        let raw = unsafe { JsError::from(Error::new(code.clone(), message.clone())).into_value(env.raw()) };
+        let mut object = unsafe { Object::from_raw(env.raw(), raw) };
+        object.set_named_property("kind", kind.as_str())?;
+        Ok(Error::from(object.to_unknown()))
+    };
+    // Building the object only fails while the environment shuts down; keep the message then.
+    build().unwrap_or_else(|_| Error::new(Status::GenericFailure, message))
+}

@@ -1,0 +1,17 @@
+//! The native part of the `relay-sdk` npm package: a thin napi-rs adapter over
+//! `relay-bindings-common`. Async methods return Promises; results and events arrive as plain
+//! JavaScript objects; failures reject with an `Error` whose `code` is the Rust error's code.
+//! `relay.js` adds `Symbol.asyncIterator` to `Job` (one native call per batch of events).
+
+#![deny(clippy::all)]
+
+mod convert;
+mod job;
+
+use napi_derive::napi;
+
+/// The version of the Relay SDK this module was built from.
+#[napi]
+pub fn version() -> String {
+    relay_bindings_common::version().to_owned()
+}
