@@ -17,7 +17,7 @@ pub fn js_error(env: &Env, error: BindingError) -> Error {
     let BindingError { kind, code, message } = error;
     let build = || -> Result<Error> {
         let raw = unsafe { JsError::from(Error::new(code.clone(), message.clone())).into_value(env.raw()) };
-        let mut object = unsafe { Object::from_raw(env.raw(), raw) };
+        let mut object = Object::from_raw(env.raw(), raw);
         object.set_named_property("kind", kind.as_str())?;
         Ok(Error::from(object.to_unknown()))
     };

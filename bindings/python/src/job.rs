@@ -4,11 +4,10 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3_async_runtimes::tokio::future_into_py;
 use relay_bindings_common::{DEFAULT_BATCH, JobHandle, SyntheticJob, synthetic_job as start_synthetic};
 
 use crate::errors::to_py_err;
-use crate::{json, runtime};
+use crate::{aio, json, runtime};
 
 /// A running long operation (a sync, an agent run, ...) streaming events.
 #[pyclass(module = "relay", name = "Job", frozen)]
@@ -40,7 +39,7 @@ impl PyJob {
     /// Awaitable: the job's result; raises the job's error (JobCancelledError if cancelled).
     fn wait<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let inner = Arc::clone(&self.inner);
-        future_into_py(py, async move {
+        aio::coroutine(py, async move {
             let text = inner.wait_json().await.map_err(to_py_err)?;
             Python::attach(|py| json::loads(py, &text))
         })
@@ -51,7 +50,7 @@ impl PyJob {
     #[pyo3(signature = (max = DEFAULT_BATCH))]
     fn next_batch<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Bound<'py, PyAny>> {
         let inner = Arc::clone(&self.inner);
-        future_into_py(py, async move {
+        aio::coroutine(py, async move {
             match inner.next_batch_json(max).await {
                 Some(text) => Python::attach(|py| json::loads(py, &text)),
                 None => Ok(Python::attach(|py| py.None())),
@@ -59,15 +58,14 @@ impl PyJob {
         })
     }
 
-    /// Iterates over the events; implemented by `relay._stream.iterate` so that the per-event
+    /// Iterates over the events; implemented by `relay._aio.iterate` so that the per-event
     /// cost is that of a Python async generator, with one Rust crossing per batch.
-    fn __aiter__(slf: Py<Self>, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let iterate = py.import("relay._stream")?.getattr("iterate")?;
-        Ok(iterate.call1((slf,))?.unbind())
+    fn __aiter__<'py>(slf: Py<Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        aio::iterate(py, slf.into_any())
     }
 
     fn __repr__(&self) -> String {
-        format!("<relay.Job id={:?}>", self.inner.id())
+        format!("<relay.Job id='{}'>", self.inner.id())
     }
 }
 

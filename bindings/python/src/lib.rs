@@ -4,6 +4,7 @@
 //! Async calls return awaitables driven by pyo3-async-runtimes' tokio runtime; jobs are
 //! async-iterable (see `job.rs`); errors are raised as the classes in `errors.rs`.
 
+mod aio;
 mod errors;
 mod job;
 mod json;

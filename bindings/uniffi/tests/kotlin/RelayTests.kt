@@ -12,7 +12,7 @@ fun check(condition: Boolean, message: () -> String) {
 }
 
 /** Reads every batch until the stream ends. */
-suspend fun drain(job: Job): List<Event> {
+suspend fun drain(job: RelayJob): List<Event> {
     val events = mutableListOf<Event>()
     while (true) {
         val batch = job.nextBatch(0u)
@@ -22,7 +22,7 @@ suspend fun drain(job: Job): List<Event> {
 }
 
 /** Reads until the first progress event; in a slow synthetic job the next one is far away. */
-suspend fun readUntilProgress(job: Job) {
+suspend fun readUntilProgress(job: RelayJob) {
     while (job.nextBatch(0u).none { it.kind == "progress" }) {}
 }
 
@@ -122,7 +122,7 @@ val tests: List<Pair<String, suspend CoroutineScope.() -> Unit>> = listOf(
     },
 )
 
-fun main() = runBlocking {
+fun main(): Unit = runBlocking {
     var passed = 0
     var failed = 0
     for ((name, body) in tests) {

@@ -1,0 +1,30 @@
+"""Asyncio glue used by the extension module (kept in Python because it is Python protocol).
+
+- :func:`coroutine` turns the futures Rust returns into real coroutines, so they work with
+  ``asyncio.create_task`` and friends; cancelling the task cancels the future, which cancels the
+  Rust side.
+- :func:`iterate` implements ``async for`` over a job's events with one Rust crossing per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+async def coroutine(future: Awaitable[T]) -> T:
+    """Awaits ``future``; exists so that every async call of the SDK is a coroutine."""
+    return await future
+
+
+async def iterate(job: Any) -> AsyncIterator[dict[str, Any]]:
+    """Yields each event of ``job`` as a dict, in order, until the job's stream ends."""
+    next_batch = job.next_batch
+    while True:
+        batch = await next_batch()
+        if batch is None:
+            return
+        for event in batch:
+            yield event
