@@ -15,6 +15,7 @@ pub mod error;
 pub mod event;
 pub mod graph;
 pub mod job;
+pub mod redact;
 pub mod repo;
 
 pub use config::{

@@ -1,0 +1,272 @@
+//! Repository status with gix, counted exactly like `git status --porcelain=v2 --branch`.
+//!
+//! Porcelain v2 prints one line per path: staged counts paths whose index differs from HEAD,
+//! unstaged paths whose work tree differs from the index (a path can be both), conflicted the
+//! unmerged paths (which count as nothing else), untracked the `?` lines (an untracked directory
+//! holding no tracked file counts once, as git collapses it).
+
+use std::collections::HashSet;
+
+use gix::bstr::BString;
+use gix::status::index_worktree::Item as WorktreeItem;
+use gix::status::plumbing::index_as_worktree::EntryStatus;
+use relay_core::{
+    RepoError,
+    config::RepoSpec,
+    repo::{CommitInfo, RepoStatus},
+};
+
+use crate::open::{git_error, open};
+
+/// Reads the status of one repository. `threads` limits gix's own parallelism (1 when many
+/// repositories are read at once, so the pool is not oversubscribed).
+pub(crate) fn repo_status(spec: &RepoSpec, threads: Option<usize>) -> RepoStatus {
+    match open(spec).and_then(|repo| read(&repo, spec, threads)) {
+        Ok(status) => status,
+        Err(e) => RepoStatus {
+            error: Some(e.to_string()),
+            ..empty(spec)
+        },
+    }
+}
+
+fn empty(spec: &RepoSpec) -> RepoStatus {
+    RepoStatus {
+        name: spec.name.clone(),
+        path: spec.path.clone(),
+        branch: None,
+        head: None,
+        upstream: None,
+        ahead: None,
+        behind: None,
+        staged: 0,
+        unstaged: 0,
+        untracked: 0,
+        conflicted: 0,
+        last_commit: None,
+        error: None,
+    }
+}
+
+/// Status of an open repository.
+pub(crate) fn read(
+    repo: &gix::Repository,
+    spec: &RepoSpec,
+    threads: Option<usize>,
+) -> Result<RepoStatus, RepoError> {
+    let mut status = empty(spec);
+    let branch = head_branch(repo, spec)?;
+    status.branch = branch.as_ref().map(|b| b.shorten().to_string());
+    let head = repo.head_id().ok().map(|id| id.detach());
+    status.head = head.map(|id| id.to_string());
+    if let Some(branch) = &branch
+        && let Some(upstream) = upstream_of(repo, branch.as_ref())
+    {
+        status.upstream = Some(upstream.name);
+        if let (Some(local), Some(remote)) = (head, upstream.id) {
+            let (ahead, behind) = ahead_behind(repo, spec, local, remote)?;
+            status.ahead = Some(ahead);
+            status.behind = Some(behind);
+        }
+    }
+    if let Some(id) = head {
+        status.last_commit = Some(commit_info(repo, spec, id)?);
+    }
+    let counts = count_changes(repo, spec, threads)?;
+    status.staged = counts.staged;
+    status.unstaged = counts.unstaged;
+    status.untracked = counts.untracked;
+    status.conflicted = counts.conflicted;
+    Ok(status)
+}
+
+/// The checked-out branch, `None` when HEAD is detached. An unborn branch counts as checked out.
+pub(crate) fn head_branch(
+    repo: &gix::Repository,
+    spec: &RepoSpec,
+) -> Result<Option<gix::refs::FullName>, RepoError> {
+    repo.head_name()
+        .map_err(|e| git_error(spec, "read HEAD", e))
+}
+
+/// A branch's upstream: its short name (`origin/main`) and, when the tracking ref exists, its id.
+pub(crate) struct Upstream {
+    pub name: String,
+    pub full_name: gix::refs::FullName,
+    pub id: Option<gix::ObjectId>,
+}
+
+/// The upstream configured for `branch` (`branch.<name>.remote` and `.merge`), as git reports it.
+pub(crate) fn upstream_of(
+    repo: &gix::Repository,
+    branch: &gix::refs::FullNameRef,
+) -> Option<Upstream> {
+    let full_name = repo
+        .branch_remote_tracking_ref_name(branch, gix::remote::Direction::Fetch)?
+        .ok()?;
+    let id = repo
+        .try_find_reference(full_name.as_ref())
+        .ok()
+        .flatten()
+        .and_then(|mut r| r.peel_to_id().ok())
+        .map(|id| id.detach());
+    Some(Upstream {
+        name: full_name.shorten().to_string(),
+        full_name,
+        id,
+    })
+}
+
+/// Commits reachable from `local` but not `remote`, and the reverse.
+pub(crate) fn ahead_behind(
+    repo: &gix::Repository,
+    spec: &RepoSpec,
+    local: gix::ObjectId,
+    remote: gix::ObjectId,
+) -> Result<(u32, u32), RepoError> {
+    if local == remote {
+        return Ok((0, 0));
+    }
+    let count = |tip: gix::ObjectId, hidden: gix::ObjectId| -> Result<u32, RepoError> {
+        let walk = repo
+            .rev_walk([tip])
+            .with_hidden([hidden])
+            .all()
+            .map_err(|e| git_error(spec, "count commits", e))?;
+        let mut n = 0u32;
+        for info in walk {
+            info.map_err(|e| git_error(spec, "count commits", e))?;
+            n += 1;
+        }
+        Ok(n)
+    };
+    Ok((count(local, remote)?, count(remote, local)?))
+}
+
+/// The commit `id` as shown in briefings.
+pub(crate) fn commit_info(
+    repo: &gix::Repository,
+    spec: &RepoSpec,
+    id: gix::ObjectId,
+) -> Result<CommitInfo, RepoError> {
+    let commit = repo
+        .find_commit(id)
+        .map_err(|e| git_error(spec, "read commit", e))?;
+    let author = commit
+        .author()
+        .map_err(|e| git_error(spec, "read commit", e))?;
+    let time = author
+        .time()
+        .map_err(|e| git_error(spec, "read commit", e))?;
+    let summary = commit
+        .message()
+        .map(|m| m.summary().to_string())
+        .map_err(|e| git_error(spec, "read commit", e))?;
+    Ok(CommitInfo {
+        sha: id.to_string(),
+        summary,
+        author: author.name.to_string(),
+        time: time.format_or_unix(gix::date::time::format::ISO8601_STRICT),
+    })
+}
+
+/// Per-category path counts.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ChangeCounts {
+    pub staged: u32,
+    pub unstaged: u32,
+    pub untracked: u32,
+    pub conflicted: u32,
+}
+
+impl ChangeCounts {
+    /// Whether any tracked content differs from HEAD (untracked files do not count: they cannot be
+    /// lost by moving a branch that git itself would refuse to overwrite them with).
+    pub fn has_tracked_changes(&self) -> bool {
+        self.staged + self.unstaged + self.conflicted > 0
+    }
+}
+
+/// The changed paths of a repository by category, repository-relative.
+#[derive(Debug, Default)]
+pub(crate) struct ChangedPaths {
+    pub staged: HashSet<BString>,
+    pub unstaged: HashSet<BString>,
+    pub untracked: Vec<BString>,
+    pub conflicted: HashSet<BString>,
+}
+
+pub(crate) fn count_changes(
+    repo: &gix::Repository,
+    spec: &RepoSpec,
+    threads: Option<usize>,
+) -> Result<ChangeCounts, RepoError> {
+    let paths = changed_paths(repo, spec, threads, None)?;
+    Ok(ChangeCounts {
+        staged: paths.staged.len() as u32,
+        unstaged: paths.unstaged.len() as u32,
+        untracked: paths.untracked.len() as u32,
+        conflicted: paths.conflicted.len() as u32,
+    })
+}
+
+/// Collects changed paths. `untracked` overrides the configured untracked mode (collapsed like
+/// git's default, or every file).
+pub(crate) fn changed_paths(
+    repo: &gix::Repository,
+    spec: &RepoSpec,
+    threads: Option<usize>,
+    untracked: Option<gix::status::UntrackedFiles>,
+) -> Result<ChangedPaths, RepoError> {
+    let err = |e: gix::Error| git_error(spec, "status", e);
+    let mut platform = repo
+        .status(gix::progress::Discard)
+        .map_err(err)?
+        .index_worktree_options_mut(|o| o.thread_limit = threads);
+    if let Some(mode) = untracked {
+        platform = platform.untracked_files(mode);
+    }
+    let iter = platform.into_iter(Vec::<BString>::new()).map_err(err)?;
+    let mut paths = ChangedPaths::default();
+    for item in iter {
+        match item.map_err(err)? {
+            gix::status::Item::TreeIndex(change) => {
+                paths.staged.insert(change.location().to_owned());
+            }
+            gix::status::Item::IndexWorktree(item) => match item {
+                WorktreeItem::Modification {
+                    rela_path, status, ..
+                } => match status {
+                    EntryStatus::Conflict { .. } => {
+                        paths.conflicted.insert(rela_path);
+                    }
+                    EntryStatus::Change(_) | EntryStatus::IntentToAdd => {
+                        paths.unstaged.insert(rela_path);
+                    }
+                    EntryStatus::NeedsUpdate(_) => {}
+                },
+                WorktreeItem::DirectoryContents { entry, .. } => {
+                    if entry.status == gix::dir::entry::Status::Untracked {
+                        paths.untracked.push(entry.rela_path);
+                    }
+                }
+                // Work-tree rename tracking is off (as in git status); handle it anyway as
+                // a deletion plus an untracked file, which is what git would show.
+                WorktreeItem::Rewrite {
+                    source,
+                    dirwalk_entry,
+                    ..
+                } => {
+                    paths.unstaged.insert(source.rela_path().to_owned());
+                    paths.untracked.push(dirwalk_entry.rela_path);
+                }
+            },
+        }
+    }
+    // Unmerged paths are shown only as conflicts.
+    for path in &paths.conflicted {
+        paths.staged.remove(path);
+        paths.unstaged.remove(path);
+    }
+    Ok(paths)
+}
