@@ -7,6 +7,8 @@
 //!   (events in batches, `wait`, `cancel`, cancel-on-drop of an awaiting call);
 //! - [`BindingError`]: any Relay error reduced to a [`ErrorKind`] (which exception class or
 //!   error variant to raise), a stable `code` and the Rust message;
+//! - [`WorkspaceHandle`]: an open workspace and its repository operations, taking
+//!   [`Selection`]s and returning JSON-ready values or jobs;
 //! - [`synthetic_job`]: a job that streams a given number of events through the real job
 //!   machinery, used by the binding tests and the boundary benchmarks.
 //!
@@ -17,11 +19,13 @@ mod error;
 mod event;
 mod job;
 mod synthetic;
+mod workspace;
 
 pub use error::{BindingError, ErrorKind};
 pub use event::EventJson;
 pub use job::{DEFAULT_BATCH, JobHandle};
 pub use synthetic::{SyntheticJob, synthetic_job};
+pub use workspace::{Selection, WorkspaceHandle};
 
 /// The version of the Relay SDK the bindings were built from.
 pub fn version() -> &'static str {

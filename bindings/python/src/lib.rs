@@ -9,6 +9,7 @@ mod errors;
 mod job;
 mod json;
 mod runtime;
+mod workspace;
 
 use pyo3::prelude::*;
 
@@ -24,5 +25,6 @@ fn relay_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
     errors::register(m)?;
     job::register(m)?;
+    workspace::register(m)?;
     Ok(())
 }

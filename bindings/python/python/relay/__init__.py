@@ -14,6 +14,7 @@ from relay._relay import (
     RelayError,
     RepoError,
     UsageError,
+    Workspace,
     synthetic_job,
     version,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "RelayError",
     "RepoError",
     "UsageError",
+    "Workspace",
     "synthetic_job",
     "version",
 ]
