@@ -836,5 +836,6 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Job = nativeBinding.Job
+module.exports.Workspace = nativeBinding.Workspace
 module.exports.syntheticJob = nativeBinding.syntheticJob
 module.exports.version = nativeBinding.version

@@ -24,3 +24,15 @@ pub fn js_error(env: &Env, error: BindingError) -> Error {
     // Building the object only fails while the environment shuts down; keep the message then.
     build().unwrap_or_else(|_| Error::new(Status::GenericFailure, message))
 }
+
+/// Runs `fut` on the tokio runtime; its JSON text resolves the Promise as a JavaScript value, its
+/// error rejects it with [`js_error`].
+pub fn spawn_json<'env, F>(env: &'env Env, fut: F) -> Result<PromiseRaw<'env, Unknown<'env>>>
+where
+    F: std::future::Future<Output = std::result::Result<String, BindingError>> + Send + 'static,
+{
+    env.spawn_future_with_callback(async move { Ok(fut.await) }, |env, result| match result {
+        Ok(text) => parse_json(env, text),
+        Err(error) => Err(js_error(env, error)),
+    })
+}

@@ -7,7 +7,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use relay_bindings_common::{DEFAULT_BATCH, JobHandle, SyntheticJob, synthetic_job as start_synthetic};
 
-use crate::convert::{js_error, parse_json};
+use crate::convert::{parse_json, spawn_json};
 
 /// A running long operation (a sync, an agent run, ...) streaming events.
 /// `for await (const event of job)` iterates over its events; `await job.wait()` gives its result.
@@ -43,12 +43,7 @@ impl Job {
     #[napi(ts_return_type = "Promise<any>")]
     pub fn wait<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let inner = Arc::clone(&self.inner);
-        env.spawn_future_with_callback(async move { Ok(inner.wait_json().await) }, |env, result| {
-            match result {
-                Ok(text) => parse_json(env, text),
-                Err(error) => Err(js_error(env, error)),
-            }
-        })
+        spawn_json(env, async move { inner.wait_json().await })
     }
 
     /// The next events (at most `max`, default 512), or `null` once the stream is over.
@@ -71,7 +66,7 @@ impl Job {
     }
 }
 
-/// Options of [`synthetic_job`].
+/// Options of `syntheticJob`.
 #[napi(object)]
 pub struct SyntheticJobOptions {
     /// How many progress events to emit.

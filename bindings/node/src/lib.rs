@@ -7,6 +7,7 @@
 
 mod convert;
 mod job;
+mod workspace;
 
 use napi_derive::napi;
 
