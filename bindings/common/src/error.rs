@@ -107,9 +107,16 @@ mod tests {
         .into();
         assert_eq!(e.kind, ErrorKind::Repo);
         assert_eq!(e.code, "unknown_repo");
-        assert!(e.message.contains("unknown repository `nope`"), "{}", e.message);
+        assert!(
+            e.message.contains("unknown repository `nope`"),
+            "{}",
+            e.message
+        );
 
         let c: BindingError = RepoError::Job(JobFailure::Cancelled).into();
-        assert_eq!((c.kind, c.code.as_str()), (ErrorKind::Cancelled, "cancelled"));
+        assert_eq!(
+            (c.kind, c.code.as_str()),
+            (ErrorKind::Cancelled, "cancelled")
+        );
     }
 }

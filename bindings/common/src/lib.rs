@@ -25,7 +25,7 @@ pub use error::{BindingError, ErrorKind};
 pub use event::EventJson;
 pub use job::{DEFAULT_BATCH, JobHandle};
 pub use synthetic::{SyntheticJob, synthetic_job};
-pub use workspace::{Selection, WorkspaceHandle};
+pub use workspace::{GraphView, Selection, WorkspaceHandle, to_json};
 
 /// The version of the Relay SDK the bindings were built from.
 pub fn version() -> &'static str {

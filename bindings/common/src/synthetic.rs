@@ -37,7 +37,8 @@ pub fn synthetic_job(spec: SyntheticJob) -> JobHandle {
                 if ctx.is_cancelled() {
                     return Err(JobFailure::Cancelled.into());
                 }
-                ctx.progress(done, Some(events), None, "synthetic event").await;
+                ctx.progress(done, Some(events), None, "synthetic event")
+                    .await;
                 if interval_ms > 0 {
                     tokio::select! {
                         _ = ctx.cancelled() => return Err(JobFailure::Cancelled.into()),
@@ -79,7 +80,13 @@ mod tests {
         }
         assert_eq!(seen.len(), 3002);
         assert!(seen.iter().enumerate().all(|(i, e)| e.seq == i as u64));
-        assert!(matches!(seen[0].kind, EventKind::JobStarted { total: Some(3000), .. }));
+        assert!(matches!(
+            seen[0].kind,
+            EventKind::JobStarted {
+                total: Some(3000),
+                ..
+            }
+        ));
         assert_eq!(job.wait().await.unwrap(), serde_json::json!(3000));
         let again = job.wait().await.unwrap_err();
         assert_eq!(again.kind, ErrorKind::Usage);
@@ -93,7 +100,10 @@ mod tests {
             ..Default::default()
         });
         let err = job.wait().await.unwrap_err();
-        assert_eq!((err.kind, err.code.as_str(), err.message.as_str()), (ErrorKind::Repo, "synthetic_failure", "disk full"));
+        assert_eq!(
+            (err.kind, err.code.as_str(), err.message.as_str()),
+            (ErrorKind::Repo, "synthetic_failure", "disk full")
+        );
     }
 
     #[tokio::test]
@@ -105,17 +115,19 @@ mod tests {
         });
         // Abandon a next_batch() that waits for the next event, as a cancelled asyncio task or
         // Kotlin coroutine would. The first calls may return the events already emitted.
-        loop {
-            match tokio::time::timeout(Duration::from_millis(30), job.next_batch(10)).await {
-                Ok(batch) => assert!(!batch.is_empty(), "the job cannot have finished yet"),
-                Err(_) => break,
-            }
+        while let Ok(batch) =
+            tokio::time::timeout(Duration::from_millis(30), job.next_batch(10)).await
+        {
+            assert!(!batch.is_empty(), "the job cannot have finished yet");
         }
         assert!(job.is_cancelled());
         let rest = job.next_batch(64).await;
         assert_eq!(
             rest.last().map(|e| e.kind.clone()),
-            Some(EventKind::JobFinished { status: JobStatus::Cancelled, error: None })
+            Some(EventKind::JobFinished {
+                status: JobStatus::Cancelled,
+                error: None
+            })
         );
     }
 
@@ -138,7 +150,10 @@ mod tests {
         }
         assert_eq!(
             last,
-            Some(EventKind::JobFinished { status: JobStatus::Cancelled, error: None })
+            Some(EventKind::JobFinished {
+                status: JobStatus::Cancelled,
+                error: None
+            })
         );
         assert_eq!(job.wait().await.unwrap_err().kind, ErrorKind::Cancelled);
     }

@@ -4,13 +4,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use relay_core::graph::Edge;
+use relay_core::repo::RepoStatus;
 use relay_core::repo::{
     BranchOptions, CommitOptions, PushOptions, RepoSelection, SyncOptions, unknown_repo,
 };
-use relay_core::{DependencyGraph, RepoGraph, Workspace};
+use relay_core::{DependencyGraph, Impact, RepoGraph, RepoSpec, Workspace};
 use relay_repos::GitRepoGraph;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::error::BindingError;
 use crate::job::JobHandle;
@@ -39,13 +40,15 @@ impl Selection {
     }
 }
 
-/// The dependency graph as data: repositories in workspace order, edges (`from` depends on `to`)
-/// and the batches to handle them in dependency order.
-#[derive(Debug, Serialize)]
-struct GraphView {
-    repos: Vec<String>,
-    edges: Vec<relay_core::graph::Edge>,
-    batches: Vec<Vec<String>>,
+/// The dependency graph as data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GraphView {
+    /// Repositories in workspace order.
+    pub repos: Vec<String>,
+    /// Dependency edges: `from` depends on `to`.
+    pub edges: Vec<Edge>,
+    /// Repositories grouped so that each batch depends only on earlier batches.
+    pub batches: Vec<Vec<String>>,
 }
 
 /// An open workspace: its configuration and the [`RepoGraph`] serving it.
@@ -94,32 +97,35 @@ impl WorkspaceHandle {
     }
 
     /// The repositories as configured (name, url, path, dependencies, sync_strategy, auto_sync).
-    pub fn repos(&self) -> Value {
-        to_value(self.workspace().repos())
+    pub fn repos(&self) -> Vec<RepoSpec> {
+        self.workspace().repos().to_vec()
     }
 
     /// The dependency graph: `{repos, edges, batches}`.
-    pub fn graph(&self) -> Value {
+    pub fn graph(&self) -> GraphView {
         let graph = self.dependency_graph();
-        to_value(&GraphView {
+        GraphView {
             repos: graph.repos(),
             edges: graph.edges(),
             batches: graph.batches(),
-        })
+        }
     }
 
     /// What a change to `changed` affects: `{changed, direct, transitive, batches}`.
-    pub fn impact(&self, changed: &[String]) -> Result<Value, BindingError> {
-        if let Some(name) = changed.iter().find(|n| !self.dependency_graph().contains(n)) {
+    pub fn impact(&self, changed: &[String]) -> Result<Impact, BindingError> {
+        if let Some(name) = changed
+            .iter()
+            .find(|n| !self.dependency_graph().contains(n))
+        {
             return Err(unknown_repo(self.workspace(), name).into());
         }
-        Ok(to_value(&self.graph.impact(changed)?))
+        Ok(self.graph.impact(changed)?)
     }
 
     /// Status of the selected repositories, in dependency order.
-    pub async fn status(&self, selection: Selection) -> Result<Value, BindingError> {
+    pub async fn status(&self, selection: Selection) -> Result<Vec<RepoStatus>, BindingError> {
         let selection = selection.into_core()?;
-        Ok(to_value(&self.graph.status(selection).await?))
+        Ok(self.graph.status(selection).await?)
     }
 
     /// The repositories with commits not reachable from `rev` or with uncommitted changes.
@@ -197,8 +203,10 @@ impl std::fmt::Debug for WorkspaceHandle {
     }
 }
 
-fn to_value<T: Serialize + ?Sized>(value: &T) -> Value {
-    serde_json::to_value(value).expect("Relay's public types always serialize to JSON")
+/// `value` as JSON text: how results reach Python and JavaScript (decoded there by the
+/// runtime's native JSON parser, the cheapest way to build their objects).
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).expect("Relay's public types always serialize to JSON")
 }
 
 #[cfg(test)]
@@ -243,13 +251,13 @@ mod tests {
         std::fs::write(dir.path().join("app/new.txt"), "x").unwrap();
         let sub = dir.path().join("app");
         let ws = WorkspaceHandle::open(Some(sub.to_str().unwrap())).unwrap();
-        assert_eq!(ws.graph()["batches"], serde_json::json!([["api"], ["app"]]));
+        assert_eq!(ws.graph().batches, vec![vec!["api"], vec!["app"]]);
         let impact = ws.impact(&["api".into()]).unwrap();
-        assert_eq!(impact["direct"], serde_json::json!(["app"]));
+        assert_eq!(impact.direct, vec!["app"]);
         let status = ws.status(Selection::default()).await.unwrap();
-        assert_eq!(status[1]["name"], "app");
-        assert_eq!(status[1]["untracked"], 1);
-        assert_eq!(status[0]["branch"], "main");
+        assert_eq!(status[1].name, "app");
+        assert_eq!(status[1].untracked, 1);
+        assert_eq!(status[0].branch.as_deref(), Some("main"));
     }
 
     #[test]
@@ -267,6 +275,10 @@ mod tests {
         let empty = tempfile::tempdir().unwrap();
         let err = WorkspaceHandle::open(Some(empty.path().to_str().unwrap())).unwrap_err();
         assert_eq!(err.code, "config");
-        assert!(err.message.contains("no relay.yaml found"), "{}", err.message);
+        assert!(
+            err.message.contains("no relay.yaml found"),
+            "{}",
+            err.message
+        );
     }
 }

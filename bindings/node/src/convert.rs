@@ -14,9 +14,15 @@ pub fn parse_json<'env>(env: &'env Env, text: String) -> Result<Unknown<'env>> {
 /// A JavaScript `Error` with `code` (`"unknown_repo"`, `"config"`, `"cancelled"`, ...), `kind`
 /// (`"repo"`, `"config"`, ...) and the Rust message, ready to reject a Promise with.
 pub fn js_error(env: &Env, error: BindingError) -> Error {
-    let BindingError { kind, code, message } = error;
+    let BindingError {
+        kind,
+        code,
+        message,
+    } = error;
     let build = || -> Result<Error> {
-        let raw = unsafe { JsError::from(Error::new(code.clone(), message.clone())).into_value(env.raw()) };
+        let raw = unsafe {
+            JsError::from(Error::new(code.clone(), message.clone())).into_value(env.raw())
+        };
         let mut object = Object::from_raw(env.raw(), raw);
         object.set_named_property("kind", kind.as_str())?;
         Ok(Error::from(object.to_unknown()))

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use relay_bindings_common::{DEFAULT_BATCH, JobHandle, SyntheticJob, synthetic_job as start_synthetic};
+use relay_bindings_common::{
+    DEFAULT_BATCH, JobHandle, SyntheticJob, synthetic_job as start_synthetic,
+};
 
 use crate::convert::{parse_json, spawn_json};
 

@@ -4,6 +4,8 @@
 //! `relay.js` adds `Symbol.asyncIterator` to `Job` (one native call per batch of events).
 
 #![deny(clippy::all)]
+// napi-derive registers exports only outside `cfg(test)`, so a test build sees them as unused.
+#![cfg_attr(test, allow(dead_code))]
 
 mod convert;
 mod job;

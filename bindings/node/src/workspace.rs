@@ -2,7 +2,7 @@
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use relay_bindings_common::{BindingError, Selection, WorkspaceHandle};
+use relay_bindings_common::{BindingError, Selection, WorkspaceHandle, to_json};
 
 use crate::convert::{js_error, parse_json, spawn_json};
 use crate::job::Job;
@@ -53,10 +53,6 @@ pub struct PushOptions {
     pub jobs: Option<u32>,
 }
 
-fn json_text<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("Relay's public types always serialize to JSON")
-}
-
 /// A workspace: the repositories of `relay.yaml`, their dependency graph and the operations
 /// across them. Open one with `Workspace.open(path)`.
 #[napi]
@@ -91,20 +87,20 @@ impl Workspace {
     /// The repositories as configured.
     #[napi(ts_return_type = "RepoSpec[]")]
     pub fn repos<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
-        parse_json(env, self.inner.repos().to_string())
+        parse_json(env, to_json(&self.inner.repos()))
     }
 
     /// The dependency graph: repositories, edges (`from` depends on `to`) and batches.
     #[napi(ts_return_type = "DependencyGraph")]
     pub fn graph<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
-        parse_json(env, self.inner.graph().to_string())
+        parse_json(env, to_json(&self.inner.graph()))
     }
 
     /// What a change to `changed` affects.
     #[napi(ts_return_type = "Impact")]
     pub fn impact<'env>(&self, env: &'env Env, changed: Vec<String>) -> Result<Unknown<'env>> {
         match self.inner.impact(&changed) {
-            Ok(value) => parse_json(env, value.to_string()),
+            Ok(value) => parse_json(env, to_json(&value)),
             Err(e) => Err(js_error(env, e)),
         }
     }
@@ -122,7 +118,7 @@ impl Workspace {
             affected_by: o.affected_by,
         });
         spawn_json(env, async move {
-            inner.status(selection).await.map(|v| v.to_string())
+            inner.status(selection).await.map(|v| to_json(&v))
         })
     }
 
@@ -136,7 +132,7 @@ impl Workspace {
     ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let inner = self.inner.clone();
         spawn_json(env, async move {
-            inner.changed_since(&rev).await.map(|v| json_text(&v))
+            inner.changed_since(&rev).await.map(|v| to_json(&v))
         })
     }
 
@@ -153,7 +149,7 @@ impl Workspace {
             inner
                 .changed_files(&repo, since.as_deref())
                 .await
-                .map(|v| json_text(&v))
+                .map(|v| to_json(&v))
         })
     }
 
@@ -174,7 +170,12 @@ impl Workspace {
 
     /// Starts committing with `message`; the result is a `CommitReport`.
     #[napi]
-    pub fn commit(&self, env: &Env, message: String, options: Option<CommitOptions>) -> Result<Job> {
+    pub fn commit(
+        &self,
+        env: &Env,
+        message: String,
+        options: Option<CommitOptions>,
+    ) -> Result<Job> {
         let o = options.unwrap_or(CommitOptions {
             repos: None,
             affected_by: None,

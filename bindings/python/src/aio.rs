@@ -8,7 +8,11 @@ use pyo3::sync::PyOnceLock;
 static COROUTINE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static ITERATE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-fn helper<'py>(py: Python<'py>, cell: &PyOnceLock<Py<PyAny>>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+fn helper<'py>(
+    py: Python<'py>,
+    cell: &PyOnceLock<Py<PyAny>>,
+    name: &str,
+) -> PyResult<Bound<'py, PyAny>> {
     let f = cell.get_or_try_init(py, || {
         py.import("relay._aio")?.getattr(name).map(Bound::unbind)
     })?;

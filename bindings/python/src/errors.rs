@@ -11,15 +11,44 @@ pyo3::create_exception!(
     PyException,
     "Base class of every error raised by Relay. `code` is a stable identifier of the error kind."
 );
-pyo3::create_exception!(relay, ConfigError, RelayError, "The workspace configuration (relay.yaml) is missing or invalid.");
-pyo3::create_exception!(relay, RepoError, RelayError, "A repository operation failed.");
-pyo3::create_exception!(relay, JobCancelledError, RelayError, "The job was cancelled.");
-pyo3::create_exception!(relay, UsageError, RelayError, "The API was used wrongly; the message says how to use it.");
-pyo3::create_exception!(relay, InternalError, RelayError, "A bug in Relay; please report it with the message.");
+pyo3::create_exception!(
+    relay,
+    ConfigError,
+    RelayError,
+    "The workspace configuration (relay.yaml) is missing or invalid."
+);
+pyo3::create_exception!(
+    relay,
+    RepoError,
+    RelayError,
+    "A repository operation failed."
+);
+pyo3::create_exception!(
+    relay,
+    JobCancelledError,
+    RelayError,
+    "The job was cancelled."
+);
+pyo3::create_exception!(
+    relay,
+    UsageError,
+    RelayError,
+    "The API was used wrongly; the message says how to use it."
+);
+pyo3::create_exception!(
+    relay,
+    InternalError,
+    RelayError,
+    "A bug in Relay; please report it with the message."
+);
 
 /// Converts a binding error into the matching Python exception, with `code` set.
 pub fn to_py_err(error: BindingError) -> PyErr {
-    let BindingError { kind, code, message } = error;
+    let BindingError {
+        kind,
+        code,
+        message,
+    } = error;
     let err = match kind {
         ErrorKind::Config => ConfigError::new_err(message),
         ErrorKind::Repo => RepoError::new_err(message),

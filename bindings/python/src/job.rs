@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use relay_bindings_common::{DEFAULT_BATCH, JobHandle, SyntheticJob, synthetic_job as start_synthetic};
+use relay_bindings_common::{
+    DEFAULT_BATCH, JobHandle, SyntheticJob, synthetic_job as start_synthetic,
+};
 
 use crate::errors::to_py_err;
 use crate::{aio, json, runtime};

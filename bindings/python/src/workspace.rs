@@ -1,8 +1,8 @@
 //! `relay.Workspace`: an open workspace (relay.yaml) and its repository operations.
 
 use pyo3::prelude::*;
-use relay_bindings_common::{Selection, WorkspaceHandle};
-use serde_json::Value;
+use relay_bindings_common::{Selection, WorkspaceHandle, to_json};
+use serde::Serialize;
 
 use crate::errors::to_py_err;
 use crate::job::PyJob;
@@ -15,8 +15,8 @@ pub struct PyWorkspace {
     inner: WorkspaceHandle,
 }
 
-fn value_to_py(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {
-    json::loads(py, &value.to_string())
+fn value_to_py<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
+    json::loads(py, &to_json(value))
 }
 
 fn selection(repos: Option<Vec<String>>, affected_by: Option<Vec<String>>) -> Selection {
@@ -132,9 +132,12 @@ impl PyWorkspace {
         affected_by: Option<Vec<String>>,
         jobs: u32,
     ) -> PyResult<PyJob> {
-        runtime::enter(|| self.inner.branch(&name, selection(repos, affected_by), jobs))
-            .map(PyJob::new)
-            .map_err(to_py_err)
+        runtime::enter(|| {
+            self.inner
+                .branch(&name, selection(repos, affected_by), jobs)
+        })
+        .map(PyJob::new)
+        .map_err(to_py_err)
     }
 
     /// Starts committing with `message` (`all=True` stages tracked changes first, like

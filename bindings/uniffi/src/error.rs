@@ -26,13 +26,32 @@ pub enum RelayError {
 
 impl From<BindingError> for RelayError {
     fn from(error: BindingError) -> Self {
-        let BindingError { kind, code, message } = error;
+        let BindingError {
+            kind,
+            code,
+            message,
+        } = error;
         match kind {
-            ErrorKind::Config => RelayError::Config { code, reason: message },
-            ErrorKind::Repo => RelayError::Repo { code, reason: message },
-            ErrorKind::Cancelled => RelayError::Cancelled { code, reason: message },
-            ErrorKind::Usage => RelayError::Usage { code, reason: message },
-            ErrorKind::Internal => RelayError::Internal { code, reason: message },
+            ErrorKind::Config => RelayError::Config {
+                code,
+                reason: message,
+            },
+            ErrorKind::Repo => RelayError::Repo {
+                code,
+                reason: message,
+            },
+            ErrorKind::Cancelled => RelayError::Cancelled {
+                code,
+                reason: message,
+            },
+            ErrorKind::Usage => RelayError::Usage {
+                code,
+                reason: message,
+            },
+            ErrorKind::Internal => RelayError::Internal {
+                code,
+                reason: message,
+            },
         }
     }
 }

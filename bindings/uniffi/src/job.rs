@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use relay_bindings_common::{DEFAULT_BATCH, JobHandle, SyntheticJob, synthetic_job as start_synthetic};
+use relay_bindings_common::{
+    DEFAULT_BATCH, JobHandle, SyntheticJob, synthetic_job as start_synthetic,
+};
 use tokio::task::AbortHandle;
 
 use crate::error::RelayError;
@@ -47,9 +49,16 @@ impl Job {
     /// over. Cancelling the calling coroutine cancels the job.
     pub async fn next_batch(&self, max: u32) -> Result<Vec<Event>, RelayError> {
         let inner = Arc::clone(&self.inner);
-        let max = if max == 0 { DEFAULT_BATCH } else { max as usize };
+        let max = if max == 0 {
+            DEFAULT_BATCH
+        } else {
+            max as usize
+        };
         let batch = runtime::run(async move { inner.next_batch(max).await }).await?;
-        Ok(batch.iter().map(|e| Event::from(relay_bindings_common::EventJson::from(e))).collect())
+        Ok(batch
+            .iter()
+            .map(|e| Event::from(relay_bindings_common::EventJson::from(e)))
+            .collect())
     }
 
     /// Delivers every event to `listener` on a Relay thread, in order, ending with

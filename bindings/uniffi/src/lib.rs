@@ -8,11 +8,15 @@
 mod error;
 mod event;
 mod job;
+mod records;
 mod runtime;
+mod workspace;
 
 pub use error::RelayError;
 pub use event::{Event, EventListener};
 pub use job::{Job, TaskHandle, synthetic_job};
+pub use records::{CommitInfo, DependencyGraph, Edge, Impact, RepoSpec, RepoStatus};
+pub use workspace::Workspace;
 
 uniffi::setup_scaffolding!("relay");
 

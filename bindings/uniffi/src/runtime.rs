@@ -29,13 +29,15 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    AbortOnDropHandle::new(RUNTIME.spawn(fut)).await.map_err(|e| {
-        BindingError::new(
-            ErrorKind::Internal,
-            "internal",
-            format!("internal error: a Relay task failed: {e}; please report this as a bug"),
-        )
-    })
+    AbortOnDropHandle::new(RUNTIME.spawn(fut))
+        .await
+        .map_err(|e| {
+            BindingError::new(
+                ErrorKind::Internal,
+                "internal",
+                format!("internal error: a Relay task failed: {e}; please report this as a bug"),
+            )
+        })
 }
 
 /// Spawns `fut` on the runtime without waiting.

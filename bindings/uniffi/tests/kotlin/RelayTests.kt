@@ -26,7 +26,9 @@ suspend fun readUntilProgress(job: RelayJob) {
     while (job.nextBatch(0u).none { it.kind == "progress" }) {}
 }
 
-val tests: List<Pair<String, suspend CoroutineScope.() -> Unit>> = listOf(
+typealias TestCase = Pair<String, suspend CoroutineScope.() -> Unit>
+
+val jobTests: List<TestCase> = listOf(
     "version is the crate version" to {
         check(Regex("""\d+\.\d+\.\d+""").matches(version())) { "version: ${version()}" }
     },
@@ -125,7 +127,7 @@ val tests: List<Pair<String, suspend CoroutineScope.() -> Unit>> = listOf(
 fun main(): Unit = runBlocking {
     var passed = 0
     var failed = 0
-    for ((name, body) in tests) {
+    for ((name, body) in jobTests + workspaceTests) {
         try {
             withTimeout(60_000) { coroutineScope { body() } }
             println("ok - $name")
