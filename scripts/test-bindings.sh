@@ -15,6 +15,18 @@ langs=("$@")
 
 step() { printf '\n== bindings/%s: %s\n' "$1" "$2"; }
 
+# A workspace for running the examples (each example must run and print the build order).
+demo="$(mktemp -d)"
+trap 'rm -rf "$demo"' EXIT
+"$ROOT/scripts/bindings-fixture.sh" "$demo/ws"
+expect_tour() {
+  grep -q "build order: shared-api -> backend -> frontend" <<<"$1" || {
+    printf 'example output lacks the build order:\n%s\n' "$1" >&2
+    exit 1
+  }
+  echo "example ok"
+}
+
 test_python() {
   step python "maturin develop into $ROOT/.venv"
   [ -x "$ROOT/.venv/bin/maturin" ] || { echo "run scripts/setup/python.sh first" >&2; exit 1; }
@@ -22,6 +34,8 @@ test_python() {
     VIRTUAL_ENV="$ROOT/.venv" PATH="$ROOT/.venv/bin:$PATH" maturin develop --quiet)
   step python "pytest"
   (cd "$ROOT/bindings/python" && "$ROOT/.venv/bin/python" -m pytest -q tests)
+  step python "examples/python/workspace_tour.py"
+  expect_tour "$("$ROOT/.venv/bin/python" "$ROOT/examples/python/workspace_tour.py" "$demo/ws")"
 }
 
 test_node() {
@@ -30,6 +44,8 @@ test_node() {
   (cd "$ROOT/bindings/node" && npx --no-install napi build --platform --js index.js --dts index.d.ts)
   step node "node --test"
   (cd "$ROOT/bindings/node" && node --test __test__/)
+  step node "examples/node/workspace-tour.mjs"
+  expect_tour "$(node "$ROOT/examples/node/workspace-tour.mjs" "$demo/ws")"
 }
 
 test_kotlin() {
@@ -47,12 +63,15 @@ test_kotlin() {
       --library "$TARGET/debug/librelay_uniffi.so" --language "$lang" --out-dir "$gen/$lang")
   done
   echo "Swift bindings generated (untested: no Swift toolchain): $(ls "$gen/swift" | tr '\n' ' ')"
-  step kotlin "kotlinc + run tests"
+  step kotlin "kotlinc (bindings + tests + example) and run the tests"
   local cp="$jna:$kotlin/lib/kotlinx-coroutines-core-jvm.jar"
+  # One compilation for tests and example: kotlinc's start-up dominates on two cores.
   "$kotlin/bin/kotlinc" -nowarn "$gen/kotlin/dev/relay/relay.kt" "$ROOT"/bindings/uniffi/tests/kotlin/*.kt \
-    -cp "$cp" -d "$gen/relay-kotlin-tests.jar"
-  java -Djna.library.path="$TARGET/debug" \
-    -cp "$gen/relay-kotlin-tests.jar:$cp:$kotlin/lib/kotlin-stdlib.jar" RelayTestsKt
+    "$ROOT/examples/kotlin/WorkspaceTour.kt" -cp "$cp" -d "$gen/relay-kotlin.jar"
+  local run=(java -Djna.library.path="$TARGET/debug" -cp "$gen/relay-kotlin.jar:$cp:$kotlin/lib/kotlin-stdlib.jar")
+  "${run[@]}" RelayTestsKt
+  step kotlin "examples/kotlin/WorkspaceTour.kt"
+  expect_tour "$("${run[@]}" WorkspaceTourKt "$demo/ws")"
 }
 
 for lang in "${langs[@]}"; do

@@ -101,3 +101,24 @@ async def test_unknown_repositories_raise_repo_error_listing_the_known_ones(work
         ws.impact(["nope"])
     with pytest.raises(relay.UsageError):
         ws.sync(repos=["backend"], affected_by=["backend"])
+
+
+async def test_sync_clones_a_missing_repository_from_its_url(tmp_path: Path):
+    origin = tmp_path / "origin" / "lib"
+    origin.mkdir(parents=True)
+    git(origin, "init", "-q", "-b", "main")
+    (origin / "lib.txt").write_text("v1\n")
+    git(origin, "add", ".")
+    git(origin, "commit", "-q", "-m", "v1")
+    ws_dir = tmp_path / "ws"
+    ws_dir.mkdir()
+    (ws_dir / "relay.yaml").write_text(f"repositories:\n  - name: lib\n    url: {origin}\n")
+    ws = relay.Workspace.open(ws_dir)
+    job = ws.sync()
+    events = [e async for e in job]
+    report = await job.wait()
+    assert [(r["name"], r["action"]) for r in report["repos"]] == [("lib", "cloned")]
+    assert events[0]["operation"] == "sync"
+    assert any(e["type"] == "repo_finished" and e["repo"] == "lib" for e in events)
+    assert (ws_dir / "lib" / "lib.txt").read_text() == "v1\n"
+    assert git(ws_dir / "lib", "rev-parse", "HEAD") == git(origin, "rev-parse", "HEAD")
