@@ -11,17 +11,29 @@ const calls = Number(callsArg)
 const events = Number(eventsArg)
 
 const ws = relay.Workspace.open(workspace)
-for (let i = 0; i < calls / 10; i++) await ws.status()
-const times = []
-for (let i = 0; i < calls; i++) {
-  const start = performance.now()
+// Same protocol as the Rust baseline: each full status() is followed by 10 of an empty selection
+// (the call's own cost); the first tenth of the rounds is warm-up.
+const full = []
+const empty = []
+const warmup = Math.floor(calls / 10)
+for (let round = 0; round < calls + warmup; round++) {
+  let start = performance.now()
   const status = await ws.status()
-  times.push((performance.now() - start) * 1000)
-  if (status.length === 0) throw new Error('empty status')
+  const elapsed = (performance.now() - start) * 1000
+  if (status.length !== 3) throw new Error(`status of ${status.length} repositories`)
+  for (let i = 0; i < 10; i++) {
+    start = performance.now()
+    const none = await ws.status({ repos: [] })
+    const e = (performance.now() - start) * 1000
+    if (none.length !== 0) throw new Error('non-empty status')
+    if (round >= warmup) empty.push(e)
+  }
+  if (round >= warmup) full.push(elapsed)
 }
-times.sort((a, b) => a - b)
-const median = times[Math.floor(times.length / 2)]
-const mean = times.reduce((a, b) => a + b, 0) / times.length
+const median = (v) => {
+  v.sort((a, b) => a - b)
+  return Math.round(v[Math.floor(v.length / 2)] * 10) / 10
+}
 
 const start = performance.now()
 let received = 0
@@ -30,8 +42,8 @@ const seconds = (performance.now() - start) / 1000
 if (received !== events + 2) throw new Error(`got ${received} events`)
 console.log(JSON.stringify({
   runtime: 'node',
-  status_median_us: Math.round(median * 10) / 10,
-  status_mean_us: Math.round(mean * 10) / 10,
+  status_median_us: median(full),
+  empty_status_median_us: median(empty),
   calls,
   events: received,
   events_per_s: Math.round(received / seconds),

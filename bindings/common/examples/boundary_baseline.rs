@@ -2,12 +2,16 @@
 //! Python and Node scripts make, without crossing a language boundary.
 //!
 //! `cargo run --release -p relay-bindings-common --example boundary_baseline -- WORKSPACE [CALLS] [EVENTS]`
-//! prints one JSON object: median and mean µs of an awaited `status()` over CALLS calls, and the
+//! prints one JSON object: the median µs of an awaited `status()` of the 3 repositories (CALLS
+//! calls) and of an awaited `status()` of an empty selection (10 per full call: the call's own
+//! cost), and the
 //! events per second of a synthetic job of EVENTS events read in batches (as the bindings read).
 
 use std::time::Instant;
 
-use relay_bindings_common::{DEFAULT_BATCH, Selection, SyntheticJob, WorkspaceHandle, synthetic_job};
+use relay_bindings_common::{
+    DEFAULT_BATCH, Selection, SyntheticJob, WorkspaceHandle, synthetic_job,
+};
 
 #[tokio::main]
 async fn main() {
@@ -15,23 +19,45 @@ async fn main() {
     let workspace = args
         .next()
         .expect("usage: boundary_baseline WORKSPACE [CALLS] [EVENTS]");
-    let calls: usize = args.next().map_or(300, |s| s.parse().expect("CALLS is a number"));
-    let events: u64 = args.next().map_or(100_000, |s| s.parse().expect("EVENTS is a number"));
+    let calls: usize = args
+        .next()
+        .map_or(300, |s| s.parse().expect("CALLS is a number"));
+    let events: u64 = args
+        .next()
+        .map_or(100_000, |s| s.parse().expect("EVENTS is a number"));
 
     let ws = WorkspaceHandle::open(Some(&workspace)).expect("open the benchmark workspace");
-    for _ in 0..calls / 10 {
-        ws.status(Selection::default()).await.expect("status");
-    }
-    let mut times = Vec::with_capacity(calls);
-    for _ in 0..calls {
+    let all = || Selection::default();
+    // An empty selection runs the same path (facade, RepoGraph, result conversion) without git
+    // work: what remains is the cost of the call itself, which is what the bindings add to.
+    let none = || Selection {
+        repos: Some(Vec::new()),
+        affected_by: None,
+    };
+    let mut full = Vec::with_capacity(calls);
+    let mut empty = Vec::with_capacity(calls * 10);
+    for round in 0..calls + calls / 10 {
         let start = Instant::now();
-        let status = ws.status(Selection::default()).await.expect("status");
-        times.push(start.elapsed().as_secs_f64() * 1e6);
-        assert!(!status.is_empty());
+        let status = ws.status(all()).await.expect("status");
+        let elapsed = start.elapsed().as_secs_f64() * 1e6;
+        assert_eq!(status.len(), 3);
+        for _ in 0..10 {
+            let start = Instant::now();
+            let status = ws.status(none()).await.expect("status");
+            let elapsed = start.elapsed().as_secs_f64() * 1e6;
+            assert!(status.is_empty());
+            if round >= calls / 10 {
+                empty.push(elapsed);
+            }
+        }
+        if round >= calls / 10 {
+            full.push(elapsed);
+        }
     }
-    times.sort_by(f64::total_cmp);
-    let median = times[times.len() / 2];
-    let mean = times.iter().sum::<f64>() / times.len() as f64;
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
 
     let start = Instant::now();
     let job = synthetic_job(SyntheticJob {
@@ -49,7 +75,9 @@ async fn main() {
     let seconds = start.elapsed().as_secs_f64();
     assert_eq!(received, events + 2);
     println!(
-        "{{\"runtime\":\"rust\",\"status_median_us\":{median:.1},\"status_mean_us\":{mean:.1},\"calls\":{calls},\"events\":{received},\"events_per_s\":{:.0}}}",
+        "{{\"runtime\":\"rust\",\"status_median_us\":{:.1},\"empty_status_median_us\":{:.1},\"calls\":{calls},\"events\":{received},\"events_per_s\":{:.0}}}",
+        median(&mut full),
+        median(&mut empty),
         received as f64 / seconds
     );
 }

@@ -9,7 +9,7 @@ use relay_bindings_common::{
 };
 
 use crate::errors::to_py_err;
-use crate::{aio, json, runtime};
+use crate::{aio, runtime};
 
 /// A running long operation (a sync, an agent run, ...) streaming events.
 #[pyclass(module = "relay", name = "Job", frozen)]
@@ -41,10 +41,10 @@ impl PyJob {
     /// Awaitable: the job's result; raises the job's error (JobCancelledError if cancelled).
     fn wait<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let inner = Arc::clone(&self.inner);
-        aio::coroutine(py, async move {
-            let text = inner.wait_json().await.map_err(to_py_err)?;
-            Python::attach(|py| json::loads(py, &text))
-        })
+        aio::json_coroutine(
+            py,
+            async move { inner.wait_json().await.map_err(to_py_err) },
+        )
     }
 
     /// Awaitable: the next events (a list of dicts, at most `max`), or None when the stream is
@@ -52,11 +52,11 @@ impl PyJob {
     #[pyo3(signature = (max = DEFAULT_BATCH))]
     fn next_batch<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Bound<'py, PyAny>> {
         let inner = Arc::clone(&self.inner);
-        aio::coroutine(py, async move {
-            match inner.next_batch_json(max).await {
-                Some(text) => Python::attach(|py| json::loads(py, &text)),
-                None => Ok(Python::attach(|py| py.None())),
-            }
+        aio::json_coroutine(py, async move {
+            Ok(inner
+                .next_batch_json(max)
+                .await
+                .unwrap_or_else(|| "null".to_owned()))
         })
     }
 

@@ -73,12 +73,12 @@ impl PyWorkspace {
         affected_by: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let inner = self.inner.clone();
-        aio::coroutine(py, async move {
-            let value = inner
+        aio::json_coroutine(py, async move {
+            inner
                 .status(selection(repos, affected_by))
                 .await
-                .map_err(to_py_err)?;
-            Python::attach(|py| value_to_py(py, &value))
+                .map(|value| to_json(&value))
+                .map_err(to_py_err)
         })
     }
 

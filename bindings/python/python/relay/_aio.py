@@ -3,12 +3,14 @@
 - :func:`coroutine` turns the futures Rust returns into real coroutines, so they work with
   ``asyncio.create_task`` and friends; cancelling the task cancels the future, which cancels the
   Rust side.
+- :func:`json_coroutine` does the same for results that arrive as JSON text.
 - :func:`iterate` implements ``async for`` over a job's events with one Rust crossing per batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable
+from json import loads
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -17,6 +19,12 @@ T = TypeVar("T")
 async def coroutine(future: Awaitable[T]) -> T:
     """Awaits ``future``; exists so that every async call of the SDK is a coroutine."""
     return await future
+
+
+async def json_coroutine(future: Awaitable[str]) -> Any:
+    """Awaits ``future`` (JSON text) and decodes it here, on the event loop's thread: decoding on
+    the Rust side would take the GIL a second time from a tokio thread, which costs more."""
+    return loads(await future)
 
 
 async def iterate(job: Any) -> AsyncIterator[dict[str, Any]]:
