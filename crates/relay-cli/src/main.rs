@@ -1,1 +1,94 @@
-fn main() {}
+//! `relay`: voice-driven, multi-repository agentic coding from the terminal.
+//!
+//! A thin adapter: every command parses its arguments, calls the crates and renders the result.
+
+mod commands;
+mod context;
+mod error;
+mod output;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::context::Global;
+
+/// Relay: work across a graph of git repositories, by voice or by hand.
+#[derive(Debug, Parser)]
+#[command(name = "relay", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The morning briefing: branch, sync state, changes and last commit of every repository.
+    Status(commands::status::Args),
+    /// The dependency graph: repositories, edges and the batches to work in.
+    Graph(commands::graph::Args),
+    /// What a change affects: direct and transitive dependents and the order to handle them.
+    Impact(commands::impact::Args),
+    /// Clone missing repositories, fetch, and fast-forward where it is safe.
+    Sync(commands::sync::Args),
+    /// Create or switch to a branch across repositories.
+    Branch(commands::branch::Args),
+    /// Commit across repositories with one message.
+    Commit(commands::commit::Args),
+    /// Push the checked-out branch of repositories to origin.
+    Push(commands::push::Args),
+    /// Create the sample workspace offline and tour it: status, impact, sync.
+    Demo(commands::demo::Args),
+}
+
+fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(error::EXIT_FAILED);
+        }
+    };
+    let result = runtime.block_on(async {
+        let g = &cli.global;
+        match cli.command {
+            Command::Status(args) => commands::status::run(g, args).await,
+            Command::Graph(args) => commands::graph::run(g, args).await,
+            Command::Impact(args) => commands::impact::run(g, args).await,
+            Command::Sync(args) => commands::sync::run(g, args).await,
+            Command::Branch(args) => commands::branch::run(g, args).await,
+            Command::Commit(args) => commands::commit::run(g, args).await,
+            Command::Push(args) => commands::push::run(g, args).await,
+            Command::Demo(args) => commands::demo::run(g, args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if !e.message.is_empty() {
+                eprintln!("error: {}", e.message);
+            }
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+/// Logs go to stderr; `RELAY_LOG` sets the filter (e.g. `RELAY_LOG=relay_repos=debug`).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RELAY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

@@ -7,6 +7,9 @@
 //! # use futures::StreamExt;
 //! # #[derive(Debug)] struct MyError;
 //! # impl From<JobFailure> for MyError { fn from(_: JobFailure) -> Self { MyError } }
+//! # impl std::fmt::Display for MyError {
+//! #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("failed") }
+//! # }
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! let mut job: Job<u32, MyError> = Job::spawn("count", |ctx| async move {
 //!     for i in 0..3 {

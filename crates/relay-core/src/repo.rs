@@ -183,6 +183,11 @@ pub struct RepoSync {
     pub action: SyncAction,
     /// Why, for anything but a plain success.
     pub reason: Option<String>,
+    /// The local branch this entry is about: the one fast-forwarded, found up to date, dirty or
+    /// diverged, or checked out by a clone. `None` when sync never got to a branch (failures,
+    /// detached HEAD, auto_sync off). Sync rules (`REPO:BRANCH`) fire on this field.
+    #[serde(default)]
+    pub branch: Option<String>,
     /// The updated branch's sha before (None when cloned or unborn).
     pub before: Option<String>,
     /// The updated branch's sha after.

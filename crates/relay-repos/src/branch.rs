@@ -46,13 +46,23 @@ impl RepoStep for RepoBranch {
     }
 }
 
-/// Checks that `name` is a valid branch name, before any repository is touched.
+/// Checks that `name` is a valid branch name (the rules of `git check-ref-format --branch`),
+/// before any repository is touched.
 pub(crate) fn validate_branch_name(name: &str) -> Result<gix::refs::FullName, RepoError> {
-    gix::refs::FullName::try_from(format!("refs/heads/{name}")).map_err(|e| {
+    let invalid = |why: String| {
         RepoError::InvalidRequest(format!(
-            "`{name}` is not a valid branch name: {e}; use something like `feature/login-fix`"
+            "`{name}` is not a valid branch name: {why}; use something like `feature/login-fix`"
         ))
-    })
+    };
+    // git refuses these although they are valid reference names: a leading dash would read as an
+    // option, and `HEAD` as a branch would shadow HEAD itself.
+    if name.starts_with('-') {
+        return Err(invalid("it starts with `-`".into()));
+    }
+    if name == "HEAD" {
+        return Err(invalid("`HEAD` is reserved".into()));
+    }
+    gix::refs::FullName::try_from(format!("refs/heads/{name}")).map_err(|e| invalid(e.to_string()))
 }
 
 pub(crate) fn branch_repo(spec: &RepoSpec, branch: &gix::refs::FullName) -> RepoBranch {
@@ -73,6 +83,9 @@ pub(crate) fn branch_repo(spec: &RepoSpec, branch: &gix::refs::FullName) -> Repo
     }
 }
 
+/// Reads the state with gix, then lets `git switch` move HEAD: it writes the HEAD reflog entry
+/// (`checkout: moving from A to B`) that `git switch -` relies on, runs the post-checkout hook,
+/// and refuses (changing nothing) when local changes would be overwritten.
 fn switch(
     spec: &RepoSpec,
     branch: &gix::refs::FullName,
@@ -98,48 +111,21 @@ fn switch(
                     message: "the repository has no commits yet; commit first".into(),
                 });
             };
-            repo.reference(
-                branch.as_ref(),
-                head,
-                gix::refs::transaction::PreviousValue::MustNotExist,
-                "branch: Created from HEAD by relay",
-            )
-            .map_err(|e| git_error(spec, "create branch", e))?;
-            point_head_at(&repo, spec, branch)?;
+            // Created at HEAD: no file changes, local changes carry over.
+            git(
+                spec,
+                "create branch",
+                &["switch", "--quiet", "--create", short],
+            )?;
             Ok((BranchAction::Created, Some(head.to_string())))
         }
-        // Same commit as HEAD: switching changes no file, so only HEAD moves.
-        Some(id) if Some(id) == head => {
-            point_head_at(&repo, spec, branch)?;
-            Ok((BranchAction::Switched, Some(id.to_string())))
-        }
-        // Another commit: a real checkout. git refuses when local changes would be overwritten.
         Some(id) => {
-            git(spec, "switch branch", &["switch", "--quiet", short])?;
+            git(
+                spec,
+                "switch branch",
+                &["switch", "--quiet", "--no-guess", short],
+            )?;
             Ok((BranchAction::Switched, Some(id.to_string())))
         }
     }
-}
-
-fn point_head_at(
-    repo: &gix::Repository,
-    spec: &RepoSpec,
-    branch: &gix::refs::FullName,
-) -> Result<(), RepoError> {
-    use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
-    repo.edit_reference(RefEdit {
-        change: Change::Update {
-            log: LogChange {
-                mode: RefLog::AndReference,
-                force_create_reflog: false,
-                message: format!("checkout: moving to {}", branch.shorten()).into(),
-            },
-            expected: PreviousValue::Any,
-            new: gix::refs::Target::Symbolic(branch.clone()),
-        },
-        name: "HEAD".try_into().expect("HEAD is a valid name"),
-        deref: false,
-    })
-    .map_err(|e| git_error(spec, "switch branch", e))?;
-    Ok(())
 }

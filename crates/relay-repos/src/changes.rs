@@ -43,11 +43,16 @@ pub(crate) fn changed_files(
         let err = |e: gix::Error| git_error(spec, "diff", e);
         let old_tree = repo.find_commit(base).map_err(err)?.tree().map_err(err)?;
         let new_tree = repo.head_tree().map_err(err)?;
+        // Without rename tracking a rename is a deletion plus an addition: both paths changed.
+        // Only blobs and links: a tree's own entry is not a file.
+        let options = gix::diff::Options::default().with_rewrites(None);
         for change in repo
-            .diff_tree_to_tree(&old_tree, &new_tree, None)
+            .diff_tree_to_tree(&old_tree, &new_tree, Some(options))
             .map_err(err)?
         {
-            files.insert(change.location().to_string());
+            if !change.entry_mode().is_tree() {
+                files.insert(change.location().to_string());
+            }
         }
     }
     let paths = changed_paths(
@@ -61,7 +66,8 @@ pub(crate) fn changed_files(
         .iter()
         .chain(&paths.unstaged)
         .chain(&paths.conflicted)
-        .chain(&paths.untracked);
+        .chain(&paths.untracked)
+        .chain(&paths.renamed_from);
     files.extend(uncommitted.map(|p| p.to_string()));
     Ok(files.into_iter().collect())
 }

@@ -169,21 +169,17 @@ impl RepoGraph for GitRepoGraph {
             let batches = planned?;
             let root = this.inner.workspace.root().to_path_buf();
             let explicit = !matches!(options.repos, RepoSelection::All);
-            let mut report = SyncReport::default();
-            // Repositories with auto_sync off are only synced when named.
-            let (batches, skipped): (Vec<Vec<RepoSpec>>, Vec<RepoSpec>) = {
-                let mut skipped = Vec::new();
-                let kept = batches
-                    .into_iter()
-                    .map(|b| {
-                        let (keep, skip): (Vec<_>, Vec<_>) =
-                            b.into_iter().partition(|s| explicit || s.auto_sync);
-                        skipped.extend(skip);
-                        keep
-                    })
-                    .collect();
-                (kept, skipped)
-            };
+            // Repositories with auto_sync off are only synced when named (or by a sync rule).
+            let mut auto_sync_off: Vec<RepoSpec> = Vec::new();
+            let batches: Vec<Vec<RepoSpec>> = batches
+                .into_iter()
+                .map(|batch| {
+                    let (keep, off): (Vec<_>, Vec<_>) =
+                        batch.into_iter().partition(|s| explicit || s.auto_sync);
+                    auto_sync_off.extend(off);
+                    keep
+                })
+                .collect();
             let run = |batches: Vec<Vec<RepoSpec>>| {
                 let root = root.clone();
                 run_batches(
@@ -194,45 +190,21 @@ impl RepoGraph for GitRepoGraph {
                     move |spec, interrupt| sync::sync_repo(spec, &root, interrupt),
                 )
             };
-            report.repos = run(batches).await;
-            for spec in skipped {
-                let entry = RepoSync {
-                    name: spec.name.clone(),
-                    action: SyncAction::Skipped,
-                    reason: Some(format!(
-                        "auto_sync is off; run `relay sync --repo {}` to sync it",
-                        spec.name
-                    )),
-                    before: None,
-                    after: None,
-                };
-                ctx.repo_finished(
-                    &spec.name,
-                    relay_core::RepoOutcome::Skipped,
-                    "skipped: auto_sync is off",
-                )
-                .await;
-                report.repos.push(entry);
-            }
-            // Sync rules whose trigger branch moved.
-            let moved = |repo: &str| {
-                report.repos.iter().any(|r| {
-                    r.name == repo
-                        && matches!(r.action, SyncAction::FastForwarded | SyncAction::Cloned)
-                })
+            let mut report = SyncReport {
+                repos: run(batches).await,
+                triggered_rules: Vec::new(),
             };
+
+            // Sync rules fire when sync moved the trigger branch of the trigger repo. A first clone
+            // does not fire them: nothing that dependents built against has changed.
             let mut follow_up: Vec<String> = Vec::new();
             for rule in this.inner.workspace.sync_rules() {
-                if !moved(&rule.repo) {
-                    continue;
-                }
-                let moved_branch = report
-                    .repos
-                    .iter()
-                    .find(|r| r.name == rule.repo)
-                    .and_then(|r| r.reason.as_deref())
-                    .is_none_or(|reason| reason.starts_with(&format!("{}:", rule.branch)));
-                if !moved_branch {
+                let fired = report.repos.iter().any(|r| {
+                    r.name == rule.repo
+                        && r.action == SyncAction::FastForwarded
+                        && r.branch.as_deref() == Some(rule.branch.as_str())
+                });
+                if !fired {
                     continue;
                 }
                 report.triggered_rules.push(TriggeredRule {
@@ -242,25 +214,43 @@ impl RepoGraph for GitRepoGraph {
                 });
                 if rule.action == RuleAction::UpdateDependents {
                     for name in &rule.notify {
-                        if !report
-                            .repos
-                            .iter()
-                            .any(|r| &r.name == name && r.action != SyncAction::Skipped)
-                            && !follow_up.contains(name)
-                        {
+                        let synced = report.repos.iter().any(|r| &r.name == name);
+                        if !synced && !follow_up.contains(name) {
                             follow_up.push(name.clone());
                         }
                     }
                 }
             }
             if !follow_up.is_empty() && !ctx.is_cancelled() {
+                auto_sync_off.retain(|s| !follow_up.contains(&s.name));
                 let batches = this.batches(&RepoSelection::Named(follow_up))?;
-                let extra = run(batches).await;
-                for entry in extra {
-                    report.repos.retain(|r| r.name != entry.name);
-                    report.repos.push(entry);
-                }
+                report.repos.extend(run(batches).await);
             }
+            for spec in auto_sync_off {
+                ctx.repo_finished(
+                    &spec.name,
+                    relay_core::RepoOutcome::Skipped,
+                    "skipped: auto_sync is off",
+                )
+                .await;
+                report.repos.push(RepoSync {
+                    name: spec.name.clone(),
+                    action: SyncAction::Skipped,
+                    reason: Some(format!(
+                        "auto_sync is off; run `relay sync --repo {}` to sync it",
+                        spec.name
+                    )),
+                    branch: None,
+                    before: None,
+                    after: None,
+                });
+            }
+            // One entry per repository, in dependency order.
+            let names = report.repos.iter().map(|r| r.name.clone()).collect();
+            let order = RepoSelection::Named(names).resolve(&this.inner.workspace)?;
+            report
+                .repos
+                .sort_by_key(|r| order.iter().position(|n| *n == r.name));
             Ok(report)
         })
     }
@@ -324,10 +314,11 @@ impl RepoGraph for GitRepoGraph {
                 let target = dest.join(relative);
                 let source = spec.path.to_string_lossy().into_owned();
                 match sync::clone_to(spec, &source, &target, interrupt) {
-                    Ok(head) => RepoSync {
+                    Ok((branch, head)) => RepoSync {
                         name: spec.name.clone(),
                         action: SyncAction::Cloned,
                         reason: None,
+                        branch,
                         before: None,
                         after: head,
                     },
@@ -335,6 +326,7 @@ impl RepoGraph for GitRepoGraph {
                         name: spec.name.clone(),
                         action: SyncAction::Failed,
                         reason: Some(e.to_string()),
+                        branch: None,
                         before: None,
                         after: None,
                     },

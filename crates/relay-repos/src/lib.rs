@@ -27,6 +27,7 @@
 mod branch;
 mod changes;
 mod commit;
+pub mod demo;
 mod git_cli;
 mod graph;
 mod open;

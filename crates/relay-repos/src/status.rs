@@ -166,8 +166,17 @@ pub(crate) fn commit_info(
         sha: id.to_string(),
         summary,
         author: author.name.to_string(),
-        time: time.format_or_unix(gix::date::time::format::ISO8601_STRICT),
+        time: git_iso_time(time),
     })
+}
+
+/// Formats like `git log --format=%aI`: strict ISO 8601, `Z` for UTC.
+fn git_iso_time(time: gix::date::Time) -> String {
+    let text = time.format_or_unix(gix::date::time::format::ISO8601_STRICT);
+    match text.strip_suffix("+00:00") {
+        Some(utc) if time.offset == 0 => format!("{utc}Z"),
+        _ => text,
+    }
 }
 
 /// Per-category path counts.
@@ -194,6 +203,9 @@ pub(crate) struct ChangedPaths {
     pub unstaged: HashSet<BString>,
     pub untracked: Vec<BString>,
     pub conflicted: HashSet<BString>,
+    /// Where staged renames came from: not counted (git shows a rename as one path), but a
+    /// changed path all the same.
+    pub renamed_from: Vec<BString>,
 }
 
 pub(crate) fn count_changes(
@@ -231,6 +243,14 @@ pub(crate) fn changed_paths(
     for item in iter {
         match item.map_err(err)? {
             gix::status::Item::TreeIndex(change) => {
+                if let gix::diff::index::ChangeRef::Rewrite {
+                    source_location, ..
+                } = &change
+                {
+                    paths
+                        .renamed_from
+                        .push(source_location.clone().into_owned());
+                }
                 paths.staged.insert(change.location().to_owned());
             }
             gix::status::Item::IndexWorktree(item) => match item {

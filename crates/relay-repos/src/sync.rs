@@ -60,8 +60,28 @@ fn entry(spec: &RepoSpec, action: SyncAction, reason: Option<String>) -> RepoSyn
         name: spec.name.clone(),
         action,
         reason,
+        branch: None,
         before: None,
         after: None,
+    }
+}
+
+/// An entry about `branch` of `spec`, which sync looked at and left at `before`.
+fn unchanged(
+    spec: &RepoSpec,
+    action: SyncAction,
+    reason: Option<String>,
+    branch: &str,
+    before: gix::ObjectId,
+) -> RepoSync {
+    let sha = Some(before.to_string());
+    RepoSync {
+        name: spec.name.clone(),
+        action,
+        reason,
+        branch: Some(branch.to_owned()),
+        before: sha.clone(),
+        after: sha,
     }
 }
 
@@ -98,33 +118,76 @@ fn clone(spec: &RepoSpec, root: &Path, interrupt: &AtomicBool) -> Result<RepoSyn
         ));
     };
     let url = resolve_url(url, root);
-    let head = clone_to(spec, &url, &spec.path, interrupt)?;
+    let (branch, head) = clone_to(spec, &url, &spec.path, interrupt)?;
     Ok(RepoSync {
         name: spec.name.clone(),
         action: SyncAction::Cloned,
         reason: None,
+        branch,
         before: None,
         after: head,
     })
 }
 
-/// Clones `url` into `dest` with a checked-out work tree; returns the new HEAD. On failure nothing
-/// is left behind at `dest`.
+/// Clones `url` into `dest` with a checked-out work tree; returns the checked-out branch and the
+/// new HEAD. On failure nothing is left behind: neither `dest` nor the parent directories this call
+/// created.
 pub(crate) fn clone_to(
     spec: &RepoSpec,
     url: &str,
     dest: &Path,
     interrupt: &AtomicBool,
-) -> Result<Option<String>, RepoError> {
+) -> Result<(Option<String>, Option<String>), RepoError> {
+    if dest.exists() {
+        // Never clone over (or clean up) something that was there before.
+        return Err(RepoError::Git {
+            repo: spec.name.clone(),
+            operation: "clone".into(),
+            message: format!(
+                "{} already exists; move it away or clone somewhere else",
+                dest.display()
+            ),
+        });
+    }
+    let created_from = dest
+        .ancestors()
+        .skip(1)
+        .take_while(|p| !p.exists())
+        .last()
+        .map(Path::to_path_buf);
     if let Some(parent) = dest.parent() {
         std::fs::create_dir_all(parent).map_err(|source| RepoError::Io {
             path: parent.to_path_buf(),
             source,
         })?;
     }
+    let result = clone_checkout(spec, url, dest, interrupt);
+    if result.is_err() {
+        // gix removes the half-made clone itself when dropped unpersisted; remove the directory
+        // too in case it was left, and the parents made above while they are empty (another
+        // clone may be filling a shared parent at the same time: `remove_dir` never deletes a
+        // non-empty directory).
+        if dest.exists() {
+            let _ = std::fs::remove_dir_all(dest);
+        }
+        if let Some(top) = created_from {
+            for dir in dest.ancestors().skip(1) {
+                if std::fs::remove_dir(dir).is_err() || dir == top {
+                    break;
+                }
+            }
+        }
+    }
+    result
+}
+
+fn clone_checkout(
+    spec: &RepoSpec,
+    url: &str,
+    dest: &Path,
+    interrupt: &AtomicBool,
+) -> Result<(Option<String>, Option<String>), RepoError> {
     let err = |e: gix::Error| git_error(spec, "clone", e);
-    // PrepareFetch and PrepareCheckout delete the half-made clone when dropped unpersisted, so an
-    // error or an interrupt leaves no half-written repository behind.
     let mut prepare = gix::prepare_clone(url, dest).map_err(err)?;
     let (mut checkout, _) = prepare
         .fetch_then_checkout(gix::progress::Discard, interrupt)
@@ -132,7 +195,12 @@ pub(crate) fn clone_to(
     let (repo, _) = checkout
         .main_worktree(gix::progress::Discard, interrupt)
         .map_err(err)?;
-    Ok(repo.head_id().ok().map(|id| id.to_string()))
+    let branch = repo
+        .head_name()
+        .ok()
+        .flatten()
+        .map(|n| n.shorten().to_string());
+    Ok((branch, repo.head_id().ok().map(|id| id.to_string())))
 }
 
 fn update(spec: &RepoSpec, interrupt: &AtomicBool) -> Result<RepoSync, RepoError> {
@@ -202,7 +270,6 @@ fn update(spec: &RepoSpec, interrupt: &AtomicBool) -> Result<RepoSync, RepoError
         None => return Ok(fetched(spec, &format!("no local branch {short}"))),
     };
     let (ahead, behind) = ahead_behind(&repo, spec, local_id, remote_id)?;
-    let before = Some(local_id.to_string());
     if behind == 0 {
         let reason = (ahead > 0).then(|| {
             format!(
@@ -210,39 +277,41 @@ fn update(spec: &RepoSpec, interrupt: &AtomicBool) -> Result<RepoSync, RepoError
                 upstream.name
             )
         });
-        return Ok(RepoSync {
-            name: spec.name.clone(),
-            action: SyncAction::UpToDate,
+        return Ok(unchanged(
+            spec,
+            SyncAction::UpToDate,
             reason,
-            before: before.clone(),
-            after: before,
-        });
+            &short,
+            local_id,
+        ));
     }
     if ahead > 0 {
-        return Ok(RepoSync {
-            name: spec.name.clone(),
-            action: SyncAction::Skipped,
-            reason: Some(format!(
-                "{short} has diverged from {}: {ahead} local and {behind} remote commit(s); merge or rebase by hand",
-                upstream.name
-            )),
-            before: before.clone(),
-            after: before,
-        });
+        let reason = format!(
+            "{short} has diverged from {}: {ahead} local and {behind} remote commit(s); merge or rebase by hand",
+            upstream.name
+        );
+        return Ok(unchanged(
+            spec,
+            SyncAction::Skipped,
+            Some(reason),
+            &short,
+            local_id,
+        ));
     }
     let is_checked_out = checked_out.as_ref() == Some(&target);
     if is_checked_out {
         if counts.has_tracked_changes() {
-            return Ok(RepoSync {
-                name: spec.name.clone(),
-                action: SyncAction::Skipped,
-                reason: Some(format!(
-                    "uncommitted changes ({} staged, {} unstaged, {} conflicted) on {short}, {behind} commit(s) behind {}; commit or stash them, then sync again",
-                    counts.staged, counts.unstaged, counts.conflicted, upstream.name
-                )),
-                before: before.clone(),
-                after: before,
-            });
+            let reason = format!(
+                "uncommitted changes ({} staged, {} unstaged, {} conflicted) on {short}, {behind} commit(s) behind {}; commit or stash them, then sync again",
+                counts.staged, counts.unstaged, counts.conflicted, upstream.name
+            );
+            return Ok(unchanged(
+                spec,
+                SyncAction::Skipped,
+                Some(reason),
+                &short,
+                local_id,
+            ));
         }
         // gix cannot update a populated work tree incrementally: let git do the fast-forward. It
         // refuses (and changes nothing) if an untracked file would be overwritten.
@@ -275,7 +344,8 @@ fn update(spec: &RepoSpec, interrupt: &AtomicBool) -> Result<RepoSync, RepoError
             "{short}: {behind} new commit(s) from {}",
             upstream.name
         )),
-        before,
+        branch: Some(short),
+        before: Some(local_id.to_string()),
         after: Some(remote_id.to_string()),
     })
 }

@@ -1,0 +1,85 @@
+//! `relay demo`: the sample workspace, made offline, and a tour of it.
+
+use std::path::PathBuf;
+
+use relay_core::{
+    RepoGraph, Workspace,
+    repo::{RepoSelection, SyncOptions},
+};
+use relay_repos::{GitRepoGraph, demo};
+
+use crate::context::Global;
+use crate::error::{CliError, CliResult};
+use crate::output::{Color, Style};
+use crate::progress::drive;
+
+/// Arguments of `relay demo`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where to create the demo (must be missing or empty).
+    #[arg(long, value_name = "DIR", default_value = "relay-demo")]
+    dir: PathBuf,
+}
+
+pub async fn run(g: &Global, args: Args) -> CliResult {
+    let style = g.style();
+    let dir = std::path::absolute(&args.dir)?;
+    let heading = |text: &str| println!("\n{}", style.paint(Color::Bold, &format!("== {text}")));
+
+    heading("Creating the sample workspace (real git repositories, no network)");
+    let sample = demo::create_sample_workspace(&dir).map_err(|e| CliError::usage(e.to_string()))?;
+    println!(
+        "origins (bare, standing in for GitHub): {}",
+        sample.origins.display()
+    );
+    println!(
+        "workspace:                              {}",
+        sample.workspace.display()
+    );
+    let workspace = Workspace::load(&sample.workspace)?;
+    let graph = GitRepoGraph::with_jobs(workspace, g.jobs);
+    let cloned = drive(graph.sync(SyncOptions::new().jobs(g.jobs)), false).await?;
+    print!("{}", super::sync::render(&cloned, style));
+
+    demo::stage_morning(&sample)?;
+    println!(
+        "\nOvernight, a teammate pushed to shared-api and backend; you left work uncommitted in backend\n\
+         and an unpushed commit in frontend."
+    );
+
+    heading("Morning briefing: relay status");
+    let status = graph.status(RepoSelection::All).await?;
+    print!(
+        "{}",
+        super::status::render(graph.workspace().root(), &status, style)
+    );
+
+    heading("What a change to shared-api affects: relay impact shared-api");
+    let impact = graph.impact(&["shared-api".to_owned()])?;
+    print!("{}", super::impact::render(&impact, None, style));
+
+    heading("Bringing everything up to date: relay sync");
+    let report = drive(graph.sync(SyncOptions::new().jobs(g.jobs)), false).await?;
+    print!("{}", super::sync::render(&report, style));
+
+    heading("What happened");
+    print!("{}", summary(&sample.workspace, style));
+    Ok(())
+}
+
+fn summary(workspace: &std::path::Path, style: Style) -> String {
+    let cmd = |c: &str| style.paint(Color::Cyan, c);
+    format!(
+        "- Cloned four repositories with gix and read their status the way `git status` does.\n\
+         - shared-api was fast-forwarded to the teammate's commits (the sync rule reports who depends on it).\n\
+         - backend was behind but has your uncommitted work, so sync left it untouched and said why.\n\
+         - frontend is ahead with your unpushed commit; nothing to pull, nothing lost.\n\n\
+         Try next (inside {}):\n  {}\n  {}\n  {}\n  {}\n  {}\n",
+        workspace.display(),
+        cmd(&format!("cd {}", workspace.display())),
+        cmd("relay status --json"),
+        cmd("relay graph"),
+        cmd("relay branch feature/pagination --affected-by shared-api"),
+        cmd("relay commit -a -m 'Paginate orders' --repos backend"),
+    )
+}

@@ -1,0 +1,79 @@
+//! Options every command shares and the workspace they open.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use relay_core::Workspace;
+use relay_repos::GitRepoGraph;
+
+use crate::error::CliError;
+use crate::output::Style;
+
+/// Options shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// The workspace: a directory with relay.yaml, or the file itself. Default: the nearest
+    /// relay.yaml in the current directory or a parent.
+    #[arg(
+        long,
+        short = 'w',
+        global = true,
+        env = "RELAY_WORKSPACE",
+        value_name = "PATH"
+    )]
+    pub workspace: Option<PathBuf>,
+
+    /// How many repositories to work on at once (default: the number of cores).
+    #[arg(
+        long,
+        short = 'j',
+        global = true,
+        value_name = "N",
+        default_value_t = 0,
+        hide_default_value = true
+    )]
+    pub jobs: usize,
+
+    /// When to use colour: auto (when stdout is a terminal), always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl Global {
+    /// Loads the workspace named by `--workspace` / `RELAY_WORKSPACE`, or discovers it.
+    pub fn workspace(&self) -> Result<Workspace, CliError> {
+        Ok(match &self.workspace {
+            Some(path) => Workspace::load(path)?,
+            None => Workspace::discover(std::env::current_dir()?)?,
+        })
+    }
+
+    /// The repository graph over the workspace.
+    pub fn graph(&self) -> Result<GitRepoGraph, CliError> {
+        Ok(GitRepoGraph::with_jobs(self.workspace()?, self.jobs))
+    }
+
+    /// Output styling for stdout.
+    pub fn style(&self) -> Style {
+        use std::io::IsTerminal;
+        let enabled = match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+        Style { enabled }
+    }
+}
