@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Node toolchain for bindings/node: npm dependencies (incl. @napi-rs/cli) from the lockfile.
-# Idempotent: skips `npm ci` when node_modules matches package-lock.json.
+# Idempotent: skips the install when node_modules matches package-lock.json.
+# `npm install --no-save` rather than `npm ci`: npm 11 leaves the other platforms' optional
+# packages of @napi-rs/cli's native helpers out of the lockfile, and `npm ci` then refuses it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DIR="$ROOT/bindings/node"
@@ -12,6 +14,6 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
   echo "setup/node: node_modules up to date"
   exit 0
 fi
-echo "setup/node: npm ci in bindings/node"
-(cd "$DIR" && npm ci --no-audit --no-fund --loglevel=error)
+echo "setup/node: npm install in bindings/node"
+(cd "$DIR" && npm install --no-save --no-audit --no-fund --loglevel=error)
 echo "$want" > "$STAMP"
