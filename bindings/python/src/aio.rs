@@ -76,3 +76,13 @@ where
 pub fn iterate<'py>(py: Python<'py>, job: Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
     helper(py, &ITERATE, "iterate")?.call1((job,))
 }
+
+/// Called at interpreter exit (`atexit`, before finalization starts): releases the GIL for a
+/// moment so that a tokio worker still returning from delivering a result to the event loop
+/// (`call_soon_threadsafe` writes to the loop's socket with the GIL released, then takes it back)
+/// leaves Python before finalization begins. A thread that asks for the GIL once finalization has
+/// begun is ended with `pthread_exit`, which aborts the process when the thread is Rust's.
+#[pyfunction]
+pub fn _quiesce(py: Python<'_>) {
+    py.detach(|| std::thread::sleep(std::time::Duration::from_millis(20)));
+}

@@ -23,6 +23,7 @@ fn version() -> &'static str {
 #[pyo3(name = "_relay")]
 fn relay_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(aio::_quiesce, m)?)?;
     errors::register(m)?;
     job::register(m)?;
     workspace::register(m)?;
