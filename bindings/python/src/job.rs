@@ -8,7 +8,6 @@ use relay_bindings_common::{
     DEFAULT_BATCH, JobHandle, SyntheticJob, synthetic_job as start_synthetic,
 };
 
-use crate::errors::to_py_err;
 use crate::{aio, runtime};
 
 /// A running long operation (a sync, an agent run, ...) streaming events.
@@ -41,10 +40,7 @@ impl PyJob {
     /// Awaitable: the job's result; raises the job's error (JobCancelledError if cancelled).
     fn wait<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let inner = Arc::clone(&self.inner);
-        aio::json_coroutine(
-            py,
-            async move { inner.wait_json().await.map_err(to_py_err) },
-        )
+        aio::json_coroutine(py, async move { inner.wait_json().await })
     }
 
     /// Awaitable: the next events (a list of dicts, at most `max`), or None when the stream is

@@ -5,6 +5,7 @@
 //! async-iterable (see `job.rs`); errors are raised as the classes in `errors.rs`.
 
 mod aio;
+mod completion;
 mod errors;
 mod job;
 mod json;
@@ -23,8 +24,8 @@ fn version() -> &'static str {
 #[pyo3(name = "_relay")]
 fn relay_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
-    m.add_function(wrap_pyfunction!(aio::_quiesce, m)?)?;
     errors::register(m)?;
+    completion::register(m)?;
     job::register(m)?;
     workspace::register(m)?;
     Ok(())

@@ -78,7 +78,6 @@ impl PyWorkspace {
                 .status(selection(repos, affected_by))
                 .await
                 .map(|value| to_json(&value))
-                .map_err(to_py_err)
         })
     }
 
@@ -86,9 +85,7 @@ impl PyWorkspace {
     /// remote-tracking ref) or with uncommitted changes.
     fn changed_since<'py>(&self, py: Python<'py>, rev: String) -> PyResult<Bound<'py, PyAny>> {
         let inner = self.inner.clone();
-        aio::coroutine(py, async move {
-            inner.changed_since(&rev).await.map_err(to_py_err)
-        })
+        aio::coroutine(py, async move { inner.changed_since(&rev).await })
     }
 
     /// Coroutine: paths changed in `repo` since commit `since` (uncommitted changes when None).
@@ -101,10 +98,7 @@ impl PyWorkspace {
     ) -> PyResult<Bound<'py, PyAny>> {
         let inner = self.inner.clone();
         aio::coroutine(py, async move {
-            inner
-                .changed_files(&repo, since.as_deref())
-                .await
-                .map_err(to_py_err)
+            inner.changed_files(&repo, since.as_deref()).await
         })
     }
 

@@ -6,9 +6,6 @@ await its result with ``await job.wait()``, stop it with ``job.cancel()`` or by 
 asyncio task that awaits it.
 """
 
-import atexit as _atexit
-
-from relay._relay import _quiesce
 from relay._relay import (
     ConfigError,
     InternalError,
@@ -36,7 +33,3 @@ __all__ = [
 ]
 
 __version__ = version()
-
-# Let tokio threads that are handing a result to asyncio leave Python before the interpreter
-# finalizes (see _quiesce in bindings/python/src/aio.rs).
-_atexit.register(_quiesce)

@@ -1,5 +1,6 @@
 """Asyncio glue used by the extension module (kept in Python because it is Python protocol).
 
+- :func:`port` gives each event loop the pipe through which Rust tasks report results.
 - :func:`coroutine` turns the futures Rust returns into real coroutines, so they work with
   ``asyncio.create_task`` and friends; cancelling the task cancels the future, which cancels the
   Rust side.
@@ -9,11 +10,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator, Awaitable
 from json import loads
 from typing import Any, TypeVar
 
+from relay._relay import _CompletionPort as CompletionPort
+
 T = TypeVar("T")
+
+_ports: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CompletionPort]" = weakref.WeakKeyDictionary()
+
+
+def port(loop: asyncio.AbstractEventLoop) -> CompletionPort:
+    """The loop's completion port: Rust tasks report results through it (see completion.rs)."""
+    found = _ports.get(loop)
+    if found is None:
+        found = CompletionPort()
+        loop.add_reader(found.fileno(), found.drain)
+        _ports[loop] = found
+    return found
 
 
 async def coroutine(future: Awaitable[T]) -> T:
