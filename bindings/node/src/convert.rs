@@ -31,13 +31,44 @@ pub fn js_error(env: &Env, error: BindingError) -> Error {
     build().unwrap_or_else(|_| Error::new(Status::GenericFailure, message))
 }
 
-/// Runs `fut` on the tokio runtime; its JSON text resolves the Promise as a JavaScript value, its
-/// error rejects it with [`js_error`].
+/// A Promise for `fut`, settled on the JavaScript thread by `settle`. `fut` is polled once right
+/// here (inside the tokio runtime's context): a result already at hand (buffered events, a
+/// finished job) settles the Promise without any thread hand-off, and blocking work starts
+/// without first waking a tokio worker; otherwise `fut` continues on the tokio runtime. Futures
+/// re-register their waker on every poll, so the first poll's no-op waker is harmless.
+pub fn spawn_with<'env, F, T, S>(
+    env: &'env Env,
+    fut: F,
+    settle: S,
+) -> Result<PromiseRaw<'env, Unknown<'env>>>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+    S: FnOnce(&'env Env, T) -> Result<Unknown<'env>> + 'static,
+{
+    let mut fut = Box::pin(fut);
+    let first = within_runtime_if_available(|| {
+        fut.as_mut()
+            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+    });
+    match first {
+        std::task::Poll::Ready(value) => match settle(env, value) {
+            Ok(value) => PromiseRaw::resolve(env, value),
+            Err(error) => PromiseRaw::reject(env, error),
+        },
+        std::task::Poll::Pending => {
+            env.spawn_future_with_callback(async move { Ok(fut.await) }, settle)
+        }
+    }
+}
+
+/// [`spawn_with`] for a fallible future yielding JSON text: resolves with the decoded value,
+/// rejects with [`js_error`].
 pub fn spawn_json<'env, F>(env: &'env Env, fut: F) -> Result<PromiseRaw<'env, Unknown<'env>>>
 where
     F: std::future::Future<Output = std::result::Result<String, BindingError>> + Send + 'static,
 {
-    env.spawn_future_with_callback(async move { Ok(fut.await) }, |env, result| match result {
+    spawn_with(env, fut, |env, result| match result {
         Ok(text) => parse_json(env, text),
         Err(error) => Err(js_error(env, error)),
     })
