@@ -49,6 +49,8 @@ where
     F: Future<Output = Result<T, BindingError>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
+    // Before anything runs: without a running loop the call fails and must not have started.
+    let event_loop = pyo3_async_runtimes::get_running_loop(py)?;
     let runtime = pyo3_async_runtimes::tokio::get_runtime();
     let mut fut = Box::pin(fut);
     let first = {
@@ -56,7 +58,6 @@ where
         fut.as_mut()
             .poll(&mut Context::from_waker(std::task::Waker::noop()))
     };
-    let event_loop = pyo3_async_runtimes::get_running_loop(py)?;
     let future = event_loop.call_method0("create_future")?;
     match first {
         Poll::Ready(result) => {

@@ -115,3 +115,15 @@ def test_job_repr_names_its_id():
     job = relay.synthetic_job(1)
     assert repr(job) == f"<relay.Job id={job.id!r}>"
     job.cancel()
+
+
+def test_awaitables_need_a_running_loop_and_start_nothing_without_one():
+    job = relay.synthetic_job(3)
+    with pytest.raises(RuntimeError, match="no running event loop"):
+        job.wait()
+
+    async def later():
+        return await job.wait()
+
+    # The failed call took nothing: the job still has its result.
+    assert asyncio.run(later()) == 3
