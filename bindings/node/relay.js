@@ -4,11 +4,22 @@
 
 const native = require('./index.js')
 
+// A batch that is ready when asked for settles its Promise at once, and a chain of settled
+// Promises runs entirely in microtasks: a long stream of ready batches would keep timers and I/O
+// waiting. Iteration yields to the event loop when it has run this long without doing so.
+const YIELD_AFTER_MS = 5
+const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve))
+
 native.Job.prototype[Symbol.asyncIterator] = async function* events() {
+  let lastYield = performance.now()
   for (;;) {
     const batch = await this.nextBatch()
     if (batch === null) return
     yield* batch
+    if (performance.now() - lastYield > YIELD_AFTER_MS) {
+      await yieldToEventLoop()
+      lastYield = performance.now()
+    }
   }
 }
 

@@ -73,3 +73,19 @@ test('a second wait rejects as a usage error', async () => {
   await assert.rejects(job.wait(), { code: 'usage', kind: 'usage' })
   assert.equal(await job.nextBatch(), null)
 })
+
+test('a long stream leaves room for timers', async () => {
+  let ticks = 0
+  const timer = setInterval(() => ticks++, 1)
+  let count = 0
+  let bytes = 0
+  // A consumer slower than the producer: every batch is ready when asked for.
+  for await (const event of relay.syntheticJob({ events: 200000 })) {
+    count++
+    bytes += JSON.stringify(event).length
+  }
+  clearInterval(timer)
+  assert.ok(bytes > 0)
+  assert.equal(count, 200002)
+  assert.ok(ticks > 0, 'no timer ran during the stream')
+})

@@ -127,3 +127,23 @@ def test_awaitables_need_a_running_loop_and_start_nothing_without_one():
 
     # The failed call took nothing: the job still has its result.
     assert asyncio.run(later()) == 3
+
+
+async def test_a_long_stream_leaves_room_for_other_tasks():
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def ticker():
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0)
+
+    other = asyncio.create_task(ticker())
+    count = 0
+    async for _event in relay.synthetic_job(200_000):
+        count += 1
+    stop.set()
+    await other
+    assert count == 200_002
+    assert ticks > 1, "the event loop never ran another task during the stream"

@@ -14,6 +14,7 @@ import asyncio
 import weakref
 from collections.abc import AsyncIterator, Awaitable
 from json import loads
+from time import monotonic
 from typing import Any, TypeVar
 
 from relay._relay import _CompletionPort as CompletionPort
@@ -44,12 +45,23 @@ async def json_coroutine(future: Awaitable[str]) -> Any:
     return loads(await future)
 
 
+# A batch that is ready when asked for is handed over without a trip through the event loop, so
+# a long stream of ready batches would keep other tasks (a websocket heartbeat, a timer) waiting.
+# Iteration yields to the loop when it has run this long without doing so.
+_YIELD_AFTER_S = 0.005
+
+
 async def iterate(job: Any) -> AsyncIterator[dict[str, Any]]:
     """Yields each event of ``job`` as a dict, in order, until the job's stream ends."""
     next_batch = job.next_batch
+    last_yield = monotonic()
     while True:
         batch = await next_batch()
         if batch is None:
             return
         for event in batch:
             yield event
+        now = monotonic()
+        if now - last_yield > _YIELD_AFTER_S:
+            await asyncio.sleep(0)
+            last_yield = monotonic()
