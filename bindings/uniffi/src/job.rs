@@ -78,6 +78,7 @@ impl Job {
         });
         Arc::new(TaskHandle {
             abort: task.abort_handle(),
+            job: Arc::clone(&self.inner),
         })
     }
 }
@@ -86,12 +87,17 @@ impl Job {
 #[derive(uniffi::Object)]
 pub struct TaskHandle {
     abort: AbortHandle,
+    job: Arc<JobHandle>,
 }
 
 #[uniffi::export]
 impl TaskHandle {
     /// Stops the delivery (and so cancels the job whose events it delivered). Idempotent.
     pub fn cancel(&self) {
+        // Cancel the job explicitly rather than relying on the aborted task dropping its pending
+        // read: an abort takes effect only when the task next yields, which races with callers
+        // that wait for the job right after cancelling.
+        self.job.cancel();
         self.abort.abort();
     }
 
