@@ -1,0 +1,122 @@
+//! Errors as every binding shows them: a kind (which exception class), a code and a message.
+
+use relay_core::{ConfigError, Error, JobFailure, RepoError};
+
+/// Which family an error belongs to; each binding maps a kind to one exception class or error
+/// variant (Python `relay.RepoError`, Kotlin `RelayException.Repo`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The workspace configuration (`relay.yaml`) is missing or invalid.
+    Config,
+    /// A repository operation failed.
+    Repo,
+    /// The operation was cancelled.
+    Cancelled,
+    /// The caller used the API wrongly (e.g. awaited a job's result twice).
+    Usage,
+    /// A bug in Relay (a panic inside a job); the message says so.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The kind's stable name, used as the base of exception class names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Config => "config",
+            ErrorKind::Repo => "repo",
+            ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Usage => "usage",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
+/// A Relay error as it crosses into another language: the Rust message is kept verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct BindingError {
+    /// Which family the error belongs to.
+    pub kind: ErrorKind,
+    /// The Rust error's stable `code()` (`"unknown_repo"`, `"config"`, `"cancelled"`, ...).
+    pub code: String,
+    /// The Rust error's message: what went wrong and what to do.
+    pub message: String,
+}
+
+impl BindingError {
+    /// An error of `kind` with `code` and `message`.
+    pub fn new(kind: ErrorKind, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A misuse of the binding API, with advice in `message`.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Usage, "usage", message)
+    }
+}
+
+impl From<JobFailure> for BindingError {
+    fn from(failure: JobFailure) -> Self {
+        let (kind, code) = match failure {
+            JobFailure::Cancelled => (ErrorKind::Cancelled, "cancelled"),
+            JobFailure::Panicked(_) => (ErrorKind::Internal, "internal"),
+        };
+        Self::new(kind, code, failure.to_string())
+    }
+}
+
+impl From<ConfigError> for BindingError {
+    fn from(e: ConfigError) -> Self {
+        Self::new(ErrorKind::Config, "config", e.to_string())
+    }
+}
+
+impl From<RepoError> for BindingError {
+    fn from(e: RepoError) -> Self {
+        match e {
+            RepoError::Config(e) => e.into(),
+            RepoError::Job(f) => f.into(),
+            other => Self::new(ErrorKind::Repo, other.code(), other.to_string()),
+        }
+    }
+}
+
+impl From<Error> for BindingError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Config(e) => e.into(),
+            Error::Repo(e) => e.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_errors_keep_code_and_message_and_split_out_cancellation() {
+        let e: BindingError = RepoError::UnknownRepo {
+            name: "nope".into(),
+            known: vec!["a".into(), "b".into()],
+        }
+        .into();
+        assert_eq!(e.kind, ErrorKind::Repo);
+        assert_eq!(e.code, "unknown_repo");
+        assert!(
+            e.message.contains("unknown repository `nope`"),
+            "{}",
+            e.message
+        );
+
+        let c: BindingError = RepoError::Job(JobFailure::Cancelled).into();
+        assert_eq!(
+            (c.kind, c.code.as_str()),
+            (ErrorKind::Cancelled, "cancelled")
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! # relay-bindings-common
+//!
+//! The one place where the language bindings (`bindings/python`, `bindings/node`,
+//! `bindings/uniffi`) meet the Rust API. Each binding is a thin adapter over the types here:
+//!
+//! - [`JobHandle`]: a type-erased [`relay_core::Job`] that every binding exposes the same way
+//!   (events in batches, `wait`, `cancel`, cancel-on-drop of an awaiting call);
+//! - [`BindingError`]: any Relay error reduced to a [`ErrorKind`] (which exception class or
+//!   error variant to raise), a stable `code` and the Rust message;
+//! - [`WorkspaceHandle`]: an open workspace and its repository operations, taking
+//!   [`Selection`]s and returning JSON-ready values or jobs;
+//! - [`synthetic_job`]: a job that streams a given number of events through the real job
+//!   machinery, used by the binding tests and the boundary benchmarks.
+//!
+//! Nothing here knows about Python, JavaScript or Kotlin: conversions that two bindings would
+//! otherwise each write live here once.
+
+mod error;
+mod event;
+mod job;
+mod synthetic;
+mod workspace;
+
+pub use error::{BindingError, ErrorKind};
+pub use event::EventJson;
+pub use job::{DEFAULT_BATCH, JobHandle};
+pub use synthetic::{SyntheticJob, synthetic_job};
+pub use workspace::{GraphView, Selection, WorkspaceHandle, to_json};
+
+/// The version of the Relay SDK the bindings were built from.
+pub fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}

@@ -1,0 +1,75 @@
+//! Values crossing into JavaScript: JSON text decoded by V8's own `JSON.parse` (much cheaper than
+//! building objects property by property through Node-API), and errors as `Error` with a `code`.
+
+use napi::bindgen_prelude::*;
+use relay_bindings_common::BindingError;
+
+/// `JSON.parse(text)` on the JavaScript thread.
+pub fn parse_json<'env>(env: &'env Env, text: String) -> Result<Unknown<'env>> {
+    let json: Object = env.get_global()?.get_named_property("JSON")?;
+    let parse: Function<String, Unknown> = json.get_named_property("parse")?;
+    parse.call(text)
+}
+
+/// A JavaScript `Error` with `code` (`"unknown_repo"`, `"config"`, `"cancelled"`, ...), `kind`
+/// (`"repo"`, `"config"`, ...) and the Rust message, ready to reject a Promise with.
+pub fn js_error(env: &Env, error: BindingError) -> Error {
+    let BindingError {
+        kind,
+        code,
+        message,
+    } = error;
+    let build = || -> Result<Error> {
+        let raw = unsafe {
+            JsError::from(Error::new(code.clone(), message.clone())).into_value(env.raw())
+        };
+        let mut object = Object::from_raw(env.raw(), raw);
+        object.set_named_property("kind", kind.as_str())?;
+        Ok(Error::from(object.to_unknown()))
+    };
+    // Building the object only fails while the environment shuts down; keep the message then.
+    build().unwrap_or_else(|_| Error::new(Status::GenericFailure, message))
+}
+
+/// A Promise for `fut`, settled on the JavaScript thread by `settle`. `fut` is polled once right
+/// here (inside the tokio runtime's context): a result already at hand (buffered events, a
+/// finished job) settles the Promise without any thread hand-off, and blocking work starts
+/// without first waking a tokio worker; otherwise `fut` continues on the tokio runtime. Futures
+/// re-register their waker on every poll, so the first poll's no-op waker is harmless.
+pub fn spawn_with<'env, F, T, S>(
+    env: &'env Env,
+    fut: F,
+    settle: S,
+) -> Result<PromiseRaw<'env, Unknown<'env>>>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+    S: FnOnce(&'env Env, T) -> Result<Unknown<'env>> + 'static,
+{
+    let mut fut = Box::pin(fut);
+    let first = within_runtime_if_available(|| {
+        fut.as_mut()
+            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+    });
+    match first {
+        std::task::Poll::Ready(value) => match settle(env, value) {
+            Ok(value) => PromiseRaw::resolve(env, value),
+            Err(error) => PromiseRaw::reject(env, error),
+        },
+        std::task::Poll::Pending => {
+            env.spawn_future_with_callback(async move { Ok(fut.await) }, settle)
+        }
+    }
+}
+
+/// [`spawn_with`] for a fallible future yielding JSON text: resolves with the decoded value,
+/// rejects with [`js_error`].
+pub fn spawn_json<'env, F>(env: &'env Env, fut: F) -> Result<PromiseRaw<'env, Unknown<'env>>>
+where
+    F: std::future::Future<Output = std::result::Result<String, BindingError>> + Send + 'static,
+{
+    spawn_with(env, fut, |env, result| match result {
+        Ok(text) => parse_json(env, text),
+        Err(error) => Err(js_error(env, error)),
+    })
+}

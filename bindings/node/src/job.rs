@@ -1,0 +1,93 @@
+//! `Job`: a running long operation. Events through `nextBatch()` (and `for await` via relay.js),
+//! the result through `wait()`, `cancel()` to stop it.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use relay_bindings_common::{
+    DEFAULT_BATCH, JobHandle, SyntheticJob, synthetic_job as start_synthetic,
+};
+
+use crate::convert::{parse_json, spawn_json, spawn_with};
+
+/// A running long operation (a sync, an agent run, ...) streaming events.
+/// `for await (const event of job)` iterates over its events; `await job.wait()` gives its result.
+#[napi]
+pub struct Job {
+    inner: Arc<JobHandle>,
+}
+
+impl Job {
+    pub(crate) fn new(handle: JobHandle) -> Self {
+        Self {
+            inner: Arc::new(handle),
+        }
+    }
+}
+
+#[napi]
+impl Job {
+    /// The job's id, as in each of its events.
+    #[napi(getter)]
+    pub fn id(&self) -> String {
+        self.inner.id().to_owned()
+    }
+
+    /// Asks the job to stop; the stream then ends with a cancelled `job_finished` event and
+    /// `wait()` rejects with code `cancelled`.
+    #[napi]
+    pub fn cancel(&self) {
+        self.inner.cancel();
+    }
+
+    /// The job's result; rejects with the job's error (`err.code`, `err.kind`, `err.message`).
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn wait<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Unknown<'env>>> {
+        let inner = Arc::clone(&self.inner);
+        spawn_json(env, async move { inner.wait_json().await })
+    }
+
+    /// The next events (at most `max`, default 512), or `null` once the stream is over.
+    /// `for await` uses this; call it directly only to control batching.
+    #[napi(ts_return_type = "Promise<RelayEvent[] | null>")]
+    pub fn next_batch<'env>(
+        &self,
+        env: &'env Env,
+        max: Option<u32>,
+    ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
+        let inner = Arc::clone(&self.inner);
+        let max = max.map_or(DEFAULT_BATCH, |m| m as usize);
+        spawn_with(
+            env,
+            async move { inner.next_batch_json(max).await },
+            |env, batch| match batch {
+                Some(text) => parse_json(env, text),
+                None => Null.into_unknown(env),
+            },
+        )
+    }
+}
+
+/// Options of `syntheticJob`.
+#[napi(object)]
+pub struct SyntheticJobOptions {
+    /// How many progress events to emit.
+    pub events: u32,
+    /// Pause between two events, in milliseconds (default 0).
+    pub interval_ms: Option<u32>,
+    /// When set, the job fails with code `synthetic_failure` and this message.
+    pub fail_with: Option<String>,
+}
+
+/// Starts a job that streams `events` progress events and returns `events` (or fails as asked).
+/// For tests and for measuring the cost of streaming events into Node.
+#[napi]
+pub fn synthetic_job(options: SyntheticJobOptions) -> Job {
+    let spec = SyntheticJob {
+        events: u64::from(options.events),
+        interval_ms: u64::from(options.interval_ms.unwrap_or(0)),
+        fail_with: options.fail_with,
+    };
+    Job::new(within_runtime_if_available(|| start_synthetic(spec)))
+}

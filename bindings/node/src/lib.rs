@@ -1,0 +1,20 @@
+//! The native part of the `relay-sdk` npm package: a thin napi-rs adapter over
+//! `relay-bindings-common`. Async methods return Promises; results and events arrive as plain
+//! JavaScript objects; failures reject with an `Error` whose `code` is the Rust error's code.
+//! `relay.js` adds `Symbol.asyncIterator` to `Job` (one native call per batch of events).
+
+#![deny(clippy::all)]
+// napi-derive registers exports only outside `cfg(test)`, so a test build sees them as unused.
+#![cfg_attr(test, allow(dead_code))]
+
+mod convert;
+mod job;
+mod workspace;
+
+use napi_derive::napi;
+
+/// The version of the Relay SDK this module was built from.
+#[napi]
+pub fn version() -> String {
+    relay_bindings_common::version().to_owned()
+}

@@ -1,0 +1,67 @@
+"""Asyncio glue used by the extension module (kept in Python because it is Python protocol).
+
+- :func:`port` gives each event loop the pipe through which Rust tasks report results.
+- :func:`coroutine` turns the futures Rust returns into real coroutines, so they work with
+  ``asyncio.create_task`` and friends; cancelling the task cancels the future, which cancels the
+  Rust side.
+- :func:`json_coroutine` does the same for results that arrive as JSON text.
+- :func:`iterate` implements ``async for`` over a job's events with one Rust crossing per batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Awaitable
+from json import loads
+from time import monotonic
+from typing import Any, TypeVar
+
+from relay._relay import _CompletionPort as CompletionPort
+
+T = TypeVar("T")
+
+_ports: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CompletionPort]" = weakref.WeakKeyDictionary()
+
+
+def port(loop: asyncio.AbstractEventLoop) -> CompletionPort:
+    """The loop's completion port: Rust tasks report results through it (see completion.rs)."""
+    found = _ports.get(loop)
+    if found is None:
+        found = CompletionPort()
+        loop.add_reader(found.fileno(), found.drain)
+        _ports[loop] = found
+    return found
+
+
+async def coroutine(future: Awaitable[T]) -> T:
+    """Awaits ``future``; exists so that every async call of the SDK is a coroutine."""
+    return await future
+
+
+async def json_coroutine(future: Awaitable[str]) -> Any:
+    """Awaits ``future`` (JSON text) and decodes it here, on the event loop's thread: decoding on
+    the Rust side would take the GIL a second time from a tokio thread, which costs more."""
+    return loads(await future)
+
+
+# A batch that is ready when asked for is handed over without a trip through the event loop, so
+# a long stream of ready batches would keep other tasks (a websocket heartbeat, a timer) waiting.
+# Iteration yields to the loop when it has run this long without doing so.
+_YIELD_AFTER_S = 0.005
+
+
+async def iterate(job: Any) -> AsyncIterator[dict[str, Any]]:
+    """Yields each event of ``job`` as a dict, in order, until the job's stream ends."""
+    next_batch = job.next_batch
+    last_yield = monotonic()
+    while True:
+        batch = await next_batch()
+        if batch is None:
+            return
+        for event in batch:
+            yield event
+        now = monotonic()
+        if now - last_yield > _YIELD_AFTER_S:
+            await asyncio.sleep(0)
+            last_yield = monotonic()

@@ -1,0 +1,156 @@
+//! How results of Rust futures reach asyncio without tokio threads ever taking the GIL.
+//!
+//! Each event loop gets a [`CompletionPort`]: a queue of finished outcomes plus a pipe whose read
+//! end the loop watches (`loop.add_reader`). A tokio task that finishes pushes its outcome and
+//! writes one byte (only if no wake-up is pending); the loop then calls [`CompletionPort::drain`]
+//! on its own thread, which turns outcomes into Python values and resolves the futures.
+//!
+//! Why not pyo3-async-runtimes' `future_into_py`: it resolves futures from the tokio thread with
+//! the GIL, which costs a thread-state creation and a GIL hand-off per call, and aborts the
+//! process when the interpreter finalizes while a tokio thread waits for the GIL.
+
+use std::collections::HashMap;
+use std::io::{PipeReader, PipeWriter, Read, Write};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use pyo3::prelude::*;
+
+/// Turns a finished Rust outcome into a Python value (or exception), on the loop's thread.
+pub type Outcome = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
+
+/// The Rust half of a port, shared with the tokio tasks reporting to it.
+pub struct Completions {
+    queue: Mutex<Vec<(u64, Outcome)>>,
+    wake_pending: AtomicBool,
+    writer: PipeWriter,
+    reader: Mutex<PipeReader>,
+}
+
+impl Completions {
+    /// Queues `outcome` for future `id` and wakes the loop. Never touches Python.
+    pub fn complete(&self, id: u64, outcome: Outcome) {
+        self.queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((id, outcome));
+        if !self.wake_pending.swap(true, Ordering::SeqCst) {
+            // A pipe holds far more than the few bytes ever pending; a failure means the read end
+            // is gone (the loop was dropped), and then nobody waits for the result anyway.
+            let _ = (&self.writer).write(&[1]);
+        }
+    }
+}
+
+/// One event loop's completion port (created by `relay._aio.port(loop)`).
+#[pyclass(module = "relay._relay", name = "_CompletionPort", frozen)]
+pub struct CompletionPort {
+    shared: Arc<Completions>,
+    futures: Mutex<HashMap<u64, Py<PyAny>>>,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+#[pymethods]
+impl CompletionPort {
+    #[new]
+    fn new() -> PyResult<Self> {
+        let (reader, writer) = std::io::pipe()?;
+        Ok(Self {
+            shared: Arc::new(Completions {
+                queue: Mutex::new(Vec::new()),
+                wake_pending: AtomicBool::new(false),
+                writer,
+                reader: Mutex::new(reader),
+            }),
+            futures: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The file descriptor the event loop watches.
+    fn fileno(&self) -> i32 {
+        self.shared
+            .reader
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_raw_fd()
+    }
+
+    /// Resolves every future whose outcome has arrived; the loop's reader callback.
+    fn drain(&self, py: Python<'_>) -> PyResult<()> {
+        self.shared.wake_pending.store(false, Ordering::SeqCst);
+        // Readable, so this read does not block; it empties the few wake-up bytes.
+        let mut buf = [0u8; 256];
+        let _ = self
+            .shared
+            .reader
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .read(&mut buf);
+        let ready =
+            std::mem::take(&mut *self.shared.queue.lock().unwrap_or_else(|e| e.into_inner()));
+        for (id, outcome) in ready {
+            let future = self
+                .futures
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&id);
+            let Some(future) = future else { continue };
+            let future = future.bind(py);
+            if future.call_method0("done")?.is_truthy()? {
+                continue; // cancelled meanwhile
+            }
+            match outcome(py) {
+                Ok(value) => future.call_method1("set_result", (value,))?,
+                Err(err) => future.call_method1("set_exception", (err.into_value(py),))?,
+            };
+        }
+        Ok(())
+    }
+
+    /// Forgets future `id` once it is done; aborts its task when it was cancelled.
+    fn _forget(&self, id: u64) {
+        self.futures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+}
+
+impl CompletionPort {
+    /// Registers `future` and returns its id and the handle tasks report to.
+    pub fn register(&self, future: Py<PyAny>) -> (u64, Arc<Completions>) {
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        self.futures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, future);
+        (id, Arc::clone(&self.shared))
+    }
+}
+
+/// The done-callback of a future whose Rust task runs on tokio: forgets the future and, if it was
+/// cancelled (its asyncio task cancelled, a timeout), aborts the task, which drops the Rust future.
+#[pyclass(module = "relay._relay", name = "_OnDone", frozen)]
+pub struct OnDone {
+    pub port: Py<CompletionPort>,
+    pub id: u64,
+    pub abort: tokio::task::AbortHandle,
+}
+
+#[pymethods]
+impl OnDone {
+    fn __call__(&self, py: Python<'_>, future: Bound<'_, PyAny>) -> PyResult<()> {
+        self.port.bind(py).get()._forget(self.id);
+        if future.call_method0("cancelled")?.is_truthy()? {
+            self.abort.abort();
+        }
+        Ok(())
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<CompletionPort>()?;
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! `relay.Job`: a running long operation. Async-iterable over its events (dicts), awaitable
+//! result through `wait()`, `cancel()`; cancelling the asyncio task that awaits it cancels it.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use relay_bindings_common::{
+    DEFAULT_BATCH, JobHandle, SyntheticJob, synthetic_job as start_synthetic,
+};
+
+use crate::{aio, runtime};
+
+/// A running long operation (a sync, an agent run, ...) streaming events.
+#[pyclass(module = "relay", name = "Job", frozen)]
+pub struct PyJob {
+    inner: Arc<JobHandle>,
+}
+
+impl PyJob {
+    pub fn new(handle: JobHandle) -> Self {
+        Self {
+            inner: Arc::new(handle),
+        }
+    }
+}
+
+#[pymethods]
+impl PyJob {
+    /// The job's id, as in each of its events.
+    #[getter]
+    fn id(&self) -> &str {
+        self.inner.id()
+    }
+
+    /// Asks the job to stop; the stream then ends with a cancelled `job_finished` event.
+    fn cancel(&self) {
+        self.inner.cancel();
+    }
+
+    /// Awaitable: the job's result; raises the job's error (JobCancelledError if cancelled).
+    fn wait<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let inner = Arc::clone(&self.inner);
+        aio::json_coroutine(py, async move { inner.wait_json().await })
+    }
+
+    /// Awaitable: the next events (a list of dicts, at most `max`), or None when the stream is
+    /// over. `async for` uses this; call it directly only to control batching.
+    #[pyo3(signature = (max = DEFAULT_BATCH))]
+    fn next_batch<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Bound<'py, PyAny>> {
+        let inner = Arc::clone(&self.inner);
+        aio::json_coroutine(py, async move {
+            Ok(inner
+                .next_batch_json(max)
+                .await
+                .unwrap_or_else(|| "null".to_owned()))
+        })
+    }
+
+    /// Iterates over the events; implemented by `relay._aio.iterate` so that the per-event
+    /// cost is that of a Python async generator, with one Rust crossing per batch.
+    fn __aiter__<'py>(slf: Py<Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        aio::iterate(py, slf.into_any())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<relay.Job id='{}'>", self.inner.id())
+    }
+}
+
+/// Starts a job that streams `events` progress events (one every `interval_ms`) and returns
+/// `events`, or fails with a RepoError of code `synthetic_failure` when `fail_with` is given.
+/// For tests and for measuring the cost of streaming events into Python.
+#[pyfunction]
+#[pyo3(signature = (events, interval_ms = 0, fail_with = None))]
+fn synthetic_job(events: u64, interval_ms: u64, fail_with: Option<String>) -> PyJob {
+    let spec = SyntheticJob {
+        events,
+        interval_ms,
+        fail_with,
+    };
+    PyJob::new(runtime::enter(|| start_synthetic(spec)))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyJob>()?;
+    m.add_function(wrap_pyfunction!(synthetic_job, m)?)?;
+    Ok(())
+}

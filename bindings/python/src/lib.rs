@@ -1,0 +1,32 @@
+//! The `relay._relay` extension module: a thin pyo3 adapter over `relay-bindings-common`.
+//!
+//! Python users import `relay` (bindings/python/python/relay), which re-exports what is here.
+//! Async calls return awaitables driven by pyo3-async-runtimes' tokio runtime; jobs are
+//! async-iterable (see `job.rs`); errors are raised as the classes in `errors.rs`.
+
+mod aio;
+mod completion;
+mod errors;
+mod job;
+mod json;
+mod runtime;
+mod workspace;
+
+use pyo3::prelude::*;
+
+/// The version of the Relay SDK this module was built from.
+#[pyfunction]
+fn version() -> &'static str {
+    relay_bindings_common::version()
+}
+
+#[pymodule]
+#[pyo3(name = "_relay")]
+fn relay_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(version, m)?)?;
+    errors::register(m)?;
+    completion::register(m)?;
+    job::register(m)?;
+    workspace::register(m)?;
+    Ok(())
+}

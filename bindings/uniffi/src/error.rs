@@ -1,0 +1,57 @@
+//! `RelayException` (Kotlin) / `RelayError` (Swift): one variant per error kind, each with the
+//! Rust error's stable `code` and its message as `reason` (Kotlin reserves `message` on
+//! exceptions; there `message` reads "code=..., reason=...").
+
+use relay_bindings_common::{BindingError, ErrorKind};
+
+/// An error from Relay. `code` is a stable identifier (`"unknown_repo"`, `"config"`, ...).
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum RelayError {
+    /// The workspace configuration (relay.yaml) is missing or invalid.
+    #[error("{reason}")]
+    Config { code: String, reason: String },
+    /// A repository operation failed.
+    #[error("{reason}")]
+    Repo { code: String, reason: String },
+    /// The job was cancelled.
+    #[error("{reason}")]
+    Cancelled { code: String, reason: String },
+    /// The API was used wrongly; the message says how to use it.
+    #[error("{reason}")]
+    Usage { code: String, reason: String },
+    /// A bug in Relay; please report it with the message.
+    #[error("{reason}")]
+    Internal { code: String, reason: String },
+}
+
+impl From<BindingError> for RelayError {
+    fn from(error: BindingError) -> Self {
+        let BindingError {
+            kind,
+            code,
+            message,
+        } = error;
+        match kind {
+            ErrorKind::Config => RelayError::Config {
+                code,
+                reason: message,
+            },
+            ErrorKind::Repo => RelayError::Repo {
+                code,
+                reason: message,
+            },
+            ErrorKind::Cancelled => RelayError::Cancelled {
+                code,
+                reason: message,
+            },
+            ErrorKind::Usage => RelayError::Usage {
+                code,
+                reason: message,
+            },
+            ErrorKind::Internal => RelayError::Internal {
+                code,
+                reason: message,
+            },
+        }
+    }
+}

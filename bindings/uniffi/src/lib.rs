@@ -1,0 +1,27 @@
+//! Kotlin (`dev.relay`) and Swift (`Relay`) bindings of Relay: a thin uniffi adapter over
+//! `relay-bindings-common`.
+//!
+//! Async methods become `suspend fun` / `async`; cancelling the coroutine or task drops the Rust
+//! future, which cancels the job it awaited. Event streams are delivered either by awaiting
+//! [`Job::next_batch`] or to an [`EventListener`] through a cancellable [`TaskHandle`].
+
+mod error;
+mod event;
+mod job;
+mod records;
+mod runtime;
+mod workspace;
+
+pub use error::RelayError;
+pub use event::{Event, EventListener};
+pub use job::{Job, TaskHandle, synthetic_job};
+pub use records::{CommitInfo, DependencyGraph, Edge, Impact, RepoSpec, RepoStatus};
+pub use workspace::Workspace;
+
+uniffi::setup_scaffolding!("relay");
+
+/// The version of the Relay SDK this library was built from.
+#[uniffi::export]
+pub fn version() -> String {
+    relay_bindings_common::version().to_owned()
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Builds each language binding once (debug) and runs its tests:
+#   Python  maturin develop into .venv, then pytest      (bindings/python/tests)
+#   Node    napi build, then node --test                 (bindings/node/__test__)
+#   Kotlin  cargo build + uniffi-bindgen, kotlinc, java  (bindings/uniffi/tests/kotlin)
+#   Swift   bindings generated only (no Swift toolchain here: untested)
+# Needs scripts/setup/{python,node,kotlin}.sh to have run (scripts/test-all.sh runs them).
+# Usage: scripts/test-bindings.sh [python] [node] [kotlin]   (default: all three)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+TARGET="$CARGO_TARGET_DIR"
+langs=("$@")
+[ ${#langs[@]} -gt 0 ] || langs=(python node kotlin)
+
+step() { printf '\n== bindings/%s: %s\n' "$1" "$2"; }
+
+# A workspace for running the examples (each example must run and print the build order).
+demo="$(mktemp -d)"
+trap 'rm -rf "$demo"' EXIT
+"$ROOT/scripts/bindings-fixture.sh" "$demo/ws"
+expect_tour() {
+  grep -q "build order: shared-api -> backend -> frontend" <<<"$1" || {
+    printf 'example output lacks the build order:\n%s\n' "$1" >&2
+    exit 1
+  }
+  echo "example ok"
+}
+
+test_python() {
+  step python "maturin develop into $ROOT/.venv"
+  [ -x "$ROOT/.venv/bin/maturin" ] || { echo "run scripts/setup/python.sh first" >&2; exit 1; }
+  (cd "$ROOT/bindings/python" &&
+    VIRTUAL_ENV="$ROOT/.venv" PATH="$ROOT/.venv/bin:$PATH" maturin develop --quiet)
+  step python "pytest"
+  (cd "$ROOT/bindings/python" && "$ROOT/.venv/bin/python" -m pytest -q tests)
+  step python "examples/python/workspace_tour.py"
+  expect_tour "$("$ROOT/.venv/bin/python" "$ROOT/examples/python/workspace_tour.py" "$demo/ws")"
+}
+
+test_node() {
+  step node "napi build (debug)"
+  [ -d "$ROOT/bindings/node/node_modules/@napi-rs/cli" ] || { echo "run scripts/setup/node.sh first" >&2; exit 1; }
+  (cd "$ROOT/bindings/node" && npx --no-install napi build --platform --js index.js --dts index.d.ts)
+  step node "node --test"
+  (cd "$ROOT/bindings/node" && node --test __test__/)
+  step node "examples/node/workspace-tour.mjs"
+  expect_tour "$(node "$ROOT/examples/node/workspace-tour.mjs" "$demo/ws")"
+}
+
+test_kotlin() {
+  local kotlin="$ROOT/bindings/uniffi/node_modules/kotlin-compiler"
+  local jna=/usr/share/java/jna.jar
+  local gen="$TARGET/uniffi"
+  [ -x "$kotlin/bin/kotlinc" ] && [ -f "$jna" ] || { echo "run scripts/setup/kotlin.sh first" >&2; exit 1; }
+  step uniffi "cargo build -p relay-uniffi -p uniffi-bindgen"
+  # One invocation, so both share one feature set of uniffi (no second build of it).
+  (cd "$ROOT" && cargo build --quiet -p relay-uniffi -p uniffi-bindgen)
+  step uniffi "generate Kotlin (dev.relay) and Swift (Relay) sources into $gen"
+  rm -rf "$gen/kotlin" "$gen/swift"
+  for lang in kotlin swift; do
+    (cd "$ROOT" && "$TARGET/debug/uniffi-bindgen" generate --no-format \
+      --library "$TARGET/debug/librelay_uniffi.so" --language "$lang" --out-dir "$gen/$lang")
+  done
+  echo "Swift bindings generated (untested: no Swift toolchain): $(ls "$gen/swift" | tr '\n' ' ')"
+  step kotlin "kotlinc (bindings + tests + example) and run the tests"
+  local cp="$jna:$kotlin/lib/kotlinx-coroutines-core-jvm.jar"
+  # One compilation for tests and example: kotlinc's start-up dominates on two cores.
+  "$kotlin/bin/kotlinc" -nowarn "$gen/kotlin/dev/relay/relay.kt" "$ROOT"/bindings/uniffi/tests/kotlin/*.kt \
+    "$ROOT/examples/kotlin/WorkspaceTour.kt" -cp "$cp" -d "$gen/relay-kotlin.jar"
+  local run=(java -Djna.library.path="$TARGET/debug" -cp "$gen/relay-kotlin.jar:$cp:$kotlin/lib/kotlin-stdlib.jar")
+  "${run[@]}" RelayTestsKt
+  step kotlin "examples/kotlin/WorkspaceTour.kt"
+  expect_tour "$("${run[@]}" WorkspaceTourKt "$demo/ws")"
+}
+
+for lang in "${langs[@]}"; do
+  case "$lang" in
+    python) test_python ;;
+    node) test_node ;;
+    kotlin) test_kotlin ;;
+    *) echo "unknown binding '$lang': use python, node or kotlin" >&2; exit 2 ;;
+  esac
+done
