@@ -305,13 +305,16 @@ async fn voice_wav_streams_at_real_time_pace_without_fast() {
         stdout.contains("you: hello\nrelay: You said: hello\n"),
         "{stdout}"
     );
-    // Frames arrive spread over time, not in one burst: the first and last append are at least
-    // 13 ticks of 100 ms apart minus scheduling slack (a behavioural check, not a benchmark).
-    let times = appended(&server, 13).await;
-    assert_eq!(times.len(), 13);
+    // Frames arrive spread over time, not in one burst. The client may stop streaming trailing
+    // silence once the reply is in, so check the pace of the appends the server did read (at least
+    // the 3 tone frames and one silence frame): consecutive frames ~100 ms apart (a behavioural
+    // check with generous slack, not a benchmark).
+    let times = appended(&server, 4).await;
+    let spread = times[times.len() - 1] - times[0];
+    let expected = std::time::Duration::from_millis(70 * (times.len() as u64 - 1));
     assert!(
-        times[12] - times[0] >= std::time::Duration::from_millis(1000),
-        "{:?}",
-        times[12] - times[0]
+        spread >= expected,
+        "{} appends within {spread:?}",
+        times.len()
     );
 }

@@ -29,7 +29,9 @@ fn main() -> ExitCode {
             .build()
             .map_err(|e| format!("cannot start runtime: {e}"))
             .and_then(|rt| rt.block_on(cli_realtime::run(rest))),
-        other => Err(format!("unknown peer `{other}` (known: anthropic, realtime, proxmox)")),
+        other => Err(format!(
+            "unknown peer `{other}` (known: anthropic, realtime, proxmox)"
+        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
