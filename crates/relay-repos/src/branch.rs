@@ -8,7 +8,7 @@ use relay_core::{
 
 use crate::git_cli::git;
 use crate::open::{git_error, open};
-use crate::parallel::RepoStep;
+use crate::parallel::{RepoStep, summary};
 use crate::status::head_branch;
 
 impl RepoStep for RepoBranch {
@@ -20,11 +20,7 @@ impl RepoStep for RepoBranch {
             BranchAction::Skipped => (RepoOutcome::Skipped, "skipped"),
             BranchAction::Failed => (RepoOutcome::Failed, "failed"),
         };
-        let summary = match &self.reason {
-            Some(reason) => format!("{what}: {reason}"),
-            None => what.to_owned(),
-        };
-        (outcome, summary)
+        (outcome, summary(what, self.reason.as_deref()))
     }
 
     fn cancelled(spec: &RepoSpec) -> Self {

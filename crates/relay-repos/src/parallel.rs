@@ -18,6 +18,14 @@ pub(crate) trait RepoStep: Send + 'static {
     fn crashed(spec: &RepoSpec, message: String) -> Self;
 }
 
+/// A one-line summary: the action word, then the reason when there is one.
+pub(crate) fn summary(what: &str, reason: Option<&str>) -> String {
+    match reason {
+        Some(reason) => format!("{what}: {reason}"),
+        None => what.to_owned(),
+    }
+}
+
 /// The effective parallelism: `jobs`, or the number of cores when 0.
 pub(crate) fn effective_jobs(jobs: usize) -> usize {
     if jobs > 0 {

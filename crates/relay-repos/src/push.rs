@@ -8,7 +8,7 @@ use relay_core::{
 
 use crate::git_cli::git;
 use crate::open::open;
-use crate::parallel::RepoStep;
+use crate::parallel::{RepoStep, summary};
 use crate::status::{head_branch, upstream_of};
 
 impl RepoStep for RepoPush {
@@ -19,11 +19,7 @@ impl RepoStep for RepoPush {
             PushAction::Skipped => (RepoOutcome::Skipped, "skipped"),
             PushAction::Failed => (RepoOutcome::Failed, "failed"),
         };
-        let summary = match &self.reason {
-            Some(reason) => format!("{what}: {reason}"),
-            None => what.to_owned(),
-        };
-        (outcome, summary)
+        (outcome, summary(what, self.reason.as_deref()))
     }
 
     fn cancelled(spec: &RepoSpec) -> Self {

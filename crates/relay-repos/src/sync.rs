@@ -13,7 +13,7 @@ use relay_core::{
 
 use crate::git_cli::git;
 use crate::open::{git_error, open};
-use crate::parallel::RepoStep;
+use crate::parallel::{RepoStep, summary};
 use crate::status::{ahead_behind, count_changes, head_branch, upstream_of};
 
 impl RepoStep for RepoSync {
@@ -31,11 +31,7 @@ impl RepoStep for RepoSync {
             SyncAction::Skipped => "skipped",
             SyncAction::Failed => "failed",
         };
-        let summary = match &self.reason {
-            Some(reason) => format!("{what}: {reason}"),
-            None => what.to_owned(),
-        };
-        (outcome, summary)
+        (outcome, summary(what, self.reason.as_deref()))
     }
 
     fn cancelled(spec: &RepoSpec) -> Self {
