@@ -287,6 +287,33 @@ impl JobContext {
         .await;
     }
 
+    /// Runs `inner` to completion as part of this job: its progress, log, per-repository and
+    /// agent events are re-emitted here (its own start and finish are not: this job has its own),
+    /// and cancelling this job cancels `inner`.
+    pub async fn forward<T2, E2>(&self, mut inner: Job<T2, E2>) -> Result<T2, E2>
+    where
+        E2: From<JobFailure>,
+    {
+        loop {
+            tokio::select! {
+                event = inner.next_event() => match event {
+                    Some(event) => match event.kind {
+                        EventKind::JobStarted { .. } | EventKind::JobFinished { .. } => {}
+                        kind => self.emit(kind).await,
+                    },
+                    None => break,
+                },
+                _ = self.cancelled() => {
+                    inner.cancel();
+                    // Keep draining: the inner job reports its cancellation and ends.
+                    while inner.next_event().await.is_some() {}
+                    break;
+                }
+            }
+        }
+        inner.wait().await
+    }
+
     /// Whether cancellation was requested.
     pub fn is_cancelled(&self) -> bool {
         self.inner.cancel.is_cancelled()
@@ -365,6 +392,50 @@ mod tests {
             assert_eq!(&e.job, job.id());
         }
         assert_eq!(job.wait().await, Ok(7));
+    }
+
+    #[tokio::test]
+    async fn forward_re_emits_inner_events_under_the_outer_job() {
+        let mut outer: Job<u32, TestError> = Job::spawn("outer", |ctx| async move {
+            let inner: Job<u32, TestError> = Job::spawn("inner", |ictx| async move {
+                ictx.progress(1, Some(2), Some("api"), "half").await;
+                Ok(41)
+            });
+            Ok(ctx.forward(inner).await? + 1)
+        });
+        let events: Vec<Event> = (&mut outer).collect().await;
+        let kinds: Vec<&EventKind> = events.iter().map(|e| &e.kind).collect();
+        assert_eq!(kinds.len(), 3, "{kinds:?}");
+        assert!(
+            matches!(kinds[0], EventKind::JobStarted { operation, .. } if operation == "outer")
+        );
+        assert!(matches!(kinds[1], EventKind::Progress { message, .. } if message == "half"));
+        assert!(events.iter().all(|e| &e.job == outer.id()));
+        assert_eq!(outer.wait().await, Ok(42));
+    }
+
+    #[tokio::test]
+    async fn cancelling_the_outer_job_cancels_the_forwarded_one() {
+        let (seen_tx, seen_rx) = oneshot::channel::<bool>();
+        let outer: Job<(), TestError> = Job::spawn("outer", |ctx| async move {
+            let inner: Job<(), TestError> = Job::spawn("inner", |ictx| async move {
+                ictx.cancelled().await;
+                let _ = seen_tx.send(true);
+                Err(JobFailure::Cancelled.into())
+            });
+            ctx.forward(inner).await
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        outer.cancel();
+        assert_eq!(
+            outer.wait().await,
+            Err(TestError::Failure(JobFailure::Cancelled))
+        );
+        assert_eq!(
+            seen_rx.await,
+            Ok(true),
+            "the inner job saw the cancellation"
+        );
     }
 
     #[tokio::test]

@@ -171,29 +171,16 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
             common,
         } => {
             let p = provider(g, &common)?;
-            let existing = match p.status(&name).await {
-                Ok(env) => Some(env),
-                Err(InfraError::NotFound { .. }) => None,
-                Err(e) => return Err(infra_error(e)),
-            };
-            let env = match existing {
-                Some(env) if env.status == EnvStatus::Running => env,
-                Some(_) => drive(p.start(&name), common.json)
-                    .await
-                    .map_err(infra_error)?,
-                None => {
-                    let mut spec = EnvSpec::new(&name).profile(profile);
-                    if let Some(kind) = kind {
-                        spec = spec.kind(kind.parse::<EnvKind>().map_err(CliError::usage)?);
-                    }
-                    if let Some(template) = template {
-                        spec = spec.template(template);
-                    }
-                    drive(p.provision(spec), common.json)
-                        .await
-                        .map_err(infra_error)?
-                }
-            };
+            let mut spec = EnvSpec::new(&name).profile(profile);
+            if let Some(kind) = kind {
+                spec = spec.kind(kind.parse::<EnvKind>().map_err(CliError::usage)?);
+            }
+            if let Some(template) = template {
+                spec = spec.template(template);
+            }
+            let env = drive(relay_core::infra::up(p, spec), common.json)
+                .await
+                .map_err(infra_error)?;
             show_env(&env, common.json, g);
         }
         EnvCommand::Ls { common } => {

@@ -12,6 +12,7 @@
 mod config;
 mod error;
 mod types;
+mod up;
 
 pub use config::{InfraConfig, LocalConfig, ProxmoxConfig};
 pub use error::InfraError;
@@ -19,6 +20,8 @@ pub use types::{
     EnvKind, EnvSpec, EnvStatus, Environment, ExecOutput, ExecRequest, ResourceProfile,
     SnapshotInfo, StopOptions,
 };
+
+pub use up::up;
 
 use async_trait::async_trait;
 
