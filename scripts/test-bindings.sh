@@ -32,8 +32,12 @@ test_python() {
   [ -x "$ROOT/.venv/bin/maturin" ] || { echo "run scripts/setup/python.sh first" >&2; exit 1; }
   (cd "$ROOT/bindings/python" &&
     VIRTUAL_ENV="$ROOT/.venv" PATH="$ROOT/.venv/bin:$PATH" maturin develop --quiet)
+  step python "cargo build -p relay-testkit (the test peers: fake Anthropic, Realtime, Proxmox)"
+  (cd "$ROOT" && cargo build --quiet -p relay-testkit --bin relay-testkit)
   step python "pytest"
-  (cd "$ROOT/bindings/python" && "$ROOT/.venv/bin/python" -m pytest -q tests)
+  # The tests find the real claude CLI via RELAY_CLAUDE_BIN, else .tools/npm/bin/claude (setup/claude.sh).
+  (cd "$ROOT/bindings/python" &&
+    RELAY_TESTKIT_BIN="$TARGET/debug/relay-testkit" "$ROOT/.venv/bin/python" -m pytest -q tests)
   step python "examples/python/workspace_tour.py"
   expect_tour "$("$ROOT/.venv/bin/python" "$ROOT/examples/python/workspace_tour.py" "$demo/ws")"
 }

@@ -15,6 +15,7 @@ static COROUTINE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static PORT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static JSON_COROUTINE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static ITERATE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static CALL_PERMISSION: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 fn helper<'py>(
     py: Python<'py>,
@@ -25,6 +26,16 @@ fn helper<'py>(
         py.import("relay._aio")?.getattr(name).map(Bound::unbind)
     })?;
     Ok(f.bind(py).clone())
+}
+
+/// The completion port of `event_loop` (created on first use).
+pub fn port<'py>(
+    py: Python<'py>,
+    event_loop: Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, CompletionPort>> {
+    Ok(helper(py, &PORT, "port")?
+        .call1((event_loop,))?
+        .cast_into::<CompletionPort>()?)
 }
 
 /// Converts a finished Rust outcome into a Python value, on the loop's thread.
@@ -68,9 +79,7 @@ where
             };
         }
         Poll::Pending => {
-            let port = helper(py, &PORT, "port")?
-                .call1((event_loop,))?
-                .cast_into::<CompletionPort>()?;
+            let port = port(py, event_loop)?;
             let (id, completions) = port.get().register(future.clone().unbind());
             let task = runtime.spawn(async move {
                 let result = fut.await;
@@ -111,4 +120,16 @@ where
 /// An async iterator over the events of `job` (a `relay.Job`).
 pub fn iterate<'py>(py: Python<'py>, job: Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
     helper(py, &ITERATE, "iterate")?.call1((job,))
+}
+
+/// `relay._aio.call_permission(callback, request_json, reply)`: calls a permission callback on
+/// the loop's thread; its answer or failure goes to `reply`.
+pub fn call_permission<'py>(
+    py: Python<'py>,
+    callback: &Bound<'py, PyAny>,
+    request_json: String,
+    reply: Py<crate::permission::PermissionReply>,
+) -> PyResult<()> {
+    helper(py, &CALL_PERMISSION, "call_permission")?.call1((callback, request_json, reply))?;
+    Ok(())
 }

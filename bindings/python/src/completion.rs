@@ -20,9 +20,20 @@ use pyo3::prelude::*;
 /// Turns a finished Rust outcome into a Python value (or exception), on the loop's thread.
 pub type Outcome = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 
+/// Work a tokio task hands to the loop's thread (calling a Python callback, for instance).
+pub type LoopCall = Box<dyn FnOnce(Python<'_>) + Send>;
+
+/// What the loop does for one queued entry.
+enum Work {
+    /// Resolve future `id` with the outcome.
+    Complete(u64, Outcome),
+    /// Run a call on the loop's thread.
+    Call(LoopCall),
+}
+
 /// The Rust half of a port, shared with the tokio tasks reporting to it.
 pub struct Completions {
-    queue: Mutex<Vec<(u64, Outcome)>>,
+    queue: Mutex<Vec<Work>>,
     wake_pending: AtomicBool,
     writer: PipeWriter,
     reader: Mutex<PipeReader>,
@@ -31,10 +42,20 @@ pub struct Completions {
 impl Completions {
     /// Queues `outcome` for future `id` and wakes the loop. Never touches Python.
     pub fn complete(&self, id: u64, outcome: Outcome) {
+        self.push(Work::Complete(id, outcome));
+    }
+
+    /// Queues `call` to run on the loop's thread and wakes the loop. Never touches Python.
+    /// If the loop is gone, `call` is dropped unrun (with whatever it owns, e.g. a reply channel).
+    pub fn call_soon(&self, call: LoopCall) {
+        self.push(Work::Call(call));
+    }
+
+    fn push(&self, work: Work) {
         self.queue
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push((id, outcome));
+            .push(work);
         if !self.wake_pending.swap(true, Ordering::SeqCst) {
             // A pipe holds far more than the few bytes ever pending; a failure means the read end
             // is gone (the loop was dropped), and then nobody waits for the result anyway.
@@ -77,7 +98,8 @@ impl CompletionPort {
             .as_raw_fd()
     }
 
-    /// Resolves every future whose outcome has arrived; the loop's reader callback.
+    /// Resolves every future whose outcome has arrived and runs queued calls; the loop's reader
+    /// callback.
     fn drain(&self, py: Python<'_>) -> PyResult<()> {
         self.shared.wake_pending.store(false, Ordering::SeqCst);
         // Readable, so this read does not block; it empties the few wake-up bytes.
@@ -90,7 +112,14 @@ impl CompletionPort {
             .read(&mut buf);
         let ready =
             std::mem::take(&mut *self.shared.queue.lock().unwrap_or_else(|e| e.into_inner()));
-        for (id, outcome) in ready {
+        for work in ready {
+            let (id, outcome) = match work {
+                Work::Complete(id, outcome) => (id, outcome),
+                Work::Call(call) => {
+                    call(py);
+                    continue;
+                }
+            };
             let future = self
                 .futures
                 .lock()
@@ -119,6 +148,11 @@ impl CompletionPort {
 }
 
 impl CompletionPort {
+    /// The handle through which tokio tasks reach this port's loop.
+    pub fn completions(&self) -> Arc<Completions> {
+        Arc::clone(&self.shared)
+    }
+
     /// Registers `future` and returns its id and the handle tasks report to.
     pub fn register(&self, future: Py<PyAny>) -> (u64, Arc<Completions>) {
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);

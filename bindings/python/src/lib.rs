@@ -9,6 +9,7 @@ mod completion;
 mod errors;
 mod job;
 mod json;
+mod permission;
 mod runtime;
 mod workspace;
 
@@ -27,6 +28,7 @@ fn relay_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     completion::register(m)?;
     job::register(m)?;
+    permission::register(m)?;
     workspace::register(m)?;
     Ok(())
 }

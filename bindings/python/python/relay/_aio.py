@@ -6,14 +6,17 @@
   Rust side.
 - :func:`json_coroutine` does the same for results that arrive as JSON text.
 - :func:`iterate` implements ``async for`` over a job's events with one Rust crossing per batch.
+- :func:`call_permission` runs an agent's permission callback (plain or ``async def``) on the
+  loop and hands its answer back to Rust.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import weakref
 from collections.abc import AsyncIterator, Awaitable
-from json import loads
+from json import dumps, loads
 from time import monotonic
 from typing import Any, TypeVar
 
@@ -65,3 +68,42 @@ async def iterate(job: Any) -> AsyncIterator[dict[str, Any]]:
         if now - last_yield > _YIELD_AFTER_S:
             await asyncio.sleep(0)
             last_yield = monotonic()
+
+
+def call_permission(callback: Any, request_json: str, reply: Any) -> None:
+    """Calls ``callback(request)`` and sends its answer to ``reply`` as JSON text; a callback
+    that raises (or whose coroutine raises, or is cancelled) denies the tool with the reason.
+    Runs on the event loop's thread; an ``async def`` callback continues as a task."""
+    try:
+        answer = callback(loads(request_json))
+    except Exception as error:  # noqa: BLE001 - any failure denies the tool, it must not escape
+        reply.fail(_failure(error))
+        return
+    if inspect.isawaitable(answer):
+        task = asyncio.ensure_future(answer)
+        task.add_done_callback(lambda done: _send_task_answer(done, reply))
+    else:
+        _send(answer, reply)
+
+
+def _send_task_answer(task: "asyncio.Future[Any]", reply: Any) -> None:
+    if task.cancelled():
+        reply.fail("the permission callback's task was cancelled before it answered")
+    elif task.exception() is not None:
+        reply.fail(_failure(task.exception()))
+    else:
+        _send(task.result(), reply)
+
+
+def _send(answer: Any, reply: Any) -> None:
+    try:
+        reply.send(dumps(answer))
+    except (TypeError, ValueError) as error:
+        reply.fail(
+            f"the permission callback returned {answer!r}, which is not JSON ({error}); return True/False, "
+            '"allow"/"deny" or a dict like {"decision": "deny", "message": "..."}'
+        )
+
+
+def _failure(error: BaseException) -> str:
+    return f"the permission callback raised {type(error).__name__}: {error}"

@@ -1,0 +1,112 @@
+//! The agent's permission callback as a Python callable, plain or `async def`.
+//!
+//! The agent asks from a tokio task; the callable runs on the asyncio event loop that started
+//! the run, handed over through that loop's completion port (see `completion.rs`), so tokio
+//! threads still never take the GIL and an `async def` callback runs as an ordinary task on its
+//! own loop. `relay._aio.call_permission` calls it and answers through a [`PermissionReply`]:
+//! the answer as JSON text for `relay_bindings_common::parse_decision`, or a failure message
+//! (the callback raised, returned something that is not JSON, or its task was cancelled) with
+//! which the run denies the tool.
+
+use std::sync::{Arc, Mutex};
+
+use pyo3::prelude::*;
+use tokio::sync::oneshot;
+
+use crate::aio;
+use crate::completion::Completions;
+use crate::errors::UsageError;
+
+type Answer = Result<String, String>;
+
+/// A Python permission callback bound to the event loop it runs on.
+pub struct PythonPermission {
+    callback: Arc<Py<PyAny>>,
+    completions: Arc<Completions>,
+}
+
+impl PythonPermission {
+    /// Binds `callback` to the running event loop; fails when `callback` is not callable or no
+    /// loop runs (the callback has nowhere to run then).
+    pub fn new(py: Python<'_>, callback: Bound<'_, PyAny>) -> PyResult<Self> {
+        if !callback.is_callable() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "permission must be a callable taking the request dict and returning True/False, \
+                 \"allow\"/\"deny\" or a decision dict (got {})",
+                callback.get_type().name()?
+            )));
+        }
+        let event_loop = pyo3_async_runtimes::get_running_loop(py).map_err(|_| {
+            UsageError::new_err(
+                "a permission callback runs on the asyncio event loop of the caller: start the \
+                 run from a coroutine (inside asyncio.run)",
+            )
+        })?;
+        let completions = aio::port(py, event_loop)?.get().completions();
+        Ok(Self {
+            callback: Arc::new(callback.unbind()),
+            completions,
+        })
+    }
+
+    /// Asks the callback about one tool use (`request_json`: repo, tool_name, input,
+    /// tool_use_id, description) and returns its answer as JSON text, or why there is none.
+    pub async fn decide(&self, request_json: String) -> Answer {
+        let (sender, receiver) = oneshot::channel();
+        let callback = Arc::clone(&self.callback);
+        self.completions.call_soon(Box::new(move |py| {
+            let reply = match Py::new(py, PermissionReply::new(sender)) {
+                Ok(reply) => reply,
+                Err(_) => return, // out of memory: the dropped sender reports "no answer"
+            };
+            let called = aio::call_permission(py, callback.bind(py), request_json, reply.clone_ref(py));
+            if let Err(error) = called {
+                reply.get().answer(Err(format!("the permission callback could not be called: {error}")));
+            }
+        }));
+        receiver.await.unwrap_or_else(|_| {
+            Err("the permission callback gave no answer: its asyncio event loop stopped or \
+                 closed before it ran; keep the loop running while the agent runs"
+                .to_owned())
+        })
+    }
+}
+
+/// Where `relay._aio.call_permission` puts the callback's answer (once).
+#[pyclass(module = "relay._relay", name = "_PermissionReply", frozen)]
+pub struct PermissionReply {
+    sender: Mutex<Option<oneshot::Sender<Answer>>>,
+}
+
+impl PermissionReply {
+    fn new(sender: oneshot::Sender<Answer>) -> Self {
+        Self {
+            sender: Mutex::new(Some(sender)),
+        }
+    }
+
+    fn answer(&self, answer: Answer) {
+        let sender = self.sender.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(sender) = sender {
+            // The run may have ended (cancelled) meanwhile; then nobody needs the answer.
+            let _ = sender.send(answer);
+        }
+    }
+}
+
+#[pymethods]
+impl PermissionReply {
+    /// The callback's decision, as JSON text.
+    fn send(&self, answer_json: String) {
+        self.answer(Ok(answer_json));
+    }
+
+    /// The callback failed: the tool is denied with `message`.
+    fn fail(&self, message: String) {
+        self.answer(Err(message));
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PermissionReply>()
+}
