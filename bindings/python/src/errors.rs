@@ -25,6 +25,24 @@ pyo3::create_exception!(
 );
 pyo3::create_exception!(
     relay,
+    AgentError,
+    RelayError,
+    "A coding agent could not run (binary missing or too old, crash, timeout)."
+);
+pyo3::create_exception!(
+    relay,
+    VoiceError,
+    RelayError,
+    "A voice session failed (missing API key, connection, service error)."
+);
+pyo3::create_exception!(
+    relay,
+    InfraError,
+    RelayError,
+    "An environment operation failed (provider configuration, API error, unknown environment)."
+);
+pyo3::create_exception!(
+    relay,
     JobCancelledError,
     RelayError,
     "The job was cancelled."
@@ -52,6 +70,9 @@ pub fn to_py_err(error: BindingError) -> PyErr {
     let err = match kind {
         ErrorKind::Config => ConfigError::new_err(message),
         ErrorKind::Repo => RepoError::new_err(message),
+        ErrorKind::Agent => AgentError::new_err(message),
+        ErrorKind::Voice => VoiceError::new_err(message),
+        ErrorKind::Infra => InfraError::new_err(message),
         ErrorKind::Cancelled => JobCancelledError::new_err(message),
         ErrorKind::Usage => UsageError::new_err(message),
         ErrorKind::Internal => InternalError::new_err(message),
@@ -68,6 +89,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RelayError", py.get_type::<RelayError>())?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("RepoError", py.get_type::<RepoError>())?;
+    m.add("AgentError", py.get_type::<AgentError>())?;
+    m.add("VoiceError", py.get_type::<VoiceError>())?;
+    m.add("InfraError", py.get_type::<InfraError>())?;
     m.add("JobCancelledError", py.get_type::<JobCancelledError>())?;
     m.add("UsageError", py.get_type::<UsageError>())?;
     m.add("InternalError", py.get_type::<InternalError>())?;

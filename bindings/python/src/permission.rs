@@ -10,7 +10,9 @@
 
 use std::sync::{Arc, Mutex};
 
+use async_trait::async_trait;
 use pyo3::prelude::*;
+use relay_bindings_common::{CallbackPolicy, PermissionCallback};
 use tokio::sync::oneshot;
 
 use crate::aio;
@@ -48,10 +50,13 @@ impl PythonPermission {
             completions,
         })
     }
+}
 
+#[async_trait]
+impl PermissionCallback for PythonPermission {
     /// Asks the callback about one tool use (`request_json`: repo, tool_name, input,
     /// tool_use_id, description) and returns its answer as JSON text, or why there is none.
-    pub async fn decide(&self, request_json: String) -> Answer {
+    async fn decide(&self, request_json: String) -> Answer {
         let (sender, receiver) = oneshot::channel();
         let callback = Arc::clone(&self.callback);
         self.completions.call_soon(Box::new(move |py| {
@@ -59,17 +64,36 @@ impl PythonPermission {
                 Ok(reply) => reply,
                 Err(_) => return, // out of memory: the dropped sender reports "no answer"
             };
-            let called = aio::call_permission(py, callback.bind(py), request_json, reply.clone_ref(py));
+            let called =
+                aio::call_permission(py, callback.bind(py), request_json, reply.clone_ref(py));
             if let Err(error) = called {
-                reply.get().answer(Err(format!("the permission callback could not be called: {error}")));
+                reply.get().answer(Err(format!(
+                    "the permission callback could not be called: {error}"
+                )));
             }
         }));
         receiver.await.unwrap_or_else(|_| {
-            Err("the permission callback gave no answer: its asyncio event loop stopped or \
+            Err(
+                "the permission callback gave no answer: its asyncio event loop stopped or \
                  closed before it ran; keep the loop running while the agent runs"
-                .to_owned())
+                    .to_owned(),
+            )
         })
     }
+}
+
+/// The policy of a run whose `permission` argument is `callback` (None: no callback, so tools
+/// outside `allowed_tools` are denied).
+pub fn policy(
+    py: Python<'_>,
+    callback: Option<Bound<'_, PyAny>>,
+) -> PyResult<Option<Arc<CallbackPolicy>>> {
+    callback
+        .map(|callback| {
+            let callback = PythonPermission::new(py, callback)?;
+            Ok(Arc::new(CallbackPolicy::new(Arc::new(callback))))
+        })
+        .transpose()
 }
 
 /// Where `relay._aio.call_permission` puts the callback's answer (once).

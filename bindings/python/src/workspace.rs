@@ -1,12 +1,12 @@
 //! `relay.Workspace`: an open workspace (relay.yaml) and its repository operations.
 
 use pyo3::prelude::*;
-use relay_bindings_common::{Selection, WorkspaceHandle, to_json};
+use relay_bindings_common::{AgentRunRequest, Selection, WorkspaceHandle, to_json};
 use serde::Serialize;
 
 use crate::errors::to_py_err;
 use crate::job::PyJob;
-use crate::{aio, json, runtime};
+use crate::{aio, json, permission, runtime};
 
 /// A workspace: the repositories of `relay.yaml`, their dependency graph and the operations
 /// across them. Open one with `Workspace.open(path)`.
@@ -169,6 +169,62 @@ impl PyWorkspace {
         })
         .map(PyJob::new)
         .map_err(to_py_err)
+    }
+
+    /// Starts a coding agent on `prompt` in each selected repository, in dependency order: a
+    /// Job whose events include every agent event (`type: "agent"`) and whose result is
+    /// {"repos": [{"name", "outcome", "session_id", "num_turns", "cost_usd", "changed_files",
+    /// "error"}]}. `permission` decides the tools Claude Code asks about (see the stub).
+    /// Cancelling the job (or the task awaiting it) kills the agents' processes.
+    #[pyo3(signature = (
+        prompt, *, agent = None, repos = None, affected_by = None, jobs = 0, keep_going = false,
+        model = None, max_turns = None, max_budget_usd = None, allowed_tools = None,
+        disallowed_tools = None, permission_mode = None, idle_timeout_secs = None,
+        timeout_secs = None, claude_binary = None, env = None, permission = None
+    ))]
+    #[allow(clippy::too_many_arguments)] // Python keyword arguments
+    fn run_agent(
+        &self,
+        py: Python<'_>,
+        prompt: String,
+        agent: Option<String>,
+        repos: Option<Vec<String>>,
+        affected_by: Option<Vec<String>>,
+        jobs: u32,
+        keep_going: bool,
+        model: Option<String>,
+        max_turns: Option<u32>,
+        max_budget_usd: Option<f64>,
+        allowed_tools: Option<Vec<String>>,
+        disallowed_tools: Option<Vec<String>>,
+        permission_mode: Option<String>,
+        idle_timeout_secs: Option<u64>,
+        timeout_secs: Option<u64>,
+        claude_binary: Option<std::path::PathBuf>,
+        env: Option<std::collections::BTreeMap<String, String>>,
+        permission: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<PyJob> {
+        let request = AgentRunRequest {
+            prompt,
+            agent,
+            selection: selection(repos, affected_by),
+            jobs,
+            keep_going,
+            model,
+            max_turns,
+            max_budget_usd,
+            allowed_tools: allowed_tools.unwrap_or_default(),
+            disallowed_tools: disallowed_tools.unwrap_or_default(),
+            permission_mode,
+            idle_timeout_secs,
+            timeout_secs,
+            claude_binary: claude_binary.map(|p| p.to_string_lossy().into_owned()),
+            env: env.unwrap_or_default().into_iter().collect(),
+        };
+        let policy = permission::policy(py, permission)?;
+        runtime::enter(|| self.inner.run_agent(request, policy.map(|p| p as _)))
+            .map(PyJob::new)
+            .map_err(to_py_err)
     }
 
     fn __repr__(&self) -> String {

@@ -63,20 +63,40 @@ async def test_keep_going_runs_dependents_of_a_failed_repository(workspace_dir: 
     assert [(r["name"], r["outcome"]) for r in report["repos"]] == [("backend", "failed"), ("frontend", "success")]
 
 
-async def test_bad_agent_requests_raise_clear_errors(workspace_dir: Path):
+async def test_bad_agent_requests_raise_before_anything_runs(workspace_dir: Path):
     ws = relay.Workspace.open(workspace_dir)
     with pytest.raises(relay.RepoError) as info:
-        await ws.run_agent("true", agent="shell", repos=["nope"]).wait()
+        ws.run_agent("touch x", agent="shell", repos=["nope"])
     assert info.value.code == "unknown_repo"
     assert "nope" in str(info.value)
-    with pytest.raises(relay.RelayError) as info:
-        await ws.run_agent("true", agent="gpt-nine").wait()
-    assert "gpt-nine" in str(info.value)
-    assert "claude" in str(info.value) and "shell" in str(info.value), "the message lists the known agents"
+    with pytest.raises(relay.UsageError) as info:
+        ws.run_agent("touch x", agent="gpt-nine")
+    assert "unknown agent `gpt-nine`" in str(info.value)
+    assert '"claude"' in str(info.value) and '"shell"' in str(info.value), "the message lists the known agents"
     with pytest.raises(relay.UsageError):
-        ws.run_agent("true", agent="shell", repos=["backend"], affected_by=["backend"])
+        ws.run_agent("touch x", agent="shell", repos=["backend"], affected_by=["backend"])
+    with pytest.raises(relay.UsageError, match="acceptEdits"):
+        ws.run_agent("touch x", agent="shell", permission_mode="yolo")
     with pytest.raises(TypeError, match="permission must be a callable"):
-        ws.run_agent("true", agent="shell", permission="allow")
+        ws.run_agent("touch x", agent="shell", permission="allow")
+    assert not list(workspace_dir.glob("*/x")), "a rejected request touched a repository"
+
+
+def test_a_permission_callback_needs_a_running_loop(workspace_dir: Path):
+    ws = relay.Workspace.open(workspace_dir)
+    with pytest.raises(relay.UsageError, match="asyncio.run"):
+        ws.run_agent("touch x", agent="shell", permission=lambda request: True)
+
+
+async def test_a_missing_claude_binary_fails_the_job_with_agent_error(workspace_dir: Path):
+    ws = relay.Workspace.open(workspace_dir)
+    job = ws.run_agent("fix it", claude_binary=workspace_dir / "no-claude-here")
+    events = [e async for e in job]
+    assert events[-1]["status"] == "failed"
+    with pytest.raises(relay.AgentError) as info:
+        await job.wait()
+    assert info.value.code == "agent_not_found"
+    assert str(workspace_dir / "no-claude-here") in str(info.value)
 
 
 async def test_cancelling_the_awaiting_task_kills_the_shell_command(workspace_dir: Path):

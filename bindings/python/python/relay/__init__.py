@@ -7,26 +7,32 @@ asyncio task that awaits it.
 """
 
 from relay._relay import (
+    AgentError,
     ConfigError,
+    InfraError,
     InternalError,
     Job,
     JobCancelledError,
     RelayError,
     RepoError,
     UsageError,
+    VoiceError,
     Workspace,
     synthetic_job,
     version,
 )
 
 __all__ = [
+    "AgentError",
     "ConfigError",
+    "InfraError",
     "InternalError",
     "Job",
     "JobCancelledError",
     "RelayError",
     "RepoError",
     "UsageError",
+    "VoiceError",
     "Workspace",
     "synthetic_job",
     "version",

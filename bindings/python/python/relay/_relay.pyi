@@ -1,6 +1,6 @@
 """Type stubs of the ``relay._relay`` extension module (re-exported by ``relay``)."""
 
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from os import PathLike
 from typing import Any, Literal, TypedDict
 
@@ -68,6 +68,35 @@ class RepoStatus(TypedDict):
     last_commit: CommitInfo | None
     error: str | None
 
+class PermissionRequest(TypedDict):
+    """What a permission callback is asked about: one tool use of the agent."""
+
+    repo: str
+    tool_name: str  # Bash, Write, Edit, ...
+    input: dict[str, Any]
+    tool_use_id: str | None
+    description: str | None
+
+PermissionAnswer = bool | Literal["allow", "deny"] | dict[str, Any]
+"""``True``/``"allow"``, ``False``/``"deny"``, ``{"decision": "allow", "updated_input": {...}}``,
+``{"decision": "deny", "message": "..."}`` or ``{"decision": "ask", "question": "..."}``."""
+
+PermissionCallback = Callable[[PermissionRequest], PermissionAnswer | Awaitable[PermissionAnswer]]
+"""A plain function or an ``async def``; it runs on the event loop that started the run. If it
+raises or answers something else, the tool is denied with the reason."""
+
+class RepoRun(TypedDict):
+    name: str
+    outcome: Literal["success", "failed", "skipped", "cancelled"]
+    session_id: str | None
+    num_turns: int
+    cost_usd: float
+    changed_files: list[str]
+    error: str | None
+
+class RunReport(TypedDict):
+    repos: list[RepoRun]
+
 class RelayError(Exception):
     """Base class of every error raised by Relay."""
 
@@ -79,6 +108,15 @@ class ConfigError(RelayError):
 
 class RepoError(RelayError):
     """A repository operation failed."""
+
+class AgentError(RelayError):
+    """A coding agent could not run (binary missing or too old, crash, timeout)."""
+
+class VoiceError(RelayError):
+    """A voice session failed (missing API key, connection, service error)."""
+
+class InfraError(RelayError):
+    """An environment operation failed (provider configuration, API error, unknown environment)."""
 
 class JobCancelledError(RelayError):
     """The job was cancelled."""
@@ -150,6 +188,33 @@ class Workspace:
         jobs: int = 0,
     ) -> Job:
         """Result: ``{"repos": [{"name", "action", "reason"}]}``."""
+    def run_agent(
+        self,
+        prompt: str,
+        *,
+        agent: Literal["claude", "shell"] | None = None,
+        repos: list[str] | None = None,
+        affected_by: list[str] | None = None,
+        jobs: int = 0,
+        keep_going: bool = False,
+        model: str | None = None,
+        max_turns: int | None = None,
+        max_budget_usd: float | None = None,
+        allowed_tools: list[str] | None = None,
+        disallowed_tools: list[str] | None = None,
+        permission_mode: Literal["default", "acceptEdits", "plan", "dontAsk", "bypassPermissions"] | None = None,
+        idle_timeout_secs: int | None = None,
+        timeout_secs: int | None = None,
+        claude_binary: str | PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        permission: PermissionCallback | None = None,
+    ) -> Job:
+        """Runs a coding agent (Claude Code by default; ``"shell"`` runs ``prompt`` as a command
+        line) in each selected repository in dependency order. Events include every agent event
+        as ``{"type": "agent", "repo", "event": {...}}``; the result is a :class:`RunReport`.
+        ``permission`` decides the tools Claude Code asks about (without it, tools outside
+        ``allowed_tools`` are denied); it needs a running event loop. Cancelling the job kills
+        the agents' processes. Raises ``RepoError``/``UsageError`` at once for a bad request."""
 
 def version() -> str:
     """The version of the Relay SDK this module was built from."""
