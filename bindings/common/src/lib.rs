@@ -16,6 +16,7 @@
 //! otherwise each write live here once.
 
 mod agent;
+mod environments;
 mod error;
 mod event;
 mod job;
@@ -26,6 +27,7 @@ mod test_support;
 mod workspace;
 
 pub use agent::{AgentChoice, AgentHandle, AgentRunRequest};
+pub use environments::{EnvironmentsHandle, EnvironmentsOptions};
 pub use error::{BindingError, ErrorKind};
 pub use event::EventJson;
 pub use job::{DEFAULT_BATCH, JobHandle};
