@@ -117,9 +117,55 @@ where
     helper(py, &JSON_COROUTINE, "json_coroutine")?.call1((future,))
 }
 
-/// An async iterator over the events of `job` (a `relay.Job`).
-pub fn iterate<'py>(py: Python<'py>, job: Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    helper(py, &ITERATE, "iterate")?.call1((job,))
+/// An async iterator over the events of `source` (a `relay.Job` or `relay.VoiceSession`:
+/// anything with `next_batch()` and `_pending()`).
+pub fn iterate<'py>(py: Python<'py>, source: Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    helper(py, &ITERATE, "iterate")?.call1((source,))
+}
+
+/// Events an `async for` fetched but did not yield because the loop was left (`break`): the
+/// next iteration, or the next `next_batch()`, returns them first, so leaving a loop early
+/// loses no event. A `collections.deque`, created on first use.
+pub struct Pending(PyOnceLock<Py<PyAny>>);
+
+impl Default for Pending {
+    fn default() -> Self {
+        Self(PyOnceLock::new())
+    }
+}
+
+impl Pending {
+    /// The deque.
+    pub fn deque(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.0
+            .get_or_try_init(py, || {
+                py.import("collections")?
+                    .getattr("deque")?
+                    .call0()
+                    .map(Bound::unbind)
+            })
+            .map(|deque| deque.clone_ref(py))
+    }
+
+    /// The held events as a list (emptying the deque), or None when there are none.
+    pub fn take(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let Some(deque) = self.0.get(py) else {
+            return Ok(None);
+        };
+        let deque = deque.bind(py);
+        if deque.len()? == 0 {
+            return Ok(None);
+        }
+        let events =
+            pyo3::types::PyList::new(py, deque.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
+        deque.call_method0("clear")?;
+        Ok(Some(events.into_any().unbind()))
+    }
+}
+
+/// A coroutine resolving to `value` at once.
+pub fn ready<'py>(py: Python<'py>, value: Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    coroutine(py, async move { Ok(value) })
 }
 
 /// `relay._aio.call_permission(callback, request_json, reply)`: calls a permission callback on

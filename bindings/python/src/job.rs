@@ -14,12 +14,14 @@ use crate::{aio, runtime};
 #[pyclass(module = "relay", name = "Job", frozen)]
 pub struct PyJob {
     inner: Arc<JobHandle>,
+    pending: aio::Pending,
 }
 
 impl PyJob {
     pub fn new(handle: JobHandle) -> Self {
         Self {
             inner: Arc::new(handle),
+            pending: aio::Pending::default(),
         }
     }
 }
@@ -47,6 +49,9 @@ impl PyJob {
     /// over. `async for` uses this; call it directly only to control batching.
     #[pyo3(signature = (max = DEFAULT_BATCH))]
     fn next_batch<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(held) = self.pending.take(py)? {
+            return aio::ready(py, held);
+        }
         let inner = Arc::clone(&self.inner);
         aio::json_coroutine(py, async move {
             Ok(inner
@@ -58,6 +63,11 @@ impl PyJob {
 
     /// Iterates over the events; implemented by `relay._aio.iterate` so that the per-event
     /// cost is that of a Python async generator, with one Rust crossing per batch.
+    /// Events fetched by an `async for` that was left early (see `aio::Pending`).
+    fn _pending(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.pending.deque(py)
+    }
+
     fn __aiter__<'py>(slf: Py<Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         aio::iterate(py, slf.into_any())
     }

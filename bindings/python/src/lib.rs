@@ -6,11 +6,14 @@
 
 mod aio;
 mod completion;
+mod environments;
 mod errors;
 mod job;
 mod json;
 mod permission;
 mod runtime;
+mod tools;
+mod voice;
 mod workspace;
 
 use pyo3::prelude::*;
@@ -30,5 +33,8 @@ fn relay_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     job::register(m)?;
     permission::register(m)?;
     workspace::register(m)?;
+    environments::register(m)?;
+    tools::register(m)?;
+    voice::register(m)?;
     Ok(())
 }

@@ -15,12 +15,20 @@ pub struct PyWorkspace {
     inner: WorkspaceHandle,
 }
 
-fn value_to_py<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
+/// A JSON-ready value as Python objects.
+pub fn value_to_py<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
     json::loads(py, &to_json(value))
 }
 
 fn selection(repos: Option<Vec<String>>, affected_by: Option<Vec<String>>) -> Selection {
     Selection { repos, affected_by }
+}
+
+impl PyWorkspace {
+    /// The facade, for the other classes that work on a workspace (tools, environments).
+    pub fn handle(&self) -> WorkspaceHandle {
+        self.inner.clone()
+    }
 }
 
 #[pymethods]

@@ -4,19 +4,29 @@ Everything here is implemented in Rust (the ``relay._relay`` extension module); 
 re-exports it. Long operations return a :class:`Job`: iterate over its events with ``async for``,
 await its result with ``await job.wait()``, stop it with ``job.cancel()`` or by cancelling the
 asyncio task that awaits it.
+
+- :class:`Workspace`: repositories, status, sync, branch, commit, push, and agent runs
+  (``ws.run_agent(prompt, permission=callback)``).
+- :class:`Environments`: development environments (local or Proxmox): up, exec, snapshot,
+  rollback, down.
+- :class:`Tools`: the tool registry a voice model calls (specs, OpenAI Realtime format, invoke).
+- :class:`VoiceSession`: a voice or text conversation over the tools (``async for event in s``).
 """
 
 from relay._relay import (
     AgentError,
     ConfigError,
+    Environments,
     InfraError,
     InternalError,
     Job,
     JobCancelledError,
     RelayError,
     RepoError,
+    Tools,
     UsageError,
     VoiceError,
+    VoiceSession,
     Workspace,
     synthetic_job,
     version,
@@ -25,14 +35,17 @@ from relay._relay import (
 __all__ = [
     "AgentError",
     "ConfigError",
+    "Environments",
     "InfraError",
     "InternalError",
     "Job",
     "JobCancelledError",
     "RelayError",
     "RepoError",
+    "Tools",
     "UsageError",
     "VoiceError",
+    "VoiceSession",
     "Workspace",
     "synthetic_job",
     "version",

@@ -54,16 +54,21 @@ async def json_coroutine(future: Awaitable[str]) -> Any:
 _YIELD_AFTER_S = 0.005
 
 
-async def iterate(job: Any) -> AsyncIterator[dict[str, Any]]:
-    """Yields each event of ``job`` as a dict, in order, until the job's stream ends."""
-    next_batch = job.next_batch
+async def iterate(source: Any) -> AsyncIterator[dict[str, Any]]:
+    """Yields each event of ``source`` (a job or a voice session) as a dict, in order, until its
+    stream ends. Fetched events wait in ``source._pending()`` until yielded, so a loop left with
+    ``break`` loses none: the next iteration (or ``next_batch()``) starts with them."""
+    pending = source._pending()
+    popleft = pending.popleft
+    next_batch = source.next_batch
     last_yield = monotonic()
     while True:
+        while pending:
+            yield popleft()
         batch = await next_batch()
         if batch is None:
             return
-        for event in batch:
-            yield event
+        pending.extend(batch)
         now = monotonic()
         if now - last_yield > _YIELD_AFTER_S:
             await asyncio.sleep(0)

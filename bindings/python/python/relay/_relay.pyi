@@ -1,5 +1,6 @@
 """Type stubs of the ``relay._relay`` extension module (re-exported by ``relay``)."""
 
+import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from os import PathLike
 from typing import Any, Literal, TypedDict
@@ -215,6 +216,180 @@ class Workspace:
         ``permission`` decides the tools Claude Code asks about (without it, tools outside
         ``allowed_tools`` are denied); it needs a running event loop. Cancelling the job kills
         the agents' processes. Raises ``RepoError``/``UsageError`` at once for a bad request."""
+
+class Environment(TypedDict):
+    name: str
+    provider: str  # "local" or "proxmox"
+    kind: Literal["lxc", "qemu", "local"]
+    id: str
+    node: str | None
+    status: Literal["running", "stopped", "paused", "unknown"]
+    lock: str | None
+    profile: str | None
+    cores: int | None
+    memory_mb: int | None
+    uptime_secs: int | None
+
+class Snapshot(TypedDict):
+    name: str
+    description: str
+    created_at: int | None
+    parent: str | None
+
+class ExecOutput(TypedDict):
+    exit_code: int | None
+    signal: int | None
+    stdout: str
+    stderr: str
+
+class Environments:
+    """Development environments through one provider: local directories (offline default) or
+    Proxmox VE guests. Queries are coroutines; long operations return a :class:`Job`.
+    Errors are ``InfraError`` with a ``code`` (``not_found``, ``invalid_request``, ...)."""
+
+    @staticmethod
+    def open(
+        provider: Literal["local", "proxmox"] | None = None,
+        workspace: Workspace | None = None,
+        local_root: str | PathLike[str] | None = None,
+    ) -> Environments:
+        """Opens a provider, chosen like ``relay env`` chooses it when ``provider`` is None.
+        ``workspace`` gives the ``infra:`` settings and the repositories cloned into local
+        environments. Proxmox credentials come from the environment, never from arguments."""
+    @property
+    def provider(self) -> str: ...
+    def up(
+        self, name: str, profile: str | None = None, kind: Literal["lxc", "qemu"] | None = None, template: str | None = None
+    ) -> Job:
+        """Provisions ``name`` when missing, starts it when stopped, keeps it when running.
+        Result: :class:`Environment`."""
+    def status(self, name: str) -> Coroutine[Any, Any, Environment]: ...
+    def list(self) -> Coroutine[Any, Any, builtins.list[Environment]]: ...
+    def exec(
+        self,
+        name: str,
+        command: builtins.list[str],
+        stdin: str | None = None,
+        cwd: str | None = None,
+        timeout_secs: int | None = None,
+    ) -> Coroutine[Any, Any, ExecOutput]:
+        """Runs ``command`` (program first, no shell) in ``name``; a non-zero exit is a result."""
+    def snapshot(self, name: str, snapshot: str) -> Job:
+        """Result: :class:`Snapshot`."""
+    def snapshots(self, name: str) -> Coroutine[Any, Any, builtins.list[Snapshot]]: ...
+    def rollback(self, name: str, snapshot: str) -> Job:
+        """Result: :class:`Environment`."""
+    def stop(self, name: str, force: bool = False) -> Job:
+        """Result: :class:`Environment`."""
+    def down(self, name: str) -> Job:
+        """Destroys ``name`` and everything in it. Result: None."""
+
+class ToolSpec(TypedDict):
+    name: str
+    description: str
+    parameters: dict[str, Any]  # JSON Schema
+    permission: Literal["read", "session", "write_repos", "run_agent", "manage_infra"]
+    long_running: bool
+    timeout_ms: int | None
+
+class ToolResult(TypedDict):
+    ok: bool
+    value: Any  # the tool's result, or {"error", "hint"} when ok is False
+
+class Tools:
+    """Relay's tool registry: what a voice model (Relay's or the application's own) calls."""
+
+    def __init__(
+        self,
+        workspace: Workspace | None = None,
+        *,
+        agent: Literal["claude", "shell"] | dict[str, Any] | None = None,
+        permission: PermissionCallback | None = None,
+        environments: Environments | None = None,
+        permissions: list[str] | None = None,
+    ) -> None:
+        """Repository tools over ``workspace``; the agent tool ``run_agent_task`` when ``agent``
+        is given (an agent name or a dict of :meth:`Workspace.run_agent` options such as
+        ``claude_binary``, ``env``, ``allowed_tools``), its permission requests answered by
+        ``permission`` (needs a running event loop); environment tools over ``environments``;
+        ``permissions`` limits callers to some of read, session, write_repos, run_agent,
+        manage_infra (None grants all)."""
+    def specs(self) -> list[ToolSpec]: ...
+    def realtime_tools(self) -> list[dict[str, Any]]:
+        """The tools in OpenAI Realtime ``session.tools`` format: ``{"type": "function", "name",
+        "description", "parameters"}``."""
+    def primary_project(self) -> dict[str, Any] | None:
+        """``{"name", "related"}`` once ``switch_project`` chose one."""
+    def invoke(self, name: str, arguments: str | dict[str, Any] | None = None) -> Job:
+        """Calls a tool; ``arguments`` as a dict or the model's JSON text. Events: the tool's
+        progress. Result: :class:`ToolResult` (unknown tools and bad arguments are ``ok: False``
+        with a hint, not exceptions)."""
+    def call(self, name: str, arguments: str | dict[str, Any] | None = None) -> Coroutine[Any, Any, ToolResult]:
+        """``invoke`` and await its result; cancelling stops the tool."""
+
+class VoiceEvent(TypedDict, total=False):
+    """One event of a voice session: a ``type`` tag and its fields."""
+
+    type: str  # session_started, user_transcript, assistant_text_delta, assistant_text,
+    # assistant_audio, tool_call_started, tool_progress, tool_call_finished, interrupted,
+    # response_done, rate_limits, reconnecting, reconnected, warning, error, raw, closed
+    item_id: str
+    text: str
+    delta: str
+    audio: str  # base64, in the session's output format
+    call_id: str
+    name: str
+    arguments: str
+    ok: bool
+    output: str
+    message: str
+    audio_end_ms: int
+    status: str
+    code: str
+    reason: str
+
+class VoiceSession:
+    """A voice conversation whose model calls a :class:`Tools` registry.
+
+    ``async for event in session`` yields :class:`VoiceEvent` dicts until ``closed``; leaving the
+    loop early loses nothing (the next loop starts where it stopped). ``async with`` closes it.
+    """
+
+    @staticmethod
+    def start(
+        tools: Tools,
+        *,
+        transport: Literal["realtime", "text"] | None = None,
+        url: str | None = None,
+        model: str | None = None,
+        api_key: str | None = None,
+        instructions: str | None = None,
+        voice: str | None = None,
+        audio_format: Literal["pcm16", "pcmu", "pcma"] | None = None,
+        output_audio: bool | None = None,
+        turn_detection: Literal["server_vad", "semantic_vad", "none"] | None = None,
+        config: dict[str, Any] | None = None,
+    ) -> Coroutine[Any, Any, VoiceSession]:
+        """Connects to OpenAI Realtime (``api_key`` or ``OPENAI_API_KEY``; ``url`` for a proxy or
+        test server) or starts the offline text transport. Raises ``VoiceError`` (e.g. a rejected
+        key, never echoed) or ``UsageError`` for bad options."""
+    @property
+    def transport(self) -> str:
+        """``"openai-realtime"`` or ``"text"``."""
+    def next_batch(self, max: int = 512) -> Coroutine[Any, Any, list[VoiceEvent] | None]: ...
+    def __aiter__(self) -> AsyncIterator[VoiceEvent]: ...
+    def send_text(self, text: str) -> None: ...
+    def send_audio(self, audio: bytes | bytearray) -> None:
+        """Audio in the input format (PCM16 24 kHz mono little-endian by default)."""
+    def commit_audio(self) -> None:
+        """Ends the spoken turn (only with ``turn_detection="none"``)."""
+    def report_playback(self, item_id: str, played_ms: int) -> None:
+        """How much of assistant item ``item_id`` the user has heard: a barge-in truncates the
+        model's memory of the reply there."""
+    def close(self) -> None: ...
+    def metrics(self) -> dict[str, Any]: ...
+    async def __aenter__(self) -> VoiceSession: ...
+    async def __aexit__(self, *exc: object) -> bool: ...
 
 def version() -> str:
     """The version of the Relay SDK this module was built from."""

@@ -1,0 +1,166 @@
+//! `relay.Tools`: Relay's tool registry (repository, agent and environment tools), so that an
+//! application with its own model loop can advertise the tools and delegate the calls.
+
+use std::sync::Arc;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+use relay_bindings_common::{AgentRunRequest, JobHandle, ToolsHandle, ToolsOptions};
+
+use crate::environments::PyEnvironments;
+use crate::errors::{UsageError, to_py_err};
+use crate::job::PyJob;
+use crate::workspace::{PyWorkspace, value_to_py};
+use crate::{aio, json, permission, runtime};
+
+/// A tool registry with its session context (the primary project chosen by `switch_project`).
+#[pyclass(module = "relay", name = "Tools", frozen)]
+pub struct PyTools {
+    inner: ToolsHandle,
+}
+
+impl PyTools {
+    /// The facade, for voice sessions.
+    pub fn handle(&self) -> &ToolsHandle {
+        &self.inner
+    }
+}
+
+const AGENT_OPTIONS: &str = "agent, model, max_turns, max_budget_usd, allowed_tools, \
+     disallowed_tools, permission_mode, idle_timeout_secs, timeout_secs, claude_binary, env";
+
+/// The agent tool's settings: an agent name, or a dict of `Workspace.run_agent`'s options.
+fn agent_request(value: &Bound<'_, PyAny>) -> PyResult<AgentRunRequest> {
+    let mut request = AgentRunRequest::default();
+    if let Ok(name) = value.cast::<PyString>() {
+        request.agent = Some(name.to_str()?.to_owned());
+        return Ok(request);
+    }
+    let options = value.cast::<PyDict>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "agent must be \"claude\", \"shell\" or a dict of run_agent options ({AGENT_OPTIONS})"
+        ))
+    })?;
+    for (key, item) in options.iter() {
+        let key: String = key.extract()?;
+        match key.as_str() {
+            "agent" => request.agent = item.extract()?,
+            "model" => request.model = item.extract()?,
+            "max_turns" => request.max_turns = item.extract()?,
+            "max_budget_usd" => request.max_budget_usd = item.extract()?,
+            "allowed_tools" => request.allowed_tools = item.extract()?,
+            "disallowed_tools" => request.disallowed_tools = item.extract()?,
+            "permission_mode" => request.permission_mode = item.extract()?,
+            "idle_timeout_secs" => request.idle_timeout_secs = item.extract()?,
+            "timeout_secs" => request.timeout_secs = item.extract()?,
+            "claude_binary" => {
+                let path: Option<std::path::PathBuf> = item.extract()?;
+                request.claude_binary = path.map(|p| p.to_string_lossy().into_owned());
+            }
+            "env" => {
+                let env: std::collections::BTreeMap<String, String> = item.extract()?;
+                request.env = env.into_iter().collect();
+            }
+            other => {
+                return Err(UsageError::new_err(format!(
+                    "unknown agent option `{other}`; use {AGENT_OPTIONS}"
+                )));
+            }
+        }
+    }
+    Ok(request)
+}
+
+/// Tool arguments as the JSON text the registry takes: text is passed as the model sent it.
+fn arguments_json(arguments: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+    match arguments {
+        None => Ok("{}".to_owned()),
+        Some(text) if text.is_instance_of::<PyString>() => text.extract(),
+        Some(value) => json::dumps(value),
+    }
+}
+
+#[pymethods]
+impl PyTools {
+    /// Builds a registry: repository tools over `workspace`; the agent tool (`run_agent_task`)
+    /// when `agent` is given ("claude", "shell" or a dict of run_agent options) with
+    /// `permission` answering its permission requests; environment tools over
+    /// `environments`; `permissions` limits what callers may do (read, session, write_repos,
+    /// run_agent, manage_infra; None grants all).
+    #[new]
+    #[pyo3(signature = (workspace = None, *, agent = None, permission = None, environments = None, permissions = None))]
+    fn new(
+        py: Python<'_>,
+        workspace: Option<PyRef<'_, PyWorkspace>>,
+        agent: Option<Bound<'_, PyAny>>,
+        permission: Option<Bound<'_, PyAny>>,
+        environments: Option<PyRef<'_, PyEnvironments>>,
+        permissions: Option<Vec<String>>,
+    ) -> PyResult<Self> {
+        let agent = agent.as_ref().map(agent_request).transpose()?;
+        let policy = permission::policy(py, permission)?;
+        let options = ToolsOptions {
+            workspace: workspace.map(|w| w.handle()),
+            agent,
+            policy: policy.map(|p| p as _),
+            environments: environments.map(|e| e.handle()),
+            permissions,
+        };
+        runtime::enter(|| ToolsHandle::new(options))
+            .map(|inner| Self { inner })
+            .map_err(to_py_err)
+    }
+
+    /// Every tool's spec: list of {"name", "description", "parameters" (JSON Schema),
+    /// "permission", "long_running", "timeout_ms"}, sorted by name.
+    fn specs(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        value_to_py(py, &self.inner.specs())
+    }
+
+    /// The tools in the OpenAI Realtime `session.tools` format:
+    /// [{"type": "function", "name", "description", "parameters"}].
+    fn realtime_tools(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        value_to_py(py, &self.inner.realtime_tools())
+    }
+
+    /// The primary project chosen with `switch_project` ({"name", "related"}), or None.
+    fn primary_project(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        value_to_py(py, &self.inner.primary_project())
+    }
+
+    /// Starts calling tool `name` with `arguments` (a dict, or JSON text as a model sent it):
+    /// a Job whose events are the tool's progress and whose result is {"ok", "value"}. Unknown
+    /// tools, bad arguments and failures are `ok: False` with {"error", "hint"}, not exceptions.
+    #[pyo3(signature = (name, arguments = None))]
+    fn invoke(&self, name: &str, arguments: Option<Bound<'_, PyAny>>) -> PyResult<PyJob> {
+        let arguments = arguments_json(arguments.as_ref())?;
+        Ok(PyJob::new(runtime::enter(|| {
+            self.inner.invoke(name, &arguments)
+        })))
+    }
+
+    /// Coroutine: `invoke(name, arguments)` and its result {"ok", "value"}. Cancelling it stops
+    /// the tool.
+    #[pyo3(signature = (name, arguments = None))]
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        arguments: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let arguments = arguments_json(arguments.as_ref())?;
+        // Without a running loop nothing may start (as for every awaitable).
+        pyo3_async_runtimes::get_running_loop(py)?;
+        let job: Arc<JobHandle> = Arc::new(runtime::enter(|| self.inner.invoke(name, &arguments)));
+        aio::json_coroutine(py, async move { job.wait_json().await })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<relay.Tools {} tools>", self.inner.specs().len())
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyTools>()
+}
