@@ -40,6 +40,13 @@ test_python() {
     RELAY_TESTKIT_BIN="$TARGET/debug/relay-testkit" "$ROOT/.venv/bin/python" -m pytest -q tests)
   step python "examples/python/workspace_tour.py"
   expect_tour "$("$ROOT/.venv/bin/python" "$ROOT/examples/python/workspace_tour.py" "$demo/ws")"
+  step python "examples/python/voice_agent.py"
+  local out
+  out="$("$ROOT/.venv/bin/python" "$ROOT/examples/python/voice_agent.py" "$demo/ws")"
+  grep -q "relay: Changing shared-api affects backend, frontend" <<<"$out" &&
+    grep -q "agent run: shared-api success, backend success, frontend success" <<<"$out" ||
+    { printf 'voice_agent.py did not run the agent and the conversation:\n%s\n' "$out" >&2; exit 1; }
+  echo "example ok"
 }
 
 test_node() {
