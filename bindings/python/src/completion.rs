@@ -20,8 +20,9 @@ use pyo3::prelude::*;
 /// Turns a finished Rust outcome into a Python value (or exception), on the loop's thread.
 pub type Outcome = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 
-/// Work a tokio task hands to the loop's thread (calling a Python callback, for instance).
-pub type LoopCall = Box<dyn FnOnce(Python<'_>) + Send>;
+/// Work a tokio task hands to the loop's thread (calling a Python callback, for instance). An
+/// error is raised from the loop's reader callback once the rest of the queue is done.
+pub type LoopCall = Box<dyn FnOnce(Python<'_>) -> PyResult<()> + Send>;
 
 /// What the loop does for one queued entry.
 enum Work {
@@ -112,11 +113,14 @@ impl CompletionPort {
             .read(&mut buf);
         let ready =
             std::mem::take(&mut *self.shared.queue.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut failed = None;
         for work in ready {
             let (id, outcome) = match work {
                 Work::Complete(id, outcome) => (id, outcome),
                 Work::Call(call) => {
-                    call(py);
+                    if let Err(err) = call(py) {
+                        failed.get_or_insert(err);
+                    }
                     continue;
                 }
             };
@@ -135,7 +139,7 @@ impl CompletionPort {
                 Err(err) => future.call_method1("set_exception", (err.into_value(py),))?,
             };
         }
-        Ok(())
+        failed.map_or(Ok(()), Err)
     }
 
     /// Forgets future `id` once it is done; aborts its task when it was cancelled.

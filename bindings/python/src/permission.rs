@@ -58,27 +58,92 @@ impl PermissionCallback for PythonPermission {
     /// tool_use_id, description) and returns its answer as JSON text, or why there is none.
     async fn decide(&self, request_json: String) -> Answer {
         let (sender, receiver) = oneshot::channel();
+        let state = Arc::new(ReplyState {
+            sender: Mutex::new(Some(sender)),
+            task: Mutex::new(None),
+        });
+        let mut asking = Asking {
+            receiver: Some(receiver),
+            state: Arc::clone(&state),
+            completions: Arc::clone(&self.completions),
+        };
         let callback = Arc::clone(&self.callback);
         self.completions.call_soon(Box::new(move |py| {
-            let reply = match Py::new(py, PermissionReply::new(sender)) {
-                Ok(reply) => reply,
-                Err(_) => return, // out of memory: the dropped sender reports "no answer"
-            };
+            let reply = Py::new(py, PermissionReply { state })?;
             let called =
                 aio::call_permission(py, callback.bind(py), request_json, reply.clone_ref(py));
-            if let Err(error) = called {
-                reply.get().answer(Err(format!(
+            if let Err(error) = &called {
+                reply.get().state.answer(Err(format!(
                     "the permission callback could not be called: {error}"
                 )));
             }
+            called // an exception that is not an Exception (KeyboardInterrupt) reaches the loop
         }));
-        receiver.await.unwrap_or_else(|_| {
+        let receiver = asking.receiver.as_mut().expect("set above");
+        let answer = receiver.await;
+        asking.receiver = None; // answered: nothing to abandon
+        answer.unwrap_or_else(|_| {
             Err(
                 "the permission callback gave no answer: its asyncio event loop stopped or \
                  closed before it ran; keep the loop running while the agent runs"
                     .to_owned(),
             )
         })
+    }
+}
+
+/// A question in flight. Dropped before the answer came (the run was cancelled), it cancels
+/// the callback's asyncio task, so an `async def` callback waiting for a person does not
+/// outlive the run.
+struct Asking {
+    receiver: Option<oneshot::Receiver<Answer>>,
+    state: Arc<ReplyState>,
+    completions: Arc<Completions>,
+}
+
+impl Drop for Asking {
+    fn drop(&mut self) {
+        if self.receiver.take().is_none() {
+            return;
+        }
+        // The receiver is gone now, so `track` cancels a task registered from here on itself.
+        let task = self
+            .state
+            .task
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(task) = task {
+            self.completions.call_soon(Box::new(move |py| {
+                task.bind(py).call_method0("cancel")?;
+                Ok(())
+            }));
+        }
+    }
+}
+
+/// What the loop side and the asking side share about one question.
+struct ReplyState {
+    sender: Mutex<Option<oneshot::Sender<Answer>>>,
+    /// The callback's asyncio task while an `async def` callback runs.
+    task: Mutex<Option<Py<PyAny>>>,
+}
+
+impl ReplyState {
+    /// Called on the loop's thread (holding the GIL, so the task reference drops here).
+    fn answer(&self, answer: Answer) {
+        self.task.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let sender = self.sender.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(sender) = sender {
+            // The run may have ended (cancelled) meanwhile; then nobody needs the answer.
+            let _ = sender.send(answer);
+        }
+    }
+
+    /// Whether the run still waits for the answer.
+    fn wanted(&self) -> bool {
+        let sender = self.sender.lock().unwrap_or_else(|e| e.into_inner());
+        sender.as_ref().is_some_and(|s| !s.is_closed())
     }
 }
 
@@ -99,35 +164,36 @@ pub fn policy(
 /// Where `relay._aio.call_permission` puts the callback's answer (once).
 #[pyclass(module = "relay._relay", name = "_PermissionReply", frozen)]
 pub struct PermissionReply {
-    sender: Mutex<Option<oneshot::Sender<Answer>>>,
-}
-
-impl PermissionReply {
-    fn new(sender: oneshot::Sender<Answer>) -> Self {
-        Self {
-            sender: Mutex::new(Some(sender)),
-        }
-    }
-
-    fn answer(&self, answer: Answer) {
-        let sender = self.sender.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(sender) = sender {
-            // The run may have ended (cancelled) meanwhile; then nobody needs the answer.
-            let _ = sender.send(answer);
-        }
-    }
+    state: Arc<ReplyState>,
 }
 
 #[pymethods]
 impl PermissionReply {
+    /// Whether the run still waits for the answer (a cancelled run does not: the callback is
+    /// then not called at all).
+    fn wanted(&self) -> bool {
+        self.state.wanted()
+    }
+
     /// The callback's decision, as JSON text.
     fn send(&self, answer_json: String) {
-        self.answer(Ok(answer_json));
+        self.state.answer(Ok(answer_json));
     }
 
     /// The callback failed: the tool is denied with `message`.
     fn fail(&self, message: String) {
-        self.answer(Err(message));
+        self.state.answer(Err(message));
+    }
+
+    /// The asyncio task running an `async def` callback: cancelled if the run stops waiting.
+    fn track(&self, task: Bound<'_, PyAny>) -> PyResult<()> {
+        let mut slot = self.state.task.lock().unwrap_or_else(|e| e.into_inner());
+        if self.state.wanted() {
+            *slot = Some(task.unbind());
+        } else {
+            task.call_method0("cancel")?;
+        }
+        Ok(())
     }
 }
 

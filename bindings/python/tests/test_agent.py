@@ -286,3 +286,35 @@ async def test_cancelling_a_claude_run_kills_the_cli_and_its_command(claude_repo
     with pytest.raises(asyncio.CancelledError):
         await waiter
     await assert_all_gone(pids, claude_repo)
+
+
+async def test_cancelling_a_run_cancels_a_pending_async_callback(claude_repo: Path, anthropic, tmp_path: Path):
+    asked = asyncio.Event()
+    outcome: list[str] = []
+
+    async def ask_a_person(request: dict[str, Any]) -> Any:
+        asked.set()
+        try:
+            await asyncio.Event().wait()  # nobody ever answers
+        except asyncio.CancelledError:
+            outcome.append("cancelled")
+            raise
+        outcome.append("answered")
+        return True
+
+    url = anthropic([tool_turn("Checking.", "Bash", {"command": "touch never.txt", "description": "touch"}), text_turn("ok")])
+    job = run_claude(claude_repo, url, tmp_path, ask_a_person)
+    await asyncio.wait_for(asked.wait(), 60)
+    job.cancel()
+    events = [e async for e in job]
+    assert events[-1]["type"] == "job_finished"
+    # A cancelled agent run still reports: each repository's entry says it was cancelled.
+    (run,) = (await job.wait())["repos"]
+    assert (run["outcome"], run["error"]) == ("cancelled", "the agent run was cancelled")
+    for _ in range(200):
+        if outcome:
+            break
+        await asyncio.sleep(0.025)
+    assert outcome == ["cancelled"]
+    assert not (claude_repo / "never.txt").exists()
+    await assert_all_gone([], claude_repo)

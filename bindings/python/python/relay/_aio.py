@@ -78,15 +78,22 @@ async def iterate(source: Any) -> AsyncIterator[dict[str, Any]]:
 def call_permission(callback: Any, request_json: str, reply: Any) -> None:
     """Calls ``callback(request)`` and sends its answer to ``reply`` as JSON text; a callback
     that raises (or whose coroutine raises, or is cancelled) denies the tool with the reason.
-    Runs on the event loop's thread; an ``async def`` callback continues as a task."""
+    Runs on the event loop's thread; an ``async def`` callback continues as a task, cancelled if
+    the run stops waiting (the job was cancelled)."""
+    if not reply.wanted():
+        return  # the run was cancelled before its question got here
     try:
         answer = callback(loads(request_json))
     except Exception as error:  # noqa: BLE001 - any failure denies the tool, it must not escape
         reply.fail(_failure(error))
         return
+    except BaseException as error:  # KeyboardInterrupt, SystemExit: deny, then let it through
+        reply.fail(_failure(error))
+        raise
     if inspect.isawaitable(answer):
         task = asyncio.ensure_future(answer)
         task.add_done_callback(lambda done: _send_task_answer(done, reply))
+        reply.track(task)
     else:
         _send(answer, reply)
 
