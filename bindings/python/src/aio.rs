@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use relay_bindings_common::BindingError;
 
-use crate::completion::{CompletionPort, OnDone, Outcome};
+use crate::completion::{CompletionPort, Outcome};
 use crate::errors::to_py_err;
 
 static COROUTINE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -80,17 +80,14 @@ where
         }
         Poll::Pending => {
             let port = port(py, event_loop)?;
-            let (id, completions) = port.get().register(future.clone().unbind());
+            let (id, completions) = port.get().reserve();
             let task = runtime.spawn(async move {
                 let result = fut.await;
                 completions.complete(id, outcome(result));
             });
-            let on_done = OnDone {
-                port: port.unbind(),
-                id,
-                abort: task.abort_handle(),
-            };
-            future.call_method1("add_done_callback", (on_done,))?;
+            // The result cannot be drained before this registration: draining runs on this
+            // thread, which does not return to the loop in between.
+            CompletionPort::watch(&port, &future, id, task.abort_handle())?;
         }
     }
     Ok(future)

@@ -69,6 +69,8 @@ impl Completions {
 #[pyclass(module = "relay._relay", name = "_CompletionPort", frozen)]
 pub struct CompletionPort {
     shared: Arc<Completions>,
+    /// Weak references to the pending futures: a future nobody holds any more (a coroutine
+    /// dropped before it ran, e.g. its task cancelled before it started) aborts its task.
     futures: Mutex<HashMap<u64, Py<PyAny>>>,
 }
 
@@ -129,8 +131,11 @@ impl CompletionPort {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&id);
-            let Some(future) = future else { continue };
-            let future = future.bind(py);
+            let Some(weak) = future else { continue };
+            let future = weak.bind(py).call0()?;
+            if future.is_none() {
+                continue; // nobody holds the future any more (its task was aborted then)
+            }
             if future.call_method0("done")?.is_truthy()? {
                 continue; // cancelled meanwhile
             }
@@ -157,14 +162,61 @@ impl CompletionPort {
         Arc::clone(&self.shared)
     }
 
-    /// Registers `future` and returns its id and the handle tasks report to.
-    pub fn register(&self, future: Py<PyAny>) -> (u64, Arc<Completions>) {
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        self.futures
+    /// A fresh future id and the handle tasks report to.
+    pub fn reserve(&self) -> (u64, Arc<Completions>) {
+        (
+            NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            Arc::clone(&self.shared),
+        )
+    }
+
+    /// Registers `future` as `id`, whose result comes from the tokio task of `abort`. The task
+    /// is aborted (dropping its Rust future, which cancels what it awaited) when the future is
+    /// cancelled, or when it is dropped unresolved: a coroutine closed before it ever ran (its
+    /// task cancelled before it started) never cancels the future it holds.
+    pub fn watch(
+        port: &Bound<'_, CompletionPort>,
+        future: &Bound<'_, PyAny>,
+        id: u64,
+        abort: tokio::task::AbortHandle,
+    ) -> PyResult<()> {
+        let py = port.py();
+        let on_done = OnDone {
+            port: port.clone().unbind(),
+            id,
+            abort: abort.clone(),
+        };
+        future.call_method1("add_done_callback", (on_done,))?;
+        let on_gone = OnGone {
+            port: port.clone().unbind(),
+            id,
+            abort,
+        };
+        let weakref = py.import("weakref")?.getattr("ref")?;
+        let weak = weakref.call1((future, on_gone))?;
+        port.get()
+            .futures
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(id, future);
-        (id, Arc::clone(&self.shared))
+            .insert(id, weak.unbind());
+        Ok(())
+    }
+}
+
+/// The weak-reference callback of a pending future: it was dropped without being resolved or
+/// cancelled, so nobody waits for its task any more.
+#[pyclass(module = "relay._relay", name = "_OnGone", frozen)]
+pub struct OnGone {
+    port: Py<CompletionPort>,
+    id: u64,
+    abort: tokio::task::AbortHandle,
+}
+
+#[pymethods]
+impl OnGone {
+    fn __call__(&self, py: Python<'_>, _weak: Bound<'_, PyAny>) {
+        self.port.bind(py).get()._forget(self.id);
+        self.abort.abort();
     }
 }
 
@@ -172,9 +224,9 @@ impl CompletionPort {
 /// cancelled (its asyncio task cancelled, a timeout), aborts the task, which drops the Rust future.
 #[pyclass(module = "relay._relay", name = "_OnDone", frozen)]
 pub struct OnDone {
-    pub port: Py<CompletionPort>,
-    pub id: u64,
-    pub abort: tokio::task::AbortHandle,
+    port: Py<CompletionPort>,
+    id: u64,
+    abort: tokio::task::AbortHandle,
 }
 
 #[pymethods]

@@ -86,6 +86,21 @@ async def test_cancelling_the_awaiting_asyncio_task_cancels_the_rust_job():
         await job.wait()
 
 
+async def test_a_task_cancelled_before_it_ever_ran_cancels_the_rust_job():
+    job = relay.synthetic_job(1_000_000, interval_ms=5000)
+    while not any(e["type"] == "progress" for e in await job.next_batch()):
+        pass
+    # The Rust call starts when next_batch() is called; the task is cancelled before its
+    # coroutine runs, so the coroutine never awaits (or cancels) the Rust future: dropping it
+    # must cancel the job all the same.
+    task = asyncio.create_task(job.next_batch())
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    rest = await asyncio.wait_for(job.next_batch(), timeout=4)
+    assert [(e["type"], e.get("status")) for e in rest] == [("job_finished", "cancelled")]
+
+
 async def test_a_timeout_on_wait_cancels_the_job():
     job = relay.synthetic_job(1_000_000, interval_ms=5000)
     with pytest.raises(TimeoutError):
