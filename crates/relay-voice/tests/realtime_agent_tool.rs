@@ -20,7 +20,11 @@ fn registry_for(graph: Arc<dyn RepoGraph>) -> Arc<ToolRegistry> {
     Arc::new(
         ToolRegistry::new()
             .with_repo_tools(graph.clone())
-            .with_agent_tools(graph, Arc::new(ShellAgent::new()), AgentTask::builder("", ".").build()),
+            .with_agent_tools(
+                graph,
+                Arc::new(ShellAgent::new()),
+                AgentTask::builder("", ".").build(),
+            ),
     )
 }
 
@@ -76,7 +80,11 @@ async fn a_failing_repository_skips_its_dependents_and_the_model_hears_each_outc
     assert_eq!(out["all_succeeded"], false);
     let repos = out["repositories"].as_array().unwrap();
     let names: Vec<&str> = repos.iter().map(|r| r["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["shared-api", "backend", "frontend"], "dependency order");
+    assert_eq!(
+        names,
+        ["shared-api", "backend", "frontend"],
+        "dependency order"
+    );
     assert_eq!(repos[0]["outcome"], "success");
     assert_eq!(repos[0]["changed_files"], json!(["result.txt"]));
     assert_eq!(
@@ -108,7 +116,11 @@ async fn a_failing_repository_skips_its_dependents_and_the_model_hears_each_outc
     // Spoken progress: the acknowledgement, then each repository's result once.
     let said = progress(&events);
     assert!(said[0].starts_with("On it: run agent task"), "{said:?}");
-    for repo in ["shared-api: done in 1 turns", "backend: ", "frontend: skipped"] {
+    for repo in [
+        "shared-api: done in 1 turns",
+        "backend: ",
+        "frontend: skipped",
+    ] {
         assert_eq!(
             said.iter().filter(|m| m.starts_with(repo)).count(),
             1,
@@ -121,7 +133,8 @@ async fn a_failing_repository_skips_its_dependents_and_the_model_hears_each_outc
 async fn affected_by_and_keep_going_choose_the_repositories() {
     let dir = tempfile::tempdir().unwrap();
     let graph = git_workspace(dir.path());
-    let affected = json!({"task": task(), "affected_by": ["backend"], "keep_going": true}).to_string();
+    let affected =
+        json!({"task": task(), "affected_by": ["backend"], "keep_going": true}).to_string();
     let server = FakeRealtime::start(
         Scenario::new()
             .call(&[("run_agent_task", &affected)])
@@ -155,13 +168,18 @@ async fn without_repos_the_primary_project_and_its_related_repos_are_used() {
     let server = FakeRealtime::start(
         Scenario::new()
             .call(&[("switch_project", r#"{"name":"frontend"}"#)])
-            .call(&[("run_agent_task", r#"{"task":"git rev-parse --abbrev-ref HEAD"}"#)])
+            .call(&[(
+                "run_agent_task",
+                r#"{"task":"git rev-parse --abbrev-ref HEAD"}"#,
+            )])
             .say("Done.", 200),
     )
     .await
     .unwrap();
     let session = start(&server, registry_for(graph)).await;
-    session.send_text("work on frontend and check the branch").unwrap();
+    session
+        .send_text("work on frontend and check the branch")
+        .unwrap();
     until_says(&session, "Done.").await;
     let out = &outputs(&server)[1];
     assert_eq!(
@@ -174,14 +192,21 @@ async fn without_repos_the_primary_project_and_its_related_repos_are_used() {
 async fn bad_requests_and_agent_failures_are_readable_and_run_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let graph = git_workspace(dir.path());
-    let both = json!({"task": "true", "repos": ["backend"], "affected_by": ["backend"]}).to_string();
+    let both =
+        json!({"task": "true", "repos": ["backend"], "affected_by": ["backend"]}).to_string();
     let server = FakeRealtime::start(
         Scenario::new()
             .call(&[
-                ("run_agent_task", r#"{"task":"touch x.txt","repos":["backend","billing"]}"#),
+                (
+                    "run_agent_task",
+                    r#"{"task":"touch x.txt","repos":["backend","billing"]}"#,
+                ),
                 ("run_agent_task", &both),
                 ("run_agent_task", r#"{"repos":["backend"]}"#),
-                ("run_agent_task", r#"{"task":"no-such-program --flag","repos":["shared-api"]}"#),
+                (
+                    "run_agent_task",
+                    r#"{"task":"no-such-program --flag","repos":["shared-api"]}"#,
+                ),
             ])
             .say("Understood.", 200),
     )
