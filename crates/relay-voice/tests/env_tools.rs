@@ -133,9 +133,7 @@ async fn a_local_environment_through_its_whole_life_by_voice() {
         "{progress:?}"
     );
     assert!(
-        progress
-            .iter()
-            .any(|m| *m == "restoring dev from before-upgrade"),
+        progress.contains(&"restoring dev from before-upgrade"),
         "{progress:?}"
     );
 }
