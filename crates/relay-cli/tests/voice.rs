@@ -400,3 +400,70 @@ fn chat_with_an_unknown_provider_says_what_to_use() {
         "error: unknown provider `cloud`; use proxmox or local"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn voice_offers_the_agent_and_env_tools_and_runs_the_shell_agent() {
+    let (_guard, ws) = demo();
+    let server = FakeRealtime::start(
+        Scenario::new()
+            .call(&[("run_agent_task", r#"{"task":"ls src","repos":["backend"]}"#)])
+            .say("Listed.", 200)
+            .call(&[("run_agent_task", r#"{"task":"ls","repos":["billing"]}"#)])
+            .say("No such repository.", 200),
+    )
+    .await
+    .unwrap();
+    let args: Vec<String> = [
+        "voice",
+        "--url",
+        &server.url(),
+        "--agent",
+        "shell",
+        "--provider",
+        "local",
+        "--text",
+        "list backend's sources",
+        "and billing's",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let out = relay_async(ws, args, None).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    let update = &server.client_events_of("session.update")[0];
+    let tools: Vec<&str> = update["session"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    for tool in [
+        "run_agent_task",
+        "env_up",
+        "env_exec",
+        "env_down",
+        "project_status",
+    ] {
+        assert!(tools.contains(&tool), "{tool} in {tools:?}");
+    }
+    assert!(
+        stdout.contains("  … backend: done in 1 turns, 0 files changed\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  failed run_agent_task: {\"error\":\"unknown repository `billing`"),
+        "{stdout}"
+    );
+    let outputs: Vec<Value> = server
+        .client_events_of("conversation.item.create")
+        .iter()
+        .filter(|e| e["item"]["type"] == "function_call_output")
+        .map(|e| serde_json::from_str(e["item"]["output"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(
+        outputs[0]["summary"],
+        "The task succeeded in the repository (backend). 0 files changed."
+    );
+    assert_eq!(outputs[0]["agent"], "shell");
+}
