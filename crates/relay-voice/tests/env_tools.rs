@@ -24,15 +24,6 @@ fn local(dir: &std::path::Path) -> (Arc<dyn InfraProvider>, std::path::PathBuf) 
     (Arc::new(provider), root)
 }
 
-fn outputs(server: &FakeRealtime) -> Vec<Value> {
-    server
-        .client_events_of("conversation.item.create")
-        .iter()
-        .filter(|e| e["item"]["type"] == "function_call_output")
-        .map(|e| serde_json::from_str(e["item"]["output"].as_str().unwrap()).unwrap())
-        .collect()
-}
-
 async fn invoke(registry: &ToolRegistry, tool: &str, args: Value) -> ToolOutput {
     registry
         .invoke(tool, &args.to_string(), ToolContext::default())
@@ -81,7 +72,7 @@ async fn a_local_environment_through_its_whole_life_by_voice() {
         .send_text("set up dev, snapshot it, break it, roll it back, then tear it down")
         .unwrap();
     let events = until_says(&session, "All done.").await;
-    let out = outputs(&server);
+    let out = tool_outputs(&server);
     assert_eq!(out.len(), 10, "{out:#?}");
 
     assert_eq!(out[0]["summary"], "dev was created and is running.");
@@ -119,13 +110,7 @@ async fn a_local_environment_through_its_whole_life_by_voice() {
         "nothing left behind"
     );
     // Long tools were acknowledged and their jobs' progress reached the voice layer.
-    let progress: Vec<&str> = events
-        .iter()
-        .filter_map(|e| match e {
-            relay_core::voice::VoiceEvent::ToolProgress { message, .. } => Some(message.as_str()),
-            _ => None,
-        })
-        .collect();
+    let progress = progress_messages(&events);
     assert!(
         progress
             .iter()
@@ -133,7 +118,9 @@ async fn a_local_environment_through_its_whole_life_by_voice() {
         "{progress:?}"
     );
     assert!(
-        progress.contains(&"restoring dev from before-upgrade"),
+        progress
+            .iter()
+            .any(|m| m == "restoring dev from before-upgrade"),
         "{progress:?}"
     );
 }

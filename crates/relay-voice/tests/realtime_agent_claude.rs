@@ -72,12 +72,7 @@ async fn call_once(registry: Arc<ToolRegistry>, args: &str) -> Value {
     let session = start(&server, registry).await;
     session.send_text("document the API").unwrap();
     until_says(&session, "Told.").await;
-    let events = server.client_events_of("conversation.item.create");
-    let output = events
-        .iter()
-        .find(|e| e["item"]["type"] == "function_call_output")
-        .expect("the tool answered");
-    serde_json::from_str(output["item"]["output"].as_str().unwrap()).unwrap()
+    tool_outputs(&server).remove(0)
 }
 
 #[tokio::test]

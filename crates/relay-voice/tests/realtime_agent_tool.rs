@@ -14,7 +14,7 @@ use relay_core::agent::shell::ShellAgent;
 use relay_core::tools::ToolRegistry;
 use relay_core::voice::VoiceEvent;
 use relay_testkit::realtime::{FakeRealtime, Scenario};
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn registry_for(graph: Arc<dyn RepoGraph>) -> Arc<ToolRegistry> {
     Arc::new(
@@ -26,26 +26,6 @@ fn registry_for(graph: Arc<dyn RepoGraph>) -> Arc<ToolRegistry> {
                 AgentTask::builder("", ".").build(),
             ),
     )
-}
-
-/// The function_call_outputs the model received, parsed, in order.
-fn outputs(server: &FakeRealtime) -> Vec<Value> {
-    server
-        .client_events_of("conversation.item.create")
-        .iter()
-        .filter(|e| e["item"]["type"] == "function_call_output")
-        .map(|e| serde_json::from_str(e["item"]["output"].as_str().unwrap()).unwrap())
-        .collect()
-}
-
-fn progress(events: &[VoiceEvent]) -> Vec<String> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            VoiceEvent::ToolProgress { message, .. } => Some(message.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Writes `result.txt` in each repository and fails in `backend`.
@@ -70,7 +50,7 @@ async fn a_failing_repository_skips_its_dependents_and_the_model_hears_each_outc
     session.send_text("run the check everywhere").unwrap();
     let events = until_says(&session, "Reported.").await;
 
-    let out = &outputs(&server)[0];
+    let out = &tool_outputs(&server)[0];
     assert_eq!(
         out["summary"],
         "The task succeeded in 1 of 3 repositories (shared-api); failed in backend; skipped \
@@ -114,7 +94,7 @@ async fn a_failing_repository_skips_its_dependents_and_the_model_hears_each_outc
     );
 
     // Spoken progress: the acknowledgement, then each repository's result once.
-    let said = progress(&events);
+    let said = progress_messages(&events);
     assert!(said[0].starts_with("On it: run agent task"), "{said:?}");
     for repo in [
         "shared-api: done in 1 turns",
@@ -145,7 +125,7 @@ async fn affected_by_and_keep_going_choose_the_repositories() {
     let session = start(&server, registry_for(graph)).await;
     session.send_text("run it on what backend affects").unwrap();
     until_says(&session, "Done.").await;
-    let out = &outputs(&server)[0];
+    let out = &tool_outputs(&server)[0];
     let lines: Vec<&str> = out["repositories"]
         .as_array()
         .unwrap()
@@ -181,7 +161,7 @@ async fn without_repos_the_primary_project_and_its_related_repos_are_used() {
         .send_text("work on frontend and check the branch")
         .unwrap();
     until_says(&session, "Done.").await;
-    let out = &outputs(&server)[1];
+    let out = &tool_outputs(&server)[1];
     assert_eq!(
         out["summary"],
         "The task succeeded in all 2 repositories (backend, frontend). 0 files changed."
@@ -215,7 +195,7 @@ async fn bad_requests_and_agent_failures_are_readable_and_run_nothing() {
     let session = start(&server, registry_for(graph)).await;
     session.send_text("try a few things").unwrap();
     let events = until_says(&session, "Understood.").await;
-    let out = outputs(&server);
+    let out = tool_outputs(&server);
     assert_eq!(out.len(), 4);
     assert_eq!(
         out[0]["error"],

@@ -151,6 +151,27 @@ pub async fn until_says(session: &VoiceSession, needle: &str) -> Vec<VoiceEvent>
     .await
 }
 
+/// The `function_call_output`s the fake model received, parsed, in the order they were sent.
+pub fn tool_outputs(server: &FakeRealtime) -> Vec<Value> {
+    server
+        .client_events_of("conversation.item.create")
+        .iter()
+        .filter(|e| e["item"]["type"] == "function_call_output")
+        .map(|e| serde_json::from_str(e["item"]["output"].as_str().unwrap()).unwrap())
+        .collect()
+}
+
+/// The spoken progress messages among `events`.
+pub fn progress_messages(events: &[VoiceEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            VoiceEvent::ToolProgress { message, .. } => Some(message.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 pub fn texts(events: &[VoiceEvent]) -> Vec<String> {
     events
         .iter()

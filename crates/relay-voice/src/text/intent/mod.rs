@@ -33,6 +33,18 @@ pub enum Intent {
     Unknown,
 }
 
+/// Glue in a list of repository names ("backend and the frontend repos").
+const LIST_FILLER: &[&str] = &[
+    "and",
+    "the",
+    "repo",
+    "repos",
+    "repository",
+    "repositories",
+    "all",
+    "everything",
+];
+
 fn call(name: &str, args: Value) -> Intent {
     Intent::Call {
         name: name.into(),

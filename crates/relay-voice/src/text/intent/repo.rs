@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{Intent, call};
+use super::{Intent, LIST_FILLER, call};
 
 /// Words after `marker` in `words`, with list glue (`and`, commas) removed.
 fn names_after<'a>(words: &[&'a str], markers: &[&str]) -> Vec<&'a str> {
@@ -12,20 +12,7 @@ fn names_after<'a>(words: &[&'a str], markers: &[&str]) -> Vec<&'a str> {
     words[pos + 1..]
         .iter()
         .map(|w| w.trim_matches(|c: char| c == ',' || c == '?' || c == '.' || c == '!'))
-        .filter(|w| {
-            !w.is_empty()
-                && ![
-                    "and",
-                    "the",
-                    "repo",
-                    "repos",
-                    "repository",
-                    "repositories",
-                    "all",
-                    "everything",
-                ]
-                .contains(w)
-        })
+        .filter(|w| !w.is_empty() && !LIST_FILLER.contains(w))
         .collect()
 }
 

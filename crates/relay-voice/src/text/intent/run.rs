@@ -4,22 +4,10 @@
 use relay_core::agent::shell::split_command_line;
 use serde_json::json;
 
-use super::{Intent, Words, call};
+use super::{Intent, LIST_FILLER, Words, call};
 
-/// Words that are not target names.
-const FILLER: &[&str] = &[
-    "and",
-    "the",
-    "repo",
-    "repos",
-    "repository",
-    "repositories",
-    "environment",
-    "env",
-    "all",
-    "every",
-    "everywhere",
-];
+/// Words in a target list that are not names, besides the usual list glue.
+const FILLER: &[&str] = &["environment", "env", "every", "everywhere"];
 
 /// The command as a program and its arguments; a line that does not split (an open quote) runs
 /// through `sh -c` as typed.
@@ -69,7 +57,10 @@ pub(super) fn parse(text: &str) -> Option<Intent> {
     let words = Words::new(after);
     let targets: Vec<&str> = match words.find(&["in", "on"], 0) {
         Some(pos) => (pos + 1..words.typed.len())
-            .filter(|&i| !FILLER.contains(&words.lower[i].as_str()))
+            .filter(|&i| {
+                let w = words.lower[i].as_str();
+                !LIST_FILLER.contains(&w) && !FILLER.contains(&w)
+            })
             .map(|i| words.typed[i])
             .collect(),
         None => Vec::new(),
