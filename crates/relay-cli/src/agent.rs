@@ -36,24 +36,11 @@ pub struct AgentArgs {
     #[arg(long, value_delimiter = ',', value_name = "TOOLS")]
     allowed_tools: Vec<String>,
     /// Permission mode for the claude agent: default, acceptEdits, plan, dontAsk.
-    #[arg(long, value_name = "MODE", value_parser = parse_mode)]
+    #[arg(long, value_name = "MODE")]
     permission_mode: Option<PermissionMode>,
     /// Stop an agent that prints nothing for this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     idle_timeout: u64,
-}
-
-fn parse_mode(text: &str) -> Result<PermissionMode, String> {
-    match text {
-        "default" => Ok(PermissionMode::Default),
-        "acceptEdits" => Ok(PermissionMode::AcceptEdits),
-        "plan" => Ok(PermissionMode::Plan),
-        "dontAsk" => Ok(PermissionMode::DontAsk),
-        "bypassPermissions" => Ok(PermissionMode::BypassPermissions),
-        other => Err(format!(
-            "unknown permission mode `{other}`; use default, acceptEdits, plan or dontAsk"
-        )),
-    }
 }
 
 impl AgentArgs {
