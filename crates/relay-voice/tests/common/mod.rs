@@ -115,13 +115,14 @@ pub async fn start(server: &FakeRealtime, registry: Arc<ToolRegistry>) -> VoiceS
         .expect("session starts")
 }
 
-/// Reads events until `stop` matches (inclusive). Fails the test after 15 s.
+/// Reads events until `stop` matches (inclusive). Fails the test after 60 s: a hang guard roomy
+/// enough for tools that start the real `claude` CLI on a loaded machine.
 pub async fn until(
     session: &VoiceSession,
     mut stop: impl FnMut(&VoiceEvent) -> bool,
 ) -> Vec<VoiceEvent> {
     let mut seen = Vec::new();
-    let result = tokio::time::timeout(Duration::from_secs(15), async {
+    let result = tokio::time::timeout(Duration::from_secs(60), async {
         while let Some(ev) = session.next_event().await {
             let done = stop(&ev);
             seen.push(ev);
