@@ -34,7 +34,8 @@ enum Work {
 
 /// The Rust half of a port, shared with the tokio tasks reporting to it.
 pub struct Completions {
-    queue: Mutex<Vec<Work>>,
+    /// `None` once the port is gone (its loop was dropped): work is then dropped, not queued.
+    queue: Mutex<Option<Vec<Work>>>,
     wake_pending: AtomicBool,
     writer: PipeWriter,
     reader: Mutex<PipeReader>,
@@ -47,16 +48,24 @@ impl Completions {
     }
 
     /// Queues `call` to run on the loop's thread and wakes the loop. Never touches Python.
-    /// If the loop is gone, `call` is dropped unrun (with whatever it owns, e.g. a reply channel).
+    /// If the loop is gone, `call` is dropped unrun with whatever it owns (a reply channel,
+    /// whose receiver then learns that no answer will come).
     pub fn call_soon(&self, call: LoopCall) {
         self.push(Work::Call(call));
     }
 
     fn push(&self, work: Work) {
-        self.queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(work);
+        {
+            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            match queue.as_mut() {
+                Some(queue) => queue.push(work),
+                None => {
+                    drop(queue);
+                    drop(work);
+                    return;
+                }
+            }
+        }
         if !self.wake_pending.swap(true, Ordering::SeqCst) {
             // A pipe holds far more than the few bytes ever pending; a failure means the read end
             // is gone (the loop was dropped), and then nobody waits for the result anyway.
@@ -83,7 +92,7 @@ impl CompletionPort {
         let (reader, writer) = std::io::pipe()?;
         Ok(Self {
             shared: Arc::new(Completions {
-                queue: Mutex::new(Vec::new()),
+                queue: Mutex::new(Some(Vec::new())),
                 wake_pending: AtomicBool::new(false),
                 writer,
                 reader: Mutex::new(reader),
@@ -113,8 +122,14 @@ impl CompletionPort {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .read(&mut buf);
-        let ready =
-            std::mem::take(&mut *self.shared.queue.lock().unwrap_or_else(|e| e.into_inner()));
+        let ready = self
+            .shared
+            .queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
         let mut failed = None;
         for work in ready {
             let (id, outcome) = match work {
@@ -200,6 +215,20 @@ impl CompletionPort {
             .unwrap_or_else(|e| e.into_inner())
             .insert(id, weak.unbind());
         Ok(())
+    }
+}
+
+impl Drop for CompletionPort {
+    /// The loop is gone (ports live as long as their loop): queued and future work is dropped,
+    /// so a permission question sent to this loop is answered "no answer" instead of waiting.
+    fn drop(&mut self) {
+        let queued = self
+            .shared
+            .queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        drop(queued);
     }
 }
 

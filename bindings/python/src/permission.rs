@@ -68,7 +68,9 @@ impl PermissionCallback for PythonPermission {
             completions: Arc::clone(&self.completions),
         };
         let callback = Arc::clone(&self.callback);
+        let unasked = Unasked(Some(state));
         self.completions.call_soon(Box::new(move |py| {
+            let state = unasked.disarm();
             let reply = Py::new(py, PermissionReply { state })?;
             let called =
                 aio::call_permission(py, callback.bind(py), request_json, reply.clone_ref(py));
@@ -82,13 +84,31 @@ impl PermissionCallback for PythonPermission {
         let receiver = asking.receiver.as_mut().expect("set above");
         let answer = receiver.await;
         asking.receiver = None; // answered: nothing to abandon
-        answer.unwrap_or_else(|_| {
-            Err(
-                "the permission callback gave no answer: its asyncio event loop stopped or \
-                 closed before it ran; keep the loop running while the agent runs"
-                    .to_owned(),
-            )
-        })
+        // The sender lives in `state`, which `asking` holds: an answer always comes, from the
+        // callback or from `Unasked`.
+        answer.unwrap_or_else(|_| Err(NO_LOOP.to_owned()))
+    }
+}
+
+const NO_LOOP: &str = "the permission callback could not be asked: the asyncio event loop it \
+     belongs to (the one running when the callback was given) is closed; give the callback \
+     from the loop that runs the agent";
+
+/// Answers the question with [`NO_LOOP`] if the call carrying it is dropped unrun (its loop is
+/// gone), so the run does not wait for an answer that cannot come.
+struct Unasked(Option<Arc<ReplyState>>);
+
+impl Unasked {
+    fn disarm(mut self) -> Arc<ReplyState> {
+        self.0.take().expect("disarmed once")
+    }
+}
+
+impl Drop for Unasked {
+    fn drop(&mut self) {
+        if let Some(state) = self.0.take() {
+            state.answer(Err(NO_LOOP.to_owned()));
+        }
     }
 }
 
@@ -130,7 +150,8 @@ struct ReplyState {
 }
 
 impl ReplyState {
-    /// Called on the loop's thread (holding the GIL, so the task reference drops here).
+    /// Called on the loop's thread (holding the GIL, so the task reference drops here), or by
+    /// [`Unasked`] before any task existed.
     fn answer(&self, answer: Answer) {
         self.task.lock().unwrap_or_else(|e| e.into_inner()).take();
         let sender = self.sender.lock().unwrap_or_else(|e| e.into_inner()).take();

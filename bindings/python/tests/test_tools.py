@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+Event = dict[str, Any]
+
 import pytest
 
 import relay
@@ -170,3 +172,45 @@ async def test_agent_tool_with_claude_asks_the_python_callback(tmp_path: Path, a
     (run,) = result["value"]["repositories"]
     assert (run["name"], run["outcome"], run["num_turns"], run["changed_files"]) == ("app", "success", 2, [])
     assert result["value"]["files_changed"] == 0
+
+
+def test_a_callback_whose_loop_is_gone_denies_instead_of_hanging(tmp_path: Path, anthropic):
+    """Tools made (with a callback) under one asyncio.run and used under another: the callback's
+    loop is closed, so the question cannot be asked; the tool is denied at once, with why."""
+    import gc
+
+    from conftest import git
+
+    (tmp_path / "relay.yaml").write_text("repositories:\n  - name: app\n")
+    repo = tmp_path / "app"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "start")
+    url = anthropic(
+        [tool_turn("Running it.", "Bash", {"command": "touch ran.txt", "description": "t"}), text_turn("Refused.")]
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    called: list[str] = []
+
+    async def make() -> relay.Tools:
+        return relay.Tools(
+            relay.Workspace.open(tmp_path),
+            agent={"agent": "claude", "claude_binary": claude_bin(), "env": claude_env(url, home), "idle_timeout_secs": 600},
+            permission=lambda request: called.append(request["tool_name"]) or True,
+        )
+
+    tools = asyncio.run(make())
+    gc.collect()  # the first loop (and with it its completion port) is gone
+
+    async def use() -> tuple[dict[str, Any], list[Event]]:
+        job = tools.invoke("run_agent_task", {"task": "touch ran.txt"})
+        events = [e async for e in job]
+        return await job.wait(), events
+
+    result, events = asyncio.run(asyncio.wait_for(use(), 120))  # a hang would wait for the 600 s idle timeout
+    assert called == [], "the callback of a closed loop cannot run"
+    assert not (repo / "ran.txt").exists()
+    assert result["ok"] is True, result
+    (run,) = result["value"]["repositories"]
+    assert (run["outcome"], run["changed_files"]) == ("success", []), run
