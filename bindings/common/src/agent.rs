@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use relay_core::Job;
 use relay_core::agent::claude::ClaudeCodeAgent;
 use relay_core::agent::run::{AgentRunOptions, RunReport, run_across_repos};
 use relay_core::agent::shell::ShellAgent;
 use relay_core::agent::{AgentTask, CodingAgent, PermissionMode, PermissionPolicy};
+use relay_core::{Job, JobFailure};
 
 use crate::error::BindingError;
 use crate::job::JobHandle;
@@ -196,7 +196,14 @@ impl WorkspaceHandle {
         let job: Job<RunReport, BindingError> = Job::spawn("agent run", move |ctx| async move {
             agent.check().await?;
             let run = run_across_repos(graph, agent.as_dyn(), options);
-            Ok(ctx.forward(run).await?)
+            let report = ctx.forward(run).await?;
+            // The orchestration reports a cancelled run as repositories marked `cancelled`;
+            // the bindings promise that `wait()` of a cancelled job fails with `cancelled`.
+            // The repositories finished before the cancel are in the `repo_finished` events.
+            if ctx.is_cancelled() {
+                return Err(JobFailure::Cancelled.into());
+            }
+            Ok(report)
         });
         Ok(JobHandle::new(job))
     }
@@ -267,6 +274,65 @@ mod tests {
         let report = report.unwrap();
         assert_eq!(report["repos"][0]["outcome"], "failed");
         assert_eq!(report["repos"][1]["outcome"], "skipped");
+    }
+
+    #[tokio::test]
+    async fn cancelling_a_run_kills_the_agent_fails_wait_and_reports_the_repository() {
+        let dir = workspace();
+        let request = AgentRunRequest {
+            selection: Selection {
+                repos: Some(vec!["api".into()]),
+                affected_by: None,
+            },
+            ..shell("sleep 37")
+        };
+        let job = open(&dir).run_agent(request, None).unwrap();
+        // Wait until the agent runs, then cancel.
+        loop {
+            let batch = job.next_batch(16).await;
+            assert!(!batch.is_empty(), "the run ended before the agent started");
+            if batch
+                .iter()
+                .any(|e| matches!(e.kind, relay_core::EventKind::Agent { .. }))
+            {
+                break;
+            }
+        }
+        job.cancel();
+        let mut rest = Vec::new();
+        loop {
+            let batch = job.next_batch(16).await;
+            if batch.is_empty() {
+                break;
+            }
+            rest.extend(batch);
+        }
+        assert!(!sleep_37_running(), "the agent's process was killed");
+        let finished = rest
+            .iter()
+            .find_map(|e| match &e.kind {
+                relay_core::EventKind::RepoFinished { repo, outcome, .. } => {
+                    Some((repo.clone(), *outcome))
+                }
+                _ => None,
+            })
+            .expect("the cancelled repository is reported");
+        assert_eq!(
+            finished,
+            ("api".to_string(), relay_core::RepoOutcome::Cancelled)
+        );
+        let err = job.wait().await.unwrap_err();
+        assert_eq!(
+            (err.kind, err.code.as_str()),
+            (ErrorKind::Cancelled, "cancelled")
+        );
+    }
+
+    /// Whether a `sleep 37` (this crate's tests' unique agent command) is alive.
+    fn sleep_37_running() -> bool {
+        std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+            std::fs::read(entry.path().join("cmdline")).is_ok_and(|c| c == b"sleep\x0037\x00")
+        })
     }
 
     #[tokio::test]
