@@ -57,7 +57,7 @@ pub struct PushOptions {
 /// across them. Open one with `Workspace.open(path)`.
 #[napi]
 pub struct Workspace {
-    inner: WorkspaceHandle,
+    pub(crate) inner: WorkspaceHandle,
 }
 
 #[napi]
@@ -222,7 +222,7 @@ fn job_options(options: Option<JobOptions>) -> (Selection, u32) {
 }
 
 /// Starts a job inside the tokio runtime, turning a refusal into a thrown Error.
-fn start(
+pub(crate) fn start(
     env: &Env,
     begin: impl FnOnce() -> std::result::Result<relay_bindings_common::JobHandle, BindingError>,
 ) -> Result<Job> {
