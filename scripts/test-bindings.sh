@@ -50,6 +50,9 @@ test_node() {
   (cd "$ROOT/bindings/node" && node --test __test__/)
   step node "examples/node/workspace-tour.mjs"
   expect_tour "$(node "$ROOT/examples/node/workspace-tour.mjs" "$demo/ws")"
+  step node "examples/node/voice-server (node --test, against the fake Realtime server)"
+  [ -d "$ROOT/examples/node/voice-server/node_modules/ws" ] || { echo "run scripts/setup/node.sh first" >&2; exit 1; }
+  (cd "$ROOT/examples/node/voice-server" && node --test test/)
 }
 
 test_kotlin() {

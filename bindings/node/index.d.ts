@@ -219,6 +219,42 @@ export type VoiceEvent = {
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * Development environments of one provider. Open with `Environments.open({ provider, workspace,
+ * localRoot })`. Long operations return a `Job`; queries return Promises. Errors carry a `code`
+ * (`env_not_found`, `snapshot_not_found`, `config`, ...) and `kind` `infra`.
+ */
+export declare class Environments {
+  /**
+   * Opens the provider: `provider` if given, else what the workspace's `relay.yaml` says, else
+   * the local provider. Throws (code `config`, `usage`) when the configuration is incomplete.
+   */
+  static open(options?: OpenEnvironmentsOptions | undefined | null): Environments
+  /** `local` or `proxmox`. */
+  get provider(): string
+  /** Creates `name` if it does not exist and starts it; the result is the `Environment`. */
+  up(name: string, options?: UpOptions | undefined | null): Job
+  /** The environment `name` now. */
+  status(name: string): Promise<Environment>
+  /** Every environment of the provider. */
+  list(): Promise<Environment[]>
+  /**
+   * Runs `command` (program and arguments, no shell: use `['sh', '-c', '...']` for one) in
+   * environment `name`. Resolves with its exit code and output, whatever the exit code.
+   */
+  exec(name: string, command: Array<string>, options?: ExecOptions | undefined | null): Promise<ExecOutput>
+  /** Takes snapshot `snapshot` of environment `name`. */
+  snapshot(name: string, snapshot: string): Job
+  /** The snapshots of environment `name`. */
+  snapshots(name: string): Promise<SnapshotInfo[]>
+  /** Rolls environment `name` back to `snapshot`. */
+  rollback(name: string, snapshot: string): Job
+  /** Stops environment `name` (cleanly unless `force`). */
+  stop(name: string, options?: StopOptions | undefined | null): Job
+  /** Destroys environment `name` and everything in it. */
+  down(name: string): Job
+}
+
+/**
  * A running long operation (a sync, an agent run, ...) streaming events.
  * `for await (const event of job)` iterates over its events; `await job.wait()` gives its result.
  */
@@ -237,6 +273,61 @@ export declare class Job {
    * `for await` uses this; call it directly only to control batching.
    */
   nextBatch(max?: number | undefined | null): Promise<RelayEvent[] | null>
+}
+
+/** A tool registry and the session state its tools share (the primary project). */
+export declare class Tools {
+  /**
+   * Builds the registry. Throws (code `usage`) on an unknown permission or agent, or an
+   * agent without a workspace.
+   */
+  constructor(options?: ToolsOptions | undefined | null)
+  /** Every tool's spec, sorted by name. */
+  specs(): ToolSpec[]
+  /** The tools in the OpenAI Realtime `session.tools` format, ready for a `session.update`. */
+  realtimeTools(): RealtimeTool[]
+  /**
+   * Calls tool `name` with `args` (the model's JSON text, or an object). The job's events are
+   * the tool's progress; its result is `{ ok, value }`: bad arguments, unknown tools and
+   * failures are `ok: false` with `value.error` and `value.hint` for the model, never a
+   * rejection. `job.cancel()` stops the tool.
+   */
+  invoke(name: string, args?: string | Record<string, unknown>): Job
+}
+
+/**
+ * A running voice session. Send with `sendText`, `sendAudio`, `commitAudio`; tell it what the
+ * user heard with `reportPlayback`; read events with `for await`; end it with `close()`.
+ */
+export declare class VoiceSession {
+  /**
+   * Connects (Realtime) or starts (text) a session whose model calls `tools`. Rejects with
+   * kind `voice` (e.g. code `auth`, `connect`) or `usage` on bad options.
+   */
+  static start(tools: Tools, options?: VoiceStartOptions | undefined | null): Promise<VoiceSession>
+  /** `openai-realtime` or `text`. */
+  get transport(): string
+  /**
+   * The next events (at most `max`, default 512), or `null` once the session has ended and
+   * every event was read. `for await` uses this (and turns `assistant_audio`'s base64 `audio`
+   * into a Buffer).
+   */
+  nextBatch(max?: number | undefined | null): Promise<VoiceEvent[] | null>
+  /** Sends a typed user message; the model replies. */
+  sendText(text: string): void
+  /** Sends audio in the session's input format (PCM16 24 kHz mono by default). */
+  sendAudio(audio: Buffer): void
+  /** Ends the user's spoken turn (only with turn detection `none`). */
+  commitAudio(): void
+  /**
+   * Reports how much of assistant item `itemId` the user has heard (ms), so that a barge-in
+   * truncates the model's memory of its reply there.
+   */
+  reportPlayback(itemId: string, playedMs: number): void
+  /** Ends the session; events already produced can still be read, the last is `closed`. */
+  close(): void
+  /** Token usage, responses, time to first audio, tool calls, audio bytes so far. */
+  metrics(): VoiceMetrics
 }
 
 /**
@@ -347,6 +438,16 @@ export interface CommitOptions {
   jobs?: number
 }
 
+/** Options of `exec`. */
+export interface ExecOptions {
+  /** Data for the command's standard input. */
+  stdin?: string
+  /** Working directory inside the environment. */
+  cwd?: string
+  /** How long the command may run (default 600 s). */
+  timeoutSecs?: number
+}
+
 /** Options of `sync` and `branch`. */
 export interface JobOptions {
   /** Exactly these repositories. */
@@ -355,6 +456,19 @@ export interface JobOptions {
   affectedBy?: Array<string>
   /** How many repositories at once (default: number of cores). */
   jobs?: number
+}
+
+/** Options of `Environments.open`. */
+export interface OpenEnvironmentsOptions {
+  /** `local` or `proxmox`; default: the workspace's `infra` section, else `local`. */
+  provider?: string
+  /**
+   * The workspace whose `relay.yaml` configures the provider (and whose repositories a local
+   * environment gets).
+   */
+  workspace?: Workspace
+  /** Where the local provider keeps its environments. */
+  localRoot?: string
 }
 
 /** Options of `push`. */
@@ -377,6 +491,12 @@ export interface SelectionOptions {
   affectedBy?: Array<string>
 }
 
+/** Options of `stop`. */
+export interface StopOptions {
+  /** Skip the clean shutdown (default false). */
+  force?: boolean
+}
+
 /**
  * Starts a job that streams `events` progress events and returns `events` (or fails as asked).
  * For tests and for measuring the cost of streaming events into Node.
@@ -393,5 +513,63 @@ export interface SyntheticJobOptions {
   failWith?: string
 }
 
+/** Options of `new Tools(...)`: each part adds its family of tools. */
+export interface ToolsOptions {
+  /**
+   * Repository tools (status, switch project, impact, sync, branch, commit) over this
+   * workspace.
+   */
+  workspace?: Workspace
+  /**
+   * The coding-agent tool (`run_agent_task`) with these defaults, including its `permission`
+   * callback; the model gives the task. Needs `workspace`.
+   */
+  agent?: AgentRunOptions
+  /** Environment tools (`env_up`, `env_status`, `env_exec`, ...) over this provider. */
+  environments?: Environments
+  /**
+   * Permissions granted to callers (`read`, `session`, `write_repos`, `run_agent`,
+   * `manage_infra`); default all. A tool needing another answers with an error for the model.
+   */
+  permissions?: Array<string>
+}
+
+/** Options of `up`. */
+export interface UpOptions {
+  /** Resource profile (`small`, `large`, or one from `relay.yaml`). */
+  profile?: string
+  /** `local`, `lxc` or `qemu`. */
+  kind?: string
+  /** The provider's template (an LXC template or a VM to clone). */
+  template?: string
+}
+
 /** The version of the Relay SDK this module was built from. */
 export declare function version(): string
+
+/** Options of `VoiceSession.start`; everything is optional. */
+export interface VoiceStartOptions {
+  /**
+   * `realtime` (OpenAI Realtime) or `text` (offline: typed utterances, no model). Default:
+   * `realtime` when `url` or an API key is available, else `text`.
+   */
+  transport?: string
+  /** Realtime WebSocket URL (a proxy, Azure, a test server). Default: OpenAI. */
+  url?: string
+  /** Realtime model (default `gpt-realtime`). */
+  model?: string
+  /** API key from the app; else `OPENAI_API_KEY`. Never logged. */
+  apiKey?: string
+  /** System instructions. */
+  instructions?: string
+  /** Voice name, e.g. `marin`. */
+  voice?: string
+  /** `pcm16` (24 kHz, default), `pcmu` or `pcma` (8 kHz G.711), both directions. */
+  audioFormat?: string
+  /** Whether replies carry audio (default true). */
+  outputAudio?: boolean
+  /** `server_vad` (default), `semantic_vad` or `none` (then call `commitAudio()`). */
+  turnDetection?: string
+  /** Further session configuration fields as a JSON object text, laid over the above. */
+  configJson?: string
+}

@@ -9,8 +9,11 @@
 
 mod agent;
 mod convert;
+mod environments;
 mod job;
 mod permission;
+mod tools;
+mod voice;
 mod workspace;
 
 use napi_derive::napi;

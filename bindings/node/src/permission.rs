@@ -12,7 +12,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use relay_bindings_common::PermissionCallback;
 use tokio::sync::oneshot;
 
-use crate::convert::parse_json;
+use crate::convert::{parse_json, stringify};
 
 /// The JavaScript permission function as Rust holds it: called with one [`JsonArg`], returning
 /// anything (checked when it arrives), errors not passed as a first argument, weak.
@@ -38,15 +38,10 @@ impl FromNapiValue for JsonAnswer {
         value: napi::sys::napi_value,
     ) -> Result<Self> {
         let env = Env::from_raw(raw_env);
-        let json: Object = env.get_global()?.get_named_property("JSON")?;
-        let stringify: Function<Unknown, Unknown> = json.get_named_property("stringify")?;
-        let text = stringify.call(unsafe { Unknown::from_raw_unchecked(raw_env, value) })?;
-        if text.get_type()? != ValueType::String {
-            return Ok(Self("null".into()));
-        }
-        Ok(Self(unsafe {
-            String::from_napi_value(raw_env, text.raw())?
-        }))
+        let value = unsafe { Unknown::from_raw_unchecked(raw_env, value) };
+        Ok(Self(
+            stringify(&env, value)?.unwrap_or_else(|| "null".into()),
+        ))
     }
 }
 
