@@ -210,6 +210,18 @@ export type VoiceEvent = {
   [field: string]: unknown
 }
 
+/** Measurements of a voice session so far. */
+export interface VoiceMetrics {
+  usage: { input_tokens: number; output_tokens: number; total_tokens: number }
+  responses: number
+  last_time_to_first_audio_ms: number | null
+  rate_limits: unknown[]
+  reconnects: number
+  tool_calls: number
+  audio_bytes_in: number
+  audio_bytes_out: number
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
