@@ -87,6 +87,8 @@ test('bad requests fail with codes that say what is wrong', async () => {
   await assert.rejects(envs.exec('nope', ['true']), { code: 'not_found' })
   assert.throws(() => envs.up('x', { kind: 'docker' }), { code: 'usage', message: /unknown environment kind `docker`/ })
   assert.throws(() => relay.Environments.open({ provider: 'aws' }), { kind: 'infra', message: /unknown provider `aws`/ })
-  assert.throws(() => relay.Environments.open({ workspace: { root: '/tmp' } }), /Workspace|object/)
+  assert.throws(() => relay.Environments.open({ workspace: { root: '/tmp' } }), {
+    message: 'expected an instance of Workspace (made by Workspace.open(path)) on OpenEnvironmentsOptions.workspace',
+  })
   await envs.down('dev').wait()
 })

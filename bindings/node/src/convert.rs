@@ -97,7 +97,16 @@ impl<C: FromNapiRef + ClassHandle + 'static> FromNapiValue for ClassArg<C> {
         env: napi::sys::napi_env,
         value: napi::sys::napi_value,
     ) -> Result<Self> {
-        let instance: &C = unsafe { C::from_napi_ref(env, value)? };
+        let instance: &C = unsafe { C::from_napi_ref(env, value) }.map_err(|_| {
+            Error::new(
+                Status::InvalidArg,
+                format!(
+                    "expected an instance of {} (made by {})",
+                    C::NAME,
+                    C::MADE_BY
+                ),
+            )
+        })?;
         Ok(Self(instance.handle()))
     }
 }
@@ -113,6 +122,10 @@ impl<C: ClassHandle> TypeName for ClassArg<C> {
 
 /// A class whose instances can be passed in options objects.
 pub trait ClassHandle {
+    /// The class name, for errors.
+    const NAME: &'static str;
+    /// How an instance is made, for errors.
+    const MADE_BY: &'static str;
     /// The facade type cloned out of the instance.
     type Handle;
     /// A clone of the facade.

@@ -60,6 +60,8 @@ pub struct Environments {
 }
 
 impl ClassHandle for Workspace {
+    const NAME: &'static str = "Workspace";
+    const MADE_BY: &'static str = "Workspace.open(path)";
     type Handle = relay_bindings_common::WorkspaceHandle;
     fn handle(&self) -> Self::Handle {
         self.inner.clone()
@@ -67,6 +69,8 @@ impl ClassHandle for Workspace {
 }
 
 impl ClassHandle for Environments {
+    const NAME: &'static str = "Environments";
+    const MADE_BY: &'static str = "Environments.open(options)";
     type Handle = EnvironmentsHandle;
     fn handle(&self) -> Self::Handle {
         self.inner.clone()

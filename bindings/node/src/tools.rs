@@ -6,7 +6,7 @@ use napi_derive::napi;
 use relay_bindings_common::{ToolsHandle, ToolsOptions as FacadeOptions, to_json};
 
 use crate::agent::{AgentRunOptions, agent_request};
-use crate::convert::{ClassArg, ClassHandle, js_error, parse_json, stringify};
+use crate::convert::{ClassArg, js_error, parse_json, stringify};
 use crate::environments::Environments;
 use crate::job::Job;
 use crate::workspace::{Workspace, start};
@@ -33,13 +33,6 @@ pub struct ToolsOptions {
 #[napi]
 pub struct Tools {
     pub(crate) inner: ToolsHandle,
-}
-
-impl ClassHandle for Tools {
-    type Handle = ToolsHandle;
-    fn handle(&self) -> Self::Handle {
-        self.inner.clone()
-    }
 }
 
 #[napi]
