@@ -172,6 +172,12 @@ test('claude: a throwing or rejecting callback denies with its message, and the 
   assert.match(decisions(rejected.events)[0][2], /vault sealed/)
   assert.ok(!existsSync(join(rejected.repo, 'bash.txt')))
 
+  const plain = await runWithPermission(() => {
+    throw 'not an Error object' // eslint-disable-line no-throw-literal
+  })
+  assert.match(decisions(plain.events)[0][2], /the permission callback failed: not an Error object/)
+  assert.ok(!existsSync(join(plain.repo, 'bash.txt')))
+
   const unusable = await runWithPermission(() => undefined)
   assert.match(decisions(unusable.events)[0][2], /returned nothing/)
   assert.ok(!existsSync(join(unusable.repo, 'bash.txt')))

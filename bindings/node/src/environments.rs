@@ -59,15 +59,6 @@ pub struct Environments {
     inner: EnvironmentsHandle,
 }
 
-impl ClassHandle for Workspace {
-    const NAME: &'static str = "Workspace";
-    const MADE_BY: &'static str = "Workspace.open(path)";
-    type Handle = relay_bindings_common::WorkspaceHandle;
-    fn handle(&self) -> Self::Handle {
-        self.inner.clone()
-    }
-}
-
 impl ClassHandle for Environments {
     const NAME: &'static str = "Environments";
     const MADE_BY: &'static str = "Environments.open(options)";

@@ -4,7 +4,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use relay_bindings_common::{BindingError, Selection, WorkspaceHandle, to_json};
 
-use crate::convert::{js_error, parse_json, spawn_json};
+use crate::convert::{ClassHandle, js_error, parse_json, spawn_json};
 use crate::job::Job;
 
 /// Which repositories an operation covers; both absent means all.
@@ -205,6 +205,15 @@ impl Workspace {
         };
         let (set_upstream, jobs) = (o.set_upstream.unwrap_or(true), o.jobs.unwrap_or(0));
         start(env, || self.inner.push(selection, set_upstream, jobs))
+    }
+}
+
+impl ClassHandle for Workspace {
+    const NAME: &'static str = "Workspace";
+    const MADE_BY: &'static str = "Workspace.open(path)";
+    type Handle = WorkspaceHandle;
+    fn handle(&self) -> Self::Handle {
+        self.inner.clone()
     }
 }
 
