@@ -7,6 +7,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 
 import { makeWorkspace, tempDir } from './fixtures.mjs'
+import { startProxmox } from './peers.mjs'
 
 const require = createRequire(import.meta.url)
 const relay = require('../relay.js')
@@ -91,4 +92,47 @@ test('bad requests fail with codes that say what is wrong', async () => {
     message: 'expected an instance of Workspace (made by Workspace.open(path)) on OpenEnvironmentsOptions.workspace',
   })
   await envs.down('dev').wait()
+})
+
+test('proxmox (fake PVE API over TLS): LXC and QEMU environments, settings from the environment', async (t) => {
+  const pve = await startProxmox({ tokenId: 'relay@pve!node', secret: 'pve-token-secret-1', templates: ['qemu:9001:ubuntu-tmpl'] })
+  t.after(() => pve.stop())
+  Object.assign(process.env, pve.env)
+  const envs = relay.Environments.open({ provider: 'proxmox' })
+  assert.equal(envs.provider, 'proxmox')
+
+  const up = envs.up('web', { template: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst' })
+  const events = await collect(up)
+  assert.ok(events.some((e) => e.type === 'log' && e.line === 'TASK OK'), 'PVE task logs stream as events')
+  const web = await up.wait()
+  assert.deepEqual([web.provider, web.kind, web.id, web.node, web.status], ['proxmox', 'lxc', '100', 'pve', 'running'])
+
+  const vm = await envs.up('vm', { kind: 'qemu', template: '9001', profile: 'team_lead' }).wait()
+  assert.deepEqual([vm.kind, vm.id, vm.cores], ['qemu', '101', 8])
+  assert.deepEqual(await envs.exec('vm', ['sh', '-c', 'echo from-vm; exit 5']), {
+    exit_code: 5,
+    signal: null,
+    stdout: 'from-vm\n',
+    stderr: '',
+  })
+  await assert.rejects(envs.exec('web', ['true']), { code: 'unsupported', kind: 'infra', message: /over SSH/ })
+
+  await envs.snapshot('web', 'base').wait()
+  assert.deepEqual((await envs.snapshots('web')).map((s) => s.name), ['base'])
+  assert.equal((await envs.rollback('web', 'base').wait()).status, 'stopped', 'an LXC rollback leaves it stopped')
+  assert.deepEqual((await envs.list()).map((e) => [e.name, e.status]), [['web', 'stopped'], ['vm', 'running']])
+  assert.equal((await envs.stop('vm', { force: true }).wait()).status, 'stopped')
+  await envs.down('web').wait()
+  await assert.rejects(envs.status('web'), { code: 'not_found', message: /no environment named `web` in Proxmox/ })
+
+  // A wrong secret is refused with what to check, and the secret never appears.
+  process.env.PROXMOX_TOKEN_SECRET = 'wrong-secret-value'
+  await assert.rejects(relay.Environments.open({ provider: 'proxmox' }).list(), (err) => {
+    assert.equal(err.code, 'auth')
+    assert.match(err.message, /check PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET/)
+    assert.ok(!err.message.includes('wrong-secret-value'))
+    return true
+  })
+  delete process.env.PROXMOX_URL
+  assert.throws(() => relay.Environments.open({ provider: 'proxmox' }), { code: 'config', message: /missing:\n {2}- PROXMOX_URL/ })
 })

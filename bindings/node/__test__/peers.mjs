@@ -88,6 +88,27 @@ export async function startRealtime(scenario = {}) {
   return { url: match[1], stop: () => stopChild(child, () => child.stdin.end()) }
 }
 
+/**
+ * The fake Proxmox VE API (TLS) accepting API token `tokenId=secret`, with template guests like
+ * `qemu:9001:ubuntu-tmpl`. Resolves with `{ url, node, caFile, env, stop }`: `env` holds the
+ * PROXMOX_* variables Relay reads.
+ */
+export async function startProxmox({ tokenId, secret, templates = [], taskMs = 80 }) {
+  const caFile = join(mkdtempSync(join(tmpdir(), 'relay-peer-')), 'pve-ca.pem')
+  const args = ['proxmox', '--token', `${tokenId}=${secret}`, '--ca-out', caFile, '--task-ms', String(taskMs)]
+  for (const template of templates) args.push('--template', template)
+  const { child, line } = await startPeer(args, { stdin: 'pipe' })
+  const { url, node } = JSON.parse(line)
+  const env = {
+    PROXMOX_URL: url,
+    PROXMOX_NODE: node,
+    PROXMOX_TOKEN_ID: tokenId,
+    PROXMOX_TOKEN_SECRET: secret,
+    PROXMOX_CA_FILE: caFile,
+  }
+  return { url, node, caFile, env, stop: () => stopChild(child, () => child.stdin.end()) }
+}
+
 function stopChild(child, ask) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((done) => {
