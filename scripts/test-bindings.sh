@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds each language binding once (debug) and runs its tests:
 #   Python  maturin develop into .venv, then pytest      (bindings/python/tests)
-#   Node    napi build, then node --test                 (bindings/node/__test__)
+#   Node    napi build, then node --test                 (bindings/node/__test__,
+#           examples/node/voice-server/test; peers from the relay-testkit binary)
 #   Kotlin  cargo build + uniffi-bindgen, kotlinc, java  (bindings/uniffi/tests/kotlin)
 #   Swift   bindings generated only (no Swift toolchain here: untested)
 # Needs scripts/setup/{python,node,kotlin}.sh to have run (scripts/test-all.sh runs them).
@@ -42,10 +43,16 @@ test_node() {
   step node "napi build (debug)"
   [ -d "$ROOT/bindings/node/node_modules/@napi-rs/cli" ] || { echo "run scripts/setup/node.sh first" >&2; exit 1; }
   (cd "$ROOT/bindings/node" && npx --no-install napi build --platform --js index.js --dts index.d.ts)
+  step node "cargo build -p relay-testkit (the test peers) and scripts/setup/claude.sh"
+  (cd "$ROOT" && cargo build --quiet -p relay-testkit --bin relay-testkit)
+  "$ROOT/scripts/setup/claude.sh" >/dev/null
   step node "node --test"
   (cd "$ROOT/bindings/node" && node --test __test__/)
   step node "examples/node/workspace-tour.mjs"
   expect_tour "$(node "$ROOT/examples/node/workspace-tour.mjs" "$demo/ws")"
+  step node "examples/node/voice-server (node --test, against the fake Realtime server)"
+  [ -d "$ROOT/examples/node/voice-server/node_modules/ws" ] || { echo "run scripts/setup/node.sh first" >&2; exit 1; }
+  (cd "$ROOT/examples/node/voice-server" && node --test test/)
 }
 
 test_kotlin() {
