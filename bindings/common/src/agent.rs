@@ -8,7 +8,7 @@ use std::time::Duration;
 use relay_core::agent::claude::ClaudeCodeAgent;
 use relay_core::agent::run::{AgentRunOptions, RunReport, run_across_repos};
 use relay_core::agent::shell::ShellAgent;
-use relay_core::agent::{AgentTask, CodingAgent, PermissionMode, PermissionPolicy};
+use relay_core::agent::{AgentEnv, AgentTask, CodingAgent, PermissionMode, PermissionPolicy};
 use relay_core::{Job, JobFailure};
 
 use crate::error::BindingError;
@@ -41,7 +41,8 @@ impl std::str::FromStr for AgentChoice {
 
 /// A coding task to run in each selected repository, in dependency order. Every field but
 /// `prompt` has a default; the bindings fill it from keyword arguments / option objects.
-#[derive(Debug, Clone, Default)]
+/// `Debug` shows the names of `env` variables, never their values.
+#[derive(Clone, Default)]
 pub struct AgentRunRequest {
     /// The task: a prompt for Claude Code, a command line for the shell agent.
     pub prompt: String,
@@ -74,6 +75,28 @@ pub struct AgentRunRequest {
     /// Extra environment for the agent process (e.g. `ANTHROPIC_BASE_URL`, an API key from the
     /// embedding app). Values never appear in logs or errors.
     pub env: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for AgentRunRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentRunRequest")
+            .field("prompt", &self.prompt)
+            .field("agent", &self.agent)
+            .field("selection", &self.selection)
+            .field("jobs", &self.jobs)
+            .field("keep_going", &self.keep_going)
+            .field("model", &self.model)
+            .field("max_turns", &self.max_turns)
+            .field("max_budget_usd", &self.max_budget_usd)
+            .field("allowed_tools", &self.allowed_tools)
+            .field("disallowed_tools", &self.disallowed_tools)
+            .field("permission_mode", &self.permission_mode)
+            .field("idle_timeout_secs", &self.idle_timeout_secs)
+            .field("timeout_secs", &self.timeout_secs)
+            .field("claude_binary", &self.claude_binary)
+            .field("env", &AgentEnv(self.env.clone()))
+            .finish()
+    }
 }
 
 /// Seconds an agent may stay silent before it is stopped, when the request does not say.
@@ -258,6 +281,19 @@ mod tests {
             serde_json::json!(["made-by-agent.txt"])
         );
         assert!(dir.path().join("app/made-by-agent.txt").exists());
+    }
+
+    #[test]
+    fn debug_output_never_shows_environment_values() {
+        let request = AgentRunRequest {
+            env: vec![("ANTHROPIC_API_KEY".into(), "sk-ant-secret".into())],
+            ..AgentRunRequest::new("fix it")
+        };
+        let text = format!("{request:?}");
+        assert!(
+            text.contains("ANTHROPIC_API_KEY") && !text.contains("sk-ant-secret"),
+            "{text}"
+        );
     }
 
     #[tokio::test]

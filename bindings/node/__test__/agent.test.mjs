@@ -184,16 +184,19 @@ test('claude: a throwing or rejecting callback denies with its message, and the 
 })
 
 /**
- * A cancelled agent run ends its stream and resolves with a report whose repository is
- * `cancelled` (relay-bindings-common's `run_agent` returns the run's report rather than failing
- * the job; other jobs reject with code `cancelled`).
+ * A cancelled agent run ends its stream with the cancelled repository's `repo_finished` and a
+ * `job_finished` whose status is `cancelled`; `wait()` rejects with code `cancelled`, like every
+ * other job.
  */
-function assertCancelledRun(events, report, repo) {
+async function assertCancelledRun(events, job, repo) {
+  const finished = events.filter((e) => e.type === 'repo_finished').map((e) => [e.repo, e.outcome])
+  assert.deepEqual(finished, [[repo, 'cancelled']])
   assert.equal(events.at(-1).type, 'job_finished')
-  assert.deepEqual(report.repos.map((r) => [r.name, r.outcome, r.error]), [[repo, 'cancelled', 'the agent run was cancelled']])
+  assert.equal(events.at(-1).status, 'cancelled')
+  await assert.rejects(job.wait(), { code: 'cancelled', kind: 'cancelled' })
 }
 
-test('claude: cancel kills the agent process and the report says cancelled', async () => {
+test('claude: cancel kills the agent process and the run ends cancelled', async () => {
   const root = makeWorkspace()
   const repo = join(root, 'backend')
   const api = await startAnthropic([{ kind: 'hang' }])
@@ -207,7 +210,7 @@ test('claude: cancel kills the agent process and the report says cancelled', asy
       job.cancel()
     }
   }
-  assertCancelledRun(seen, await job.wait(), 'backend')
+  await assertCancelledRun(seen, job, 'backend')
   assert.ok(await eventually(() => processesIn(repo).length === 0), `left running: ${processesIn(repo)}`)
 })
 
@@ -216,7 +219,7 @@ test('shell: cancel kills the running command', async () => {
   const job = relay.Workspace.open(root).runAgent('sleep 73.25', { agent: 'shell', repos: ['shared-api'] })
   assert.ok(await eventually(() => processesMatching('sleep 73.25').length > 0), 'the command started')
   job.cancel()
-  assertCancelledRun(await collect(job), await job.wait(), 'shared-api')
+  await assertCancelledRun(await collect(job), job, 'shared-api')
   assert.ok(await eventually(() => processesMatching('sleep 73.25').length === 0), 'the command was killed')
 })
 

@@ -80,7 +80,7 @@ test('bad calls answer ok: false with an error and a hint for the model, never a
 
   const denied = await tools.call('sync_repos', {})
   assert.equal(denied.ok, false)
-  assert.match(denied.value.error, /`sync_repos` needs the `WriteRepos` permission/)
+  assert.match(denied.value.error, /`sync_repos` needs the `write_repos` permission/)
 })
 
 test('bad options throw with code usage', () => {
