@@ -63,6 +63,15 @@ test_kotlin() {
       --library "$TARGET/debug/librelay_uniffi.so" --language "$lang" --out-dir "$gen/$lang")
   done
   echo "Swift bindings generated (untested: no Swift toolchain): $(ls "$gen/swift" | tr '\n' ' ')"
+  step uniffi "cargo build -p relay-testkit (the test peers) and find the claude CLI"
+  (cd "$ROOT" && cargo build --quiet -p relay-testkit --bin relay-testkit)
+  export RELAY_TESTKIT_BIN="$TARGET/debug/relay-testkit"
+  # Like relay_testkit::claude_cli::claude_bin: RELAY_CLAUDE_BIN, the project-local install, PATH.
+  if [ -z "${RELAY_CLAUDE_BIN:-}" ]; then
+    RELAY_CLAUDE_BIN="$ROOT/.tools/npm/bin/claude"
+    [ -x "$RELAY_CLAUDE_BIN" ] || RELAY_CLAUDE_BIN="$(command -v claude || echo "$RELAY_CLAUDE_BIN")"
+  fi
+  export RELAY_CLAUDE_BIN
   step kotlin "kotlinc (bindings + tests + example) and run the tests"
   local cp="$jna:$kotlin/lib/kotlinx-coroutines-core-jvm.jar"
   # One compilation for tests and example: kotlinc's start-up dominates on two cores.

@@ -8,6 +8,7 @@
 mod error;
 mod event;
 mod job;
+mod policy;
 mod records;
 mod runtime;
 mod workspace;
@@ -15,6 +16,7 @@ mod workspace;
 pub use error::RelayError;
 pub use event::{Event, EventListener};
 pub use job::{Job, TaskHandle, synthetic_job};
+pub use policy::{PermissionDecision, PermissionPolicy, PermissionRequest, PolicyError};
 pub use records::{CommitInfo, DependencyGraph, Edge, Impact, RepoSpec, RepoStatus};
 pub use workspace::Workspace;
 
