@@ -1,5 +1,9 @@
 //! Errors as every binding shows them: a kind (which exception class), a code and a message.
 
+use relay_core::agent::AgentError;
+use relay_core::agent::run::RunError;
+use relay_core::infra::InfraError;
+use relay_core::voice::VoiceError;
 use relay_core::{ConfigError, Error, JobFailure, RepoError};
 
 /// Which family an error belongs to; each binding maps a kind to one exception class or error
@@ -10,6 +14,12 @@ pub enum ErrorKind {
     Config,
     /// A repository operation failed.
     Repo,
+    /// A coding agent could not run (missing or too old binary, crash, timeout).
+    Agent,
+    /// A voice session failed (missing API key, connection, service error).
+    Voice,
+    /// An environment operation failed (provider configuration, API, not found).
+    Infra,
     /// The operation was cancelled.
     Cancelled,
     /// The caller used the API wrongly (e.g. awaited a job's result twice).
@@ -24,6 +34,9 @@ impl ErrorKind {
         match self {
             ErrorKind::Config => "config",
             ErrorKind::Repo => "repo",
+            ErrorKind::Agent => "agent",
+            ErrorKind::Voice => "voice",
+            ErrorKind::Infra => "infra",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::Usage => "usage",
             ErrorKind::Internal => "internal",
@@ -91,6 +104,43 @@ impl From<Error> for BindingError {
             Error::Config(e) => e.into(),
             Error::Repo(e) => e.into(),
         }
+    }
+}
+
+impl From<RunError> for BindingError {
+    fn from(e: RunError) -> Self {
+        match e {
+            RunError::Repo(e) => e.into(),
+            RunError::Job(f) => f.into(),
+        }
+    }
+}
+
+impl From<AgentError> for BindingError {
+    fn from(e: AgentError) -> Self {
+        let kind = match e {
+            AgentError::Cancelled => ErrorKind::Cancelled,
+            AgentError::Internal(_) => ErrorKind::Internal,
+            _ => ErrorKind::Agent,
+        };
+        Self::new(kind, e.code(), e.to_string())
+    }
+}
+
+impl From<VoiceError> for BindingError {
+    fn from(e: VoiceError) -> Self {
+        Self::new(ErrorKind::Voice, e.code(), e.to_string())
+    }
+}
+
+impl From<InfraError> for BindingError {
+    fn from(e: InfraError) -> Self {
+        let kind = match e.code() {
+            "cancelled" => ErrorKind::Cancelled,
+            "internal" => ErrorKind::Internal,
+            _ => ErrorKind::Infra,
+        };
+        Self::new(kind, e.code(), e.to_string())
     }
 }
 

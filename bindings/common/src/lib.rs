@@ -15,15 +15,21 @@
 //! Nothing here knows about Python, JavaScript or Kotlin: conversions that two bindings would
 //! otherwise each write live here once.
 
+mod agent;
 mod error;
 mod event;
 mod job;
+mod permission;
 mod synthetic;
+#[cfg(test)]
+mod test_support;
 mod workspace;
 
+pub use agent::{AgentChoice, AgentHandle, AgentRunRequest};
 pub use error::{BindingError, ErrorKind};
 pub use event::EventJson;
 pub use job::{DEFAULT_BATCH, JobHandle};
+pub use permission::{CallbackPolicy, PermissionCallback, parse_decision};
 pub use synthetic::{SyntheticJob, synthetic_job};
 pub use workspace::{GraphView, Selection, WorkspaceHandle, to_json};
 

@@ -27,7 +27,8 @@ pub struct Selection {
 }
 
 impl Selection {
-    fn into_core(self) -> Result<RepoSelection, BindingError> {
+    /// The selection as Relay's core type; both lists at once is a usage error.
+    pub fn into_core(self) -> Result<RepoSelection, BindingError> {
         match (self.repos, self.affected_by) {
             (None, None) => Ok(RepoSelection::All),
             (Some(names), None) => Ok(RepoSelection::Named(names)),
@@ -74,6 +75,11 @@ impl WorkspaceHandle {
     /// Wraps another [`RepoGraph`] implementation (an embedding application's own).
     pub fn from_graph(graph: Arc<dyn RepoGraph>) -> Self {
         Self { graph }
+    }
+
+    /// The [`RepoGraph`] serving the workspace (for the agent, environment and tool facades).
+    pub fn repo_graph(&self) -> Arc<dyn RepoGraph> {
+        self.graph.clone()
     }
 
     fn workspace(&self) -> &Workspace {
@@ -212,38 +218,7 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::process::Command;
-
-    fn git(dir: &Path, args: &[&str]) {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_AUTHOR_NAME", "Test")
-            .env("GIT_AUTHOR_EMAIL", "test@example.com")
-            .env("GIT_COMMITTER_NAME", "Test")
-            .env("GIT_COMMITTER_EMAIL", "test@example.com")
-            .status()
-            .unwrap();
-        assert!(status.success(), "git {args:?}");
-    }
-
-    fn workspace() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("relay.yaml"),
-            "repositories:\n  - name: api\n  - name: app\n    dependencies: [api]\n",
-        )
-        .unwrap();
-        for name in ["api", "app"] {
-            let repo = dir.path().join(name);
-            std::fs::create_dir(&repo).unwrap();
-            git(&repo, &["init", "-q", "-b", "main"]);
-            std::fs::write(repo.join("README"), name).unwrap();
-            git(&repo, &["add", "."]);
-            git(&repo, &["commit", "-q", "-m", "first"]);
-        }
-        dir
-    }
+    use crate::test_support::workspace;
 
     #[tokio::test]
     async fn opens_by_discovery_and_reads_status_graph_and_impact() {

@@ -100,6 +100,26 @@ pub enum AgentError {
     Internal(String),
 }
 
+impl AgentError {
+    /// A stable, machine-readable name for the error (for bindings and `--json` output).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AgentError::BinaryNotFound { .. } => "agent_not_found",
+            AgentError::VersionTooOld { .. } => "agent_too_old",
+            AgentError::InvalidTask(_) => "invalid_task",
+            AgentError::MissingCwd(_) => "missing_cwd",
+            AgentError::Io { .. } => "io",
+            AgentError::ExitedWithoutResult { .. } => "agent_exited",
+            AgentError::LineTooLong { .. } => "line_too_long",
+            AgentError::IdleTimeout { .. } => "idle_timeout",
+            AgentError::OverallTimeout { .. } => "timeout",
+            AgentError::Cancelled => "cancelled",
+            AgentError::Protocol(_) => "protocol",
+            AgentError::Internal(_) => "internal",
+        }
+    }
+}
+
 impl From<crate::job::JobFailure> for AgentError {
     fn from(failure: crate::job::JobFailure) -> Self {
         match failure {

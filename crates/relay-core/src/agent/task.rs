@@ -37,6 +37,30 @@ impl PermissionMode {
     }
 }
 
+impl std::str::FromStr for PermissionMode {
+    type Err = String;
+
+    /// Parses the CLI spelling (`default`, `acceptEdits`, `plan`, `dontAsk`,
+    /// `bypassPermissions`); the error lists the valid ones.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        [
+            PermissionMode::Default,
+            PermissionMode::AcceptEdits,
+            PermissionMode::Plan,
+            PermissionMode::DontAsk,
+            PermissionMode::BypassPermissions,
+        ]
+        .into_iter()
+        .find(|mode| mode.as_cli_str() == text)
+        .ok_or_else(|| {
+            format!(
+                "unknown permission mode `{text}`; use default, acceptEdits, plan, dontAsk or \
+                 bypassPermissions"
+            )
+        })
+    }
+}
+
 /// One coding task for one repository.
 ///
 /// ```

@@ -51,6 +51,22 @@ pub enum VoiceError {
     Io(String),
 }
 
+impl VoiceError {
+    /// A stable, machine-readable name for the error (for bindings and `--json` output).
+    pub fn code(&self) -> &'static str {
+        match self {
+            VoiceError::MissingConfig { .. } => "missing_config",
+            VoiceError::InvalidConfig(_) => "invalid_config",
+            VoiceError::Connect { .. } => "connect",
+            VoiceError::Unauthorized { .. } => "unauthorized",
+            VoiceError::Closed => "closed",
+            VoiceError::InvalidAudio(_) => "invalid_audio",
+            VoiceError::Service { .. } => "service",
+            VoiceError::Io(_) => "io",
+        }
+    }
+}
+
 impl From<std::io::Error> for VoiceError {
     fn from(e: std::io::Error) -> Self {
         VoiceError::Io(e.to_string())
