@@ -5,6 +5,7 @@
 //! future, which cancels the job it awaited. Event streams are delivered either by awaiting
 //! [`Job::next_batch`] or to an [`EventListener`] through a cancellable [`TaskHandle`].
 
+mod agent;
 mod error;
 mod event;
 mod job;
@@ -13,6 +14,7 @@ mod records;
 mod runtime;
 mod workspace;
 
+pub use agent::{AgentRunRequest, become_child_subreaper};
 pub use error::RelayError;
 pub use event::{Event, EventListener};
 pub use job::{Job, TaskHandle, synthetic_job};
