@@ -9,6 +9,14 @@
 //!   error variant to raise), a stable `code` and the Rust message;
 //! - [`WorkspaceHandle`]: an open workspace and its repository operations, taking
 //!   [`Selection`]s and returning JSON-ready values or jobs;
+//! - [`AgentRunRequest`] and [`WorkspaceHandle::run_agent`]: coding-agent runs across
+//!   repositories; [`PermissionCallback`] + [`CallbackPolicy`]: a host-language permission
+//!   function (answers parsed by [`parse_decision`]);
+//! - [`EnvironmentsHandle`]: development environments (up, status, exec, snapshot, rollback, down);
+//! - [`ToolsHandle`]: the tool registry (specs, OpenAI Realtime tool format, `invoke` as a job),
+//!   for applications that run their own voice loop;
+//! - [`VoiceHandle`]: a voice session (OpenAI Realtime or the offline text transport) over a
+//!   [`ToolsHandle`];
 //! - [`synthetic_job`]: a job that streams a given number of events through the real job
 //!   machinery, used by the binding tests and the boundary benchmarks.
 //!
@@ -16,6 +24,7 @@
 //! otherwise each write live here once.
 
 mod agent;
+mod environments;
 mod error;
 mod event;
 mod job;
@@ -23,14 +32,19 @@ mod permission;
 mod synthetic;
 #[cfg(test)]
 mod test_support;
+mod tools;
+mod voice;
 mod workspace;
 
 pub use agent::{AgentChoice, AgentHandle, AgentRunRequest};
+pub use environments::{EnvironmentsHandle, EnvironmentsOptions};
 pub use error::{BindingError, ErrorKind};
 pub use event::EventJson;
 pub use job::{DEFAULT_BATCH, JobHandle};
 pub use permission::{CallbackPolicy, PermissionCallback, parse_decision};
 pub use synthetic::{SyntheticJob, synthetic_job};
+pub use tools::{ToolsHandle, ToolsOptions};
+pub use voice::{VoiceHandle, VoiceOptions};
 pub use workspace::{GraphView, Selection, WorkspaceHandle, to_json};
 
 /// The version of the Relay SDK the bindings were built from.

@@ -11,26 +11,33 @@ pub async fn follow_job<T, E>(mut job: Job<T, E>, ctx: &ToolContext) -> Result<T
 where
     E: From<crate::job::JobFailure>,
 {
+    // Jobs often announce a repository's end both as progress and as `repo_finished` with the
+    // same words; saying it twice helps nobody.
+    let mut last = String::new();
     while let Some(event) = job.next_event().await {
-        match event.kind {
+        let progress = match event.kind {
             EventKind::Progress {
                 done,
                 total,
                 repo,
                 message,
-            } => ctx.progress.report(ToolProgress {
+            } => ToolProgress {
                 message,
                 done: Some(done),
                 total,
                 repo,
-            }),
-            EventKind::RepoFinished { repo, summary, .. } => ctx.progress.report(ToolProgress {
+            },
+            EventKind::RepoFinished { repo, summary, .. } => ToolProgress {
                 message: format!("{repo}: {summary}"),
                 done: None,
                 total: None,
                 repo: Some(repo),
-            }),
-            _ => {}
+            },
+            _ => continue,
+        };
+        if progress.message != last {
+            last.clone_from(&progress.message);
+            ctx.progress.report(progress);
         }
     }
     job.wait().await

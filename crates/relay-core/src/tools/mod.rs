@@ -5,7 +5,9 @@
 //! which validates the arguments first: bad arguments come back as a [`ToolOutput`] the model can
 //! read and correct, never as a panic.
 
+pub mod agent;
 mod context;
+pub mod env;
 mod job;
 mod registry;
 pub mod repo;

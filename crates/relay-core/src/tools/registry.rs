@@ -100,6 +100,30 @@ impl ToolRegistry {
         self
     }
 
+    /// Adds the coding-agent tool (`run_agent_task`) over `graph`, run by `agent`. `template`
+    /// carries the agent options applied to every run (model, max turns, allowed tools,
+    /// timeouts, ...); its prompt is replaced by the task the tool is given.
+    pub fn with_agent_tools(
+        mut self,
+        graph: Arc<dyn crate::RepoGraph>,
+        agent: Arc<dyn crate::agent::CodingAgent>,
+        template: crate::agent::AgentTask,
+    ) -> Self {
+        for tool in super::agent::agent_tools(graph, agent, template) {
+            self.register(tool);
+        }
+        self
+    }
+
+    /// Adds the environment tools (`env_up`, `env_status`, `env_exec`, `env_snapshot`,
+    /// `env_rollback`, `env_down`) over `provider`.
+    pub fn with_env_tools(mut self, provider: Arc<dyn crate::infra::InfraProvider>) -> Self {
+        for tool in super::env::env_tools(provider) {
+            self.register(tool);
+        }
+        self
+    }
+
     /// Specs of every registered tool, sorted by name.
     pub fn specs(&self) -> Vec<ToolSpec> {
         self.tools.values().map(|t| t.spec()).collect()

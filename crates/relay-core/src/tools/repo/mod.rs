@@ -36,7 +36,7 @@ pub fn repo_tools(graph: Arc<dyn RepoGraph>) -> Vec<Arc<dyn Tool>> {
 }
 
 /// The schema of an optional `repos` argument.
-fn repos_schema(what: &str) -> Value {
+pub(crate) fn repos_schema(what: &str) -> Value {
     json!({
         "type": "array",
         "items": {"type": "string", "minLength": 1},
@@ -45,7 +45,7 @@ fn repos_schema(what: &str) -> Value {
 }
 
 /// The names in `args[key]`, if given.
-fn names(args: &Value, key: &str) -> Option<Vec<String>> {
+pub(crate) fn names(args: &Value, key: &str) -> Option<Vec<String>> {
     args.get(key).and_then(Value::as_array).map(|a| {
         a.iter()
             .filter_map(Value::as_str)
@@ -55,7 +55,7 @@ fn names(args: &Value, key: &str) -> Option<Vec<String>> {
 }
 
 /// The selection for `args.repos`, falling back to the primary project with its related repos.
-fn selection(args: &Value, ctx: &ToolContext) -> RepoSelection {
+pub(crate) fn selection(args: &Value, ctx: &ToolContext) -> RepoSelection {
     match names(args, "repos") {
         Some(n) if !n.is_empty() => RepoSelection::Named(n),
         _ => match ctx.session.primary() {
