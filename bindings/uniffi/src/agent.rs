@@ -61,15 +61,14 @@ pub struct AgentRunRequest {
     /// The `claude` binary (default: `RELAY_CLAUDE_BIN`, then PATH).
     #[uniffi(default = None)]
     pub claude_binary: Option<String>,
-    /// Extra environment for the agent processes (`ANTHROPIC_BASE_URL`, an API key from the
-    /// app). Values never appear in logs or errors.
-    #[uniffi(default)]
-    pub env: HashMap<String, String>,
 }
 
-impl From<AgentRunRequest> for CommonRequest {
-    fn from(r: AgentRunRequest) -> Self {
-        let mut env: Vec<(String, String)> = r.env.into_iter().collect();
+impl AgentRunRequest {
+    /// The shared request, with `env` (kept out of the record: Kotlin and Swift print every
+    /// record field in `toString()`/`description`, and `env` usually carries an API key).
+    pub(crate) fn into_common(self, env: HashMap<String, String>) -> CommonRequest {
+        let r = self;
+        let mut env: Vec<(String, String)> = env.into_iter().collect();
         env.sort();
         CommonRequest {
             prompt: r.prompt,
@@ -101,17 +100,20 @@ impl Workspace {
     /// returns the run report as JSON (`{"repos": [{"name", "outcome", "changed_files", ...}]}`).
     /// `policy` decides the tools Claude Code asks about (without one, tools outside
     /// `allowedTools` are denied). Cancelling the job (or the coroutine awaiting it) kills the
-    /// agents' processes. Throws `Usage` for an unknown agent or permission mode and `Repo` for
-    /// an unknown repository before anything runs.
-    #[uniffi::method(default(policy = None))]
+    /// agents' processes. `env` is extra environment for the agent processes
+    /// (`ANTHROPIC_BASE_URL`, an API key from the app); its values never appear in logs or
+    /// errors. Throws `Usage` for an unknown agent or permission mode and `Repo` for an unknown
+    /// repository before anything runs.
+    #[uniffi::method(default(policy = None, env))]
     pub fn run_agent(
         &self,
         request: AgentRunRequest,
         policy: Option<Arc<dyn PermissionPolicy>>,
+        env: HashMap<String, String>,
     ) -> Result<Arc<Job>, RelayError> {
         let handle = runtime::enter(|| {
             self.handle()
-                .run_agent(request.into(), ForeignPolicy::wrap(policy))
+                .run_agent(request.into_common(env), ForeignPolicy::wrap(policy))
         })?;
         Ok(Job::new(handle))
     }

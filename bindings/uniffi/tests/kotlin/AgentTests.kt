@@ -20,16 +20,24 @@ fun makeSingleRepoWorkspace(): File {
     return root
 }
 
-/** A Claude Code request against [api], with the CLI's state in a fresh home. */
-fun claudeRequest(prompt: String, api: FakeAnthropic, allowedTools: List<String> = emptyList()) =
+/** Runs Claude Code in [ws] against [api], with the CLI's state in a fresh home. */
+fun runClaude(
+    ws: Workspace,
+    prompt: String,
+    api: FakeAnthropic,
+    policy: PermissionPolicy? = null,
+    allowedTools: List<String> = emptyList(),
+): RelayJob = ws.runAgent(
     AgentRunRequest(
         prompt = prompt,
         agent = "claude",
         claudeBinary = claudeBin(),
-        env = claudeEnv(api.url, tempDir()).toMap(),
         allowedTools = allowedTools,
         idleTimeoutSecs = 60uL,
-    )
+    ),
+    policy,
+    claudeEnv(api.url, tempDir()).toMap(),
+)
 
 /** The agent events (the inner `event` objects) of a run, in order. */
 fun agentEvents(events: List<Event>): List<Any?> =
@@ -70,7 +78,7 @@ suspend fun CoroutineScope.cancelRunningAgent(cancel: suspend (RelayJob, Deferre
     ).use { api ->
         val root = makeSingleRepoWorkspace()
         val repo = File(root, "app")
-        val job = Workspace.open(root.path).runAgent(claudeRequest("wait", api, allowedTools = listOf("Bash")))
+        val job = runClaude(Workspace.open(root.path), "wait", api, allowedTools = listOf("Bash"))
         val result = async { job.wait() }
         val seen = mutableSetOf<Int>()
         val running = eventually(50) {
@@ -162,7 +170,7 @@ val agentTests: List<TestCase> = listOf(
                     }
                 }
             }
-            val job = Workspace.open(root.path).runAgent(claudeRequest("make files", api), policy)
+            val job = runClaude(Workspace.open(root.path), "make files", api, policy)
             val events = drain(job)
             val report = Json.parse(job.wait())
             check(report.at("repos", 0, "outcome") == "success") { "$report" }
@@ -196,7 +204,7 @@ val agentTests: List<TestCase> = listOf(
                     return PermissionDecision.Allow(updatedInputJson = "[not an object")
                 }
             }
-            val job = Workspace.open(root.path).runAgent(claudeRequest("try things", api), policy)
+            val job = runClaude(Workspace.open(root.path), "try things", api, policy)
             val events = drain(job)
             val report = Json.parse(job.wait())
             check(report.at("repos", 0, "outcome") == "success") { "$report" }
