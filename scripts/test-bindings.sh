@@ -76,11 +76,21 @@ test_kotlin() {
   local cp="$jna:$kotlin/lib/kotlinx-coroutines-core-jvm.jar"
   # One compilation for tests and example: kotlinc's start-up dominates on two cores.
   "$kotlin/bin/kotlinc" -nowarn "$gen/kotlin/dev/relay/relay.kt" "$ROOT"/bindings/uniffi/tests/kotlin/*.kt \
-    "$ROOT/examples/kotlin/WorkspaceTour.kt" -cp "$cp" -d "$gen/relay-kotlin.jar"
+    "$ROOT/examples/kotlin/WorkspaceTour.kt" "$ROOT/examples/kotlin/AgentTour.kt" -cp "$cp" -d "$gen/relay-kotlin.jar"
   local run=(java -Djna.library.path="$TARGET/debug" -cp "$gen/relay-kotlin.jar:$cp:$kotlin/lib/kotlin-stdlib.jar")
   "${run[@]}" RelayTestsKt
   step kotlin "examples/kotlin/WorkspaceTour.kt"
   expect_tour "$("${run[@]}" WorkspaceTourKt "$demo/ws")"
+  step kotlin "examples/kotlin/AgentTour.kt"
+  local agent_tour
+  agent_tour="$("${run[@]}" dev.relay.examples.AgentTourKt "$demo/ws")"
+  grep -q "\[backend\]  M file1.txt" <<<"$agent_tour" &&
+    grep -q "restored after rollback: backend frontend shared-api" <<<"$agent_tour" &&
+    grep -q "after down: not_found" <<<"$agent_tour" || {
+    printf 'AgentTour output lacks the agent output or the environment steps:\n%s\n' "$agent_tour" >&2
+    exit 1
+  }
+  echo "example ok"
 }
 
 for lang in "${langs[@]}"; do

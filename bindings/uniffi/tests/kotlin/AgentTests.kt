@@ -189,18 +189,20 @@ val agentTests: List<TestCase> = listOf(
             check(changed == listOf("allowed.txt", "rewritten.txt")) { "$changed" }
         }
     },
-    "a Kotlin policy that throws denies the tool with its message; bad rewritten input is denied" to {
+    "a Kotlin policy that throws denies the tool with its message; bad rewritten input and Ask are denied" to {
         val root = makeSingleRepoWorkspace()
         val repo = File(root, "app")
         val script = listOf(
             toolTurn("One.", "Bash", """{"command": "touch thrown.txt", "description": "one"}"""),
             toolTurn("Two.", "Bash", """{"command": "touch garbled.txt", "description": "two"}"""),
+            toolTurn("Three.", "Bash", """{"command": "touch asked.txt", "description": "three"}"""),
             textTurn("Understood."),
         )
         FakeAnthropic(script.joinToString(",", "[", "]")).use { api ->
             val policy = object : PermissionPolicy {
                 override suspend fun decide(request: PermissionRequest): PermissionDecision {
                     if (request.inputJson.contains("thrown")) throw IllegalStateException("policy store offline")
+                    if (request.inputJson.contains("asked")) return PermissionDecision.Ask(question = "May the agent touch asked.txt?")
                     return PermissionDecision.Allow(updatedInputJson = "[not an object")
                 }
             }
@@ -210,9 +212,42 @@ val agentTests: List<TestCase> = listOf(
             check(report.at("repos", 0, "outcome") == "success") { "$report" }
             check(repo.list()!!.sorted() == listOf(".git", "README.md")) { "a denied command ran: ${repo.list()!!.toList()}" }
             val denied = toolResults(events).filter { it.at("is_error") == true }.map { it.at("output") as String }
-            check(denied.size == 2) { "$denied" }
+            check(denied.size == 3) { "$denied" }
             check(denied[0].contains("policy store offline") && denied[0].contains("permission policy failed")) { denied[0] }
             check(denied[1].contains("not a JSON object")) { denied[1] }
+            // Bindings have no PermissionAsker: an Ask is a denial that names the question.
+            check(denied[2].contains("May the agent touch asked.txt?")) { denied[2] }
+        }
+    },
+    "cancelling a run while the Kotlin policy decides cancels the policy's coroutine" to {
+        becomeChildSubreaper()
+        val script = listOf(
+            toolTurn("Asking.", "Bash", """{"command": "touch never.txt", "description": "wait"}"""),
+            textTurn("done"),
+        )
+        FakeAnthropic(script.joinToString(",", "[", "]")).use { api ->
+            val root = makeSingleRepoWorkspace()
+            val deciding = CompletableDeferred<Unit>()
+            val policyCancelled = CompletableDeferred<Throwable>()
+            val policy = object : PermissionPolicy {
+                override suspend fun decide(request: PermissionRequest): PermissionDecision {
+                    deciding.complete(Unit)
+                    try {
+                        awaitCancellation() // a person who never answers
+                    } catch (e: CancellationException) {
+                        policyCancelled.complete(e)
+                        throw e
+                    }
+                }
+            }
+            val job = runClaude(Workspace.open(root.path), "wait for a person", api, policy)
+            withTimeout(60_000) { deciding.await() }
+            job.cancel()
+            withTimeout(15_000) { policyCancelled.await() }
+            val report = Json.parse(withTimeout(15_000) { job.wait() })
+            check(report.at("repos", 0, "outcome") == "cancelled") { "$report" }
+            check(!File(root, "app/never.txt").exists()) { "the undecided command ran" }
+            check(eventually(15) { processesIn(File(root, "app")).isEmpty() }) { "left behind: ${processesIn(File(root, "app"))}" }
         }
     },
     "job.cancel() kills the claude process and the command it runs" to {
