@@ -208,7 +208,8 @@ impl VoiceSession {
     }
 
     /// Delivers every event to `listener` on a Relay thread, in order, ending with `closed`.
-    /// Cancelling the returned handle stops the delivery and closes the session.
+    /// Cancelling the returned handle stops the delivery and closes the session. Read events
+    /// either this way or with `nextEvents`, not both: each event goes to one reader.
     pub fn listen(&self, listener: Box<dyn VoiceEventListener>) -> Arc<TaskHandle> {
         let inner = Arc::clone(&self.inner);
         let task = runtime::spawn(async move {

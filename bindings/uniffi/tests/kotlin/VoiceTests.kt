@@ -145,7 +145,8 @@ val voiceTests: List<TestCase> = listOf(
     },
     "voice barge-in: reportPlayback sets where the interrupted reply is cut (listener + handle)" to {
         val scenario = """{"turns": [{"kind": "say", "text": "one two three four five six seven eight nine ten", "audio_ms": 3000}],
-            "audio_chunk_ms": 100, "chunk_interval_ms": 15}"""
+            "audio_chunk_ms": 100, "chunk_interval_ms": 60}"""
+        // 3 s of reply audio streamed over ~1.8 s: time to interrupt it even on a busy machine.
         FakeRealtime(scenario).use { server ->
             val (tools, _) = repoTools()
             val session = VoiceSession.start(tools, VoiceOptions(url = server.url), apiKey = "sk-test")
@@ -156,10 +157,11 @@ val voiceTests: List<TestCase> = listOf(
                 }
             })
             session.sendText("count to ten slowly")
+            suspend fun next() = withTimeout(20_000) { events.receive() }
             var item = ""
             var receivedMs = 0
             while (receivedMs < 500) {
-                val e = events.receive()
+                val e = next()
                 if (e.kind == "assistant_audio") {
                     item = Json.parse(e.json).at("item_id") as String
                     receivedMs += e.audio!!.size / 48
@@ -169,13 +171,13 @@ val voiceTests: List<TestCase> = listOf(
             session.sendAudio(pcm(200, loud = true))
             var interrupted: Any? = null
             while (interrupted == null) {
-                val e = events.receive()
+                val e = next()
                 if (e.kind == "interrupted") interrupted = Json.parse(e.json)
             }
             check(interrupted.at("item_id") == item && interrupted.at("audio_end_ms") == 320.0) { "$interrupted" }
             var done: Any? = null
             while (done == null) {
-                val e = events.receive()
+                val e = next()
                 if (e.kind == "response_done") done = Json.parse(e.json)
             }
             check(done.at("status") == "cancelled") { "$done" }
