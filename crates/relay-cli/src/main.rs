@@ -2,9 +2,11 @@
 //!
 //! A thin adapter: every command parses its arguments, calls the crates and renders the result.
 
+mod agent;
 mod commands;
 mod context;
 mod error;
+mod infra;
 mod output;
 mod progress;
 

@@ -318,3 +318,152 @@ async fn voice_wav_streams_at_real_time_pace_without_fast() {
         times.len()
     );
 }
+
+#[test]
+fn chat_brings_up_a_local_environment_and_runs_commands_in_it_offline() {
+    let (_guard, ws) = demo();
+    let out = relay(
+        &ws,
+        &["chat", "--provider", "local"],
+        Some(
+            "bring up environment dev\nrun `ls` in dev\nrun `sh -c 'exit 4'` in environment dev\n\
+             list environments\ntear down dev\nrun `ls` in dev\nexit\n",
+        ),
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(
+        stdout.contains(
+            "relay: dev was created and is running.\ndev: running (local, profile developer)\n"
+        ),
+        "{stdout}"
+    );
+    // The environment holds the workspace's repositories.
+    assert!(
+        stdout.contains(
+            "relay: `ls` in dev succeeded (exit code 0).\nstdout:\nbackend\ndatabase-migrations\nfrontend\nshared-api\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("relay: `sh -c exit 4` in dev failed with exit code 4.\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "relay: 1 environment, 1 running.\n- dev: running (local, profile developer)\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("relay: dev was torn down and deleted.\n"),
+        "{stdout}"
+    );
+    // Once dev is gone, the name is taken for a repository, and none is called that.
+    assert!(
+        stdout.contains("relay: run_agent_task failed: unknown repository `dev`"),
+        "{stdout}"
+    );
+    assert!(!ws.join(".relay/envs/dev").exists());
+}
+
+#[test]
+fn chat_runs_commands_across_repositories_with_the_shell_agent() {
+    let (_guard, ws) = demo();
+    let out = relay(
+        &ws,
+        &["chat"],
+        Some("sync\nrun `git rev-parse --abbrev-ref HEAD` in backend and frontend\nexit\n"),
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(
+        stdout.contains(
+            "relay: The task succeeded in all 2 repositories (backend, frontend). 0 files changed.\n\
+             - backend: succeeded, no files changed\n- frontend: succeeded, no files changed\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  … backend: done in 1 turns, 0 files changed"),
+        "spoken progress per repository: {stdout}"
+    );
+}
+
+#[test]
+fn chat_with_an_unknown_provider_says_what_to_use() {
+    let (_guard, ws) = demo();
+    let out = relay(&ws, &["chat", "--provider", "cloud"], Some("exit\n"));
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "error: unknown provider `cloud`; use proxmox or local"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn voice_offers_the_agent_and_env_tools_and_runs_the_shell_agent() {
+    let (_guard, ws) = demo();
+    let server = FakeRealtime::start(
+        Scenario::new()
+            .call(&[("run_agent_task", r#"{"task":"ls src","repos":["backend"]}"#)])
+            .say("Listed.", 200)
+            .call(&[("run_agent_task", r#"{"task":"ls","repos":["billing"]}"#)])
+            .say("No such repository.", 200),
+    )
+    .await
+    .unwrap();
+    let args: Vec<String> = [
+        "voice",
+        "--url",
+        &server.url(),
+        "--agent",
+        "shell",
+        "--provider",
+        "local",
+        "--text",
+        "list backend's sources",
+        "and billing's",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let out = relay_async(ws, args, None).await;
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    let update = &server.client_events_of("session.update")[0];
+    let tools: Vec<&str> = update["session"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    for tool in [
+        "run_agent_task",
+        "env_up",
+        "env_exec",
+        "env_down",
+        "project_status",
+    ] {
+        assert!(tools.contains(&tool), "{tool} in {tools:?}");
+    }
+    assert!(
+        stdout.contains("  … backend: done in 1 turns, 0 files changed\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  failed run_agent_task: {\"error\":\"unknown repository `billing`"),
+        "{stdout}"
+    );
+    let outputs: Vec<Value> = server
+        .client_events_of("conversation.item.create")
+        .iter()
+        .filter(|e| e["item"]["type"] == "function_call_output")
+        .map(|e| serde_json::from_str(e["item"]["output"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(
+        outputs[0]["summary"],
+        "The task succeeded in the repository (backend). 0 files changed."
+    );
+    assert_eq!(outputs[0]["agent"], "shell");
+}

@@ -6,7 +6,8 @@ use std::time::Duration;
 use relay_core::voice::{VoiceSessionConfig, VoiceTransport};
 use relay_voice::TextTransport;
 
-use super::voice::{registry, wait_reply};
+use super::voice::{ToolArgs, registry, wait_reply};
+use crate::agent::AgentKind;
 use crate::context::Global;
 use crate::error::{CliError, CliResult, EXIT_FAILED};
 
@@ -16,10 +17,13 @@ pub struct Args {
     /// Print every event as one JSON object per line.
     #[arg(long)]
     json: bool,
+    // The agent defaults to shell here: chat is the offline REPL.
+    #[command(flatten)]
+    tools: ToolArgs,
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
-    let transport = TextTransport::new(registry(g));
+    let transport = TextTransport::new(registry(g, &args.tools, AgentKind::Shell).await?);
     let session = transport
         .start(VoiceSessionConfig::default())
         .await

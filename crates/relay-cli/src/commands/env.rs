@@ -6,15 +6,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use relay_core::RepoGraph;
 use relay_core::infra::{
-    EnvKind, EnvSpec, EnvStatus, Environment, ExecRequest, InfraError, InfraProvider, StopOptions,
+    EnvKind, EnvSpec, EnvStatus, Environment, ExecRequest, InfraProvider, StopOptions,
 };
-use relay_infra::{ProviderKind, ProviderRequest, build_provider};
 use serde_json::json;
 
 use crate::context::Global;
-use crate::error::{CliError, CliResult, EXIT_FAILED, EXIT_USAGE};
+use crate::error::{CliError, CliResult, EXIT_FAILED};
+use crate::infra::infra_error;
 use crate::output::{Color, Table, print_json};
 use crate::progress::drive;
 
@@ -119,46 +118,8 @@ enum EnvCommand {
     },
 }
 
-fn infra_error(e: InfraError) -> CliError {
-    let code = match e {
-        InfraError::Config(_) | InfraError::InvalidRequest(_) | InfraError::Unsupported(_) => {
-            EXIT_USAGE
-        }
-        _ => EXIT_FAILED,
-    };
-    CliError {
-        code,
-        message: e.to_string(),
-    }
-}
-
 fn provider(g: &Global, common: &Common) -> Result<Arc<dyn InfraProvider>, CliError> {
-    // `relay env` works without a workspace (local environments then start empty).
-    let workspace = match g.workspace() {
-        Ok(ws) => Some(ws),
-        Err(e) if e.message.contains("no relay.yaml found") => None,
-        Err(e) => return Err(e),
-    };
-    let kind = common
-        .provider
-        .as_deref()
-        .map(str::parse::<ProviderKind>)
-        .transpose()
-        .map_err(infra_error)?;
-    let config = workspace.as_ref().and_then(|w| w.infra().cloned());
-    let root = workspace.as_ref().map(|w| w.root().to_path_buf());
-    let repos: Option<Arc<dyn RepoGraph>> = workspace
-        .map(|w| Arc::new(relay_repos::GitRepoGraph::with_jobs(w, g.jobs)) as Arc<dyn RepoGraph>);
-    build_provider(
-        ProviderRequest {
-            kind,
-            config: config.as_ref(),
-            workspace_root: root.as_deref(),
-            repos,
-        },
-        &|k| std::env::var(k).ok(),
-    )
-    .map_err(infra_error)
+    crate::infra::provider(g, common.provider.as_deref())
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {

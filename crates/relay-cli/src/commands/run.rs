@@ -2,31 +2,20 @@
 
 use std::io::Write;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures::StreamExt;
-use relay_core::agent::claude::ClaudeCodeAgent;
+use relay_core::agent::AgentEvent;
 use relay_core::agent::run::{AgentRunOptions, RepoRun, RunReport, run_across_repos};
-use relay_core::agent::shell::ShellAgent;
-use relay_core::agent::{AgentEvent, AgentTask, CodingAgent, PermissionMode};
 use relay_core::{Event, EventKind, RepoGraph, RepoOutcome};
 use serde_json::json;
 
+use crate::agent::{AgentArgs, AgentKind};
 use crate::context::Global;
 use crate::error::{CliError, CliResult, EXIT_FAILED};
 use crate::output::{Color, ReportLine, Style, render_report};
 
 /// Exit code after Ctrl-C.
 const EXIT_INTERRUPTED: u8 = 130;
-
-/// Which coding agent runs the task.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum AgentKind {
-    /// The Claude Code CLI (`claude`, found via RELAY_CLAUDE_BIN or PATH).
-    Claude,
-    /// Runs TASK as a command (split into words, no shell) in each repository; offline.
-    Shell,
-}
 
 /// Arguments of `relay run`.
 #[derive(Debug, clap::Args)]
@@ -35,50 +24,20 @@ pub struct Args {
     task: String,
     #[command(flatten)]
     scope: super::Scope,
-    /// The coding agent.
-    #[arg(long, value_enum, default_value = "claude")]
-    agent: AgentKind,
     /// Run repositories whose dependencies failed anyway.
     #[arg(long)]
     keep_going: bool,
     /// One JSON object per line; the last is {"type": "run_finished", ...}.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    agent: AgentArgs,
     /// Model for the claude agent.
     #[arg(long)]
     model: Option<String>,
-    /// Maximum agent turns per repository.
-    #[arg(long, value_name = "N")]
-    max_turns: Option<u32>,
-    /// Maximum spend per repository in USD.
-    #[arg(long, value_name = "USD")]
-    max_budget_usd: Option<f64>,
-    /// Tools the claude agent may use without asking (comma-separated, e.g. Read,Edit,Write).
-    /// Anything else it asks for is denied: `relay run` has nobody to ask.
-    #[arg(long, value_delimiter = ',', value_name = "TOOLS")]
-    allowed_tools: Vec<String>,
-    /// Permission mode for the claude agent: default, acceptEdits, plan, dontAsk.
-    #[arg(long, value_name = "MODE", value_parser = parse_mode)]
-    permission_mode: Option<PermissionMode>,
-    /// Stop an agent that prints nothing for this many seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 600)]
-    idle_timeout: u64,
     /// Stop an agent running longer than this many seconds.
     #[arg(long, value_name = "SECS")]
     timeout: Option<u64>,
-}
-
-fn parse_mode(text: &str) -> Result<PermissionMode, String> {
-    match text {
-        "default" => Ok(PermissionMode::Default),
-        "acceptEdits" => Ok(PermissionMode::AcceptEdits),
-        "plan" => Ok(PermissionMode::Plan),
-        "dontAsk" => Ok(PermissionMode::DontAsk),
-        "bypassPermissions" => Ok(PermissionMode::BypassPermissions),
-        other => Err(format!(
-            "unknown permission mode `{other}`; use default, acceptEdits, plan or dontAsk"
-        )),
-    }
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
@@ -88,37 +47,11 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     let graph: Arc<dyn RepoGraph> = Arc::new(g.graph()?);
     // Unknown names are a usage error, reported before any agent starts.
     selection.resolve(graph.workspace())?;
-    let agent: Arc<dyn CodingAgent> = match args.agent {
-        AgentKind::Shell => Arc::new(ShellAgent::new()),
-        AgentKind::Claude => {
-            let claude = ClaudeCodeAgent::builder().build();
-            // Fail before touching any repository when the CLI is missing or too old.
-            claude
-                .check()
-                .await
-                .map_err(|e| CliError::usage(e.to_string()))?;
-            Arc::new(claude)
-        }
-    };
-    let mut template = AgentTask::builder(args.task.clone(), ".")
-        .allowed_tools(args.allowed_tools.iter().cloned())
-        .idle_timeout(Duration::from_secs(args.idle_timeout));
-    if let Some(model) = &args.model {
-        template = template.model(model.clone());
-    }
-    if let Some(turns) = args.max_turns {
-        template = template.max_turns(turns);
-    }
-    if let Some(budget) = args.max_budget_usd {
-        template = template.max_budget_usd(budget);
-    }
-    if let Some(mode) = args.permission_mode {
-        template = template.permission_mode(mode);
-    }
-    if let Some(secs) = args.timeout {
-        template = template.overall_timeout(Duration::from_secs(secs));
-    }
-    let options = AgentRunOptions::new(template.build())
+    let agent = args.agent.build(AgentKind::Claude).await?;
+    let template = args
+        .agent
+        .template(&args.task, args.model.as_deref(), args.timeout);
+    let options = AgentRunOptions::new(template)
         .repos(selection)
         .jobs(g.jobs)
         .keep_going(args.keep_going);

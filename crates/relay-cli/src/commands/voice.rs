@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use relay_core::RepoGraph;
 use relay_core::tools::ToolRegistry;
 use relay_core::voice::{
     AudioFormat, ReplyTracker, VoiceError, VoiceEvent, VoiceSession, VoiceSessionConfig,
@@ -11,6 +12,7 @@ use relay_core::voice::{
 };
 use relay_voice::{RealtimeConfig, RealtimeTransport, audio};
 
+use crate::agent::{AgentArgs, AgentKind};
 use crate::context::Global;
 use crate::error::{CliError, CliResult, EXIT_FAILED, EXIT_USAGE};
 
@@ -42,6 +44,8 @@ pub struct Args {
     /// Give up when a reply takes longer than this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 120)]
     timeout: u64,
+    #[command(flatten)]
+    tools: ToolArgs,
 }
 
 fn voice_error(e: VoiceError) -> CliError {
@@ -57,15 +61,65 @@ fn voice_error(e: VoiceError) -> CliError {
     }
 }
 
-/// The tools over the workspace, or none (with a note) when there is no workspace.
-pub fn registry(g: &Global) -> Arc<ToolRegistry> {
+/// What a conversation may use: the coding agent for `run_agent_task` and the environment
+/// provider for the `env_*` tools.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ToolArgs {
+    #[command(flatten)]
+    pub agent: AgentArgs,
+    /// Environment provider for the env_* tools: proxmox or local (default: infra.provider,
+    /// else proxmox when PROXMOX_URL or infra.proxmox is set, else local).
+    #[arg(long, value_name = "PROVIDER")]
+    pub provider: Option<String>,
+    /// Model for the claude agent.
+    #[arg(long, value_name = "MODEL")]
+    pub agent_model: Option<String>,
+    /// Stop an agent run (in one repository) longer than this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub agent_timeout: Option<u64>,
+}
+
+/// The tools of a conversation: repository and agent tools over the workspace, environment
+/// tools over the provider. A part that cannot be built is left out with a note on stderr,
+/// unless its flag asked for it explicitly: then it is an error.
+pub async fn registry(
+    g: &Global,
+    tools: &ToolArgs,
+    default_agent: AgentKind,
+) -> Result<Arc<ToolRegistry>, CliError> {
+    let mut registry = ToolRegistry::new();
     match g.graph() {
-        Ok(graph) => Arc::new(ToolRegistry::new().with_repo_tools(Arc::new(graph))),
-        Err(e) => {
-            eprintln!("note: no workspace, so no repository tools ({})", e.message);
-            Arc::new(ToolRegistry::new())
+        Ok(graph) => {
+            let graph: Arc<dyn RepoGraph> = Arc::new(graph);
+            registry = registry.with_repo_tools(graph.clone());
+            match tools.agent.build(default_agent).await {
+                Ok(agent) => {
+                    // Tools the agent starts must not linger as zombies.
+                    relay_core::agent::become_child_subreaper();
+                    let template =
+                        tools
+                            .agent
+                            .template("", tools.agent_model.as_deref(), tools.agent_timeout);
+                    registry = registry.with_agent_tools(graph, agent, template);
+                }
+                Err(e) if tools.agent.agent.is_some() => return Err(e),
+                Err(e) => eprintln!(
+                    "note: no agent tool ({}); --agent shell runs commands without it",
+                    e.message
+                ),
+            }
         }
+        Err(e) => eprintln!(
+            "note: no workspace, so no repository or agent tools ({})",
+            e.message
+        ),
     }
+    match crate::infra::provider(g, tools.provider.as_deref()) {
+        Ok(provider) => registry = registry.with_env_tools(provider),
+        Err(e) if tools.provider.is_some() => return Err(e),
+        Err(e) => eprintln!("note: no environment tools ({})", e.message),
+    }
+    Ok(Arc::new(registry))
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
@@ -88,7 +142,8 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
         }
         None => None,
     };
-    let transport = RealtimeTransport::new(config, registry(g));
+    let transport =
+        RealtimeTransport::new(config, registry(g, &args.tools, AgentKind::Claude).await?);
     let session = transport
         .start(VoiceSessionConfig::default())
         .await

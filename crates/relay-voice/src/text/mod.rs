@@ -2,6 +2,7 @@
 
 mod intent;
 mod render;
+mod resolve;
 
 use std::sync::Arc;
 
@@ -79,10 +80,17 @@ async fn run(
                     item_id: format!("user_{turn}"),
                     text: text.clone(),
                 });
-                let reply = match parse(&text) {
-                    Intent::Help => help(&registry),
-                    Intent::Unknown => format!("I did not understand that. {}", help(&registry)),
-                    Intent::Call { name, arguments } => {
+                let call = match parse(&text) {
+                    Intent::Help => Err(help(&registry)),
+                    Intent::Unknown => Err(format!("I did not understand that. {}", help(&registry))),
+                    Intent::Call { name, arguments } => Ok((name, arguments)),
+                    Intent::RunIn { command, target } => {
+                        Ok(resolve::run_in(&registry, &context, &command, &target).await)
+                    }
+                };
+                let reply = match call {
+                    Err(reply) => reply,
+                    Ok((name, arguments)) => {
                         let call_id = format!("call_{turn}");
                         emit(VoiceEvent::ToolCallStarted {
                             call_id: call_id.clone(),
@@ -150,7 +158,7 @@ async fn run(
 fn help(registry: &ToolRegistry) -> String {
     let names: Vec<String> = registry.specs().into_iter().map(|s| s.name).collect();
     format!(
-        "Try \"status\", \"switch to <repo>\", \"impact of <repo>\", \"sync\", \"create branch <name>\", \"commit: <message>\", or call a tool directly with /<tool> {{json}}. Tools: {}.",
+        "Try \"status\", \"switch to <repo>\", \"impact of <repo>\", \"sync\", \"create branch <name>\", \"commit: <message>\", \"run `<command>` in <repos or environment>\", \"bring up environment <name>\", \"snapshot <env> as <snapshot>\", \"roll <env> back to <snapshot>\", \"tear down <env>\", \"list environments\", or call a tool directly with /<tool> {{json}}. Tools: {}.",
         names.join(", ")
     )
 }

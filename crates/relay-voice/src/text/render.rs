@@ -30,6 +30,21 @@ pub fn reply(tool: &str, output: &ToolOutput) -> String {
             }
         }
     }
+    if let Some(line) = v["line"].as_str() {
+        lines.push(line.to_string());
+    }
+    for env in v["environments"].as_array().into_iter().flatten() {
+        if let Some(line) = env["line"].as_str() {
+            lines.push(format!("- {line}"));
+        }
+    }
+    if tool == "env_exec" {
+        for stream in ["stdout", "stderr"] {
+            if let Some(text) = v[stream].as_str().filter(|t| !t.trim().is_empty()) {
+                lines.push(format!("{stream}:\n{}", text.trim_end()));
+            }
+        }
+    }
     if let Some(p) = v["primary_project"].as_str()
         && tool == "switch_project"
     {

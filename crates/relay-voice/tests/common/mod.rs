@@ -115,13 +115,14 @@ pub async fn start(server: &FakeRealtime, registry: Arc<ToolRegistry>) -> VoiceS
         .expect("session starts")
 }
 
-/// Reads events until `stop` matches (inclusive). Fails the test after 15 s.
+/// Reads events until `stop` matches (inclusive). Fails the test after 60 s: a hang guard roomy
+/// enough for tools that start the real `claude` CLI on a loaded machine.
 pub async fn until(
     session: &VoiceSession,
     mut stop: impl FnMut(&VoiceEvent) -> bool,
 ) -> Vec<VoiceEvent> {
     let mut seen = Vec::new();
-    let result = tokio::time::timeout(Duration::from_secs(15), async {
+    let result = tokio::time::timeout(Duration::from_secs(60), async {
         while let Some(ev) = session.next_event().await {
             let done = stop(&ev);
             seen.push(ev);
@@ -149,6 +150,27 @@ pub async fn until_says(session: &VoiceSession, needle: &str) -> Vec<VoiceEvent>
         move |e| matches!(e, VoiceEvent::AssistantText { text, .. } if text.contains(&needle)),
     )
     .await
+}
+
+/// The `function_call_output`s the fake model received, parsed, in the order they were sent.
+pub fn tool_outputs(server: &FakeRealtime) -> Vec<Value> {
+    server
+        .client_events_of("conversation.item.create")
+        .iter()
+        .filter(|e| e["item"]["type"] == "function_call_output")
+        .map(|e| serde_json::from_str(e["item"]["output"].as_str().unwrap()).unwrap())
+        .collect()
+}
+
+/// The spoken progress messages among `events`.
+pub fn progress_messages(events: &[VoiceEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            VoiceEvent::ToolProgress { message, .. } => Some(message.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 pub fn texts(events: &[VoiceEvent]) -> Vec<String> {

@@ -1,5 +1,5 @@
 //! The coding-agent tool: `run_agent_task` runs one task through a
-//! [`CodingAgent`](crate::agent::CodingAgent) in each selected repository, in dependency order,
+//! [`CodingAgent`] in each selected repository, in dependency order,
 //! with the per-repository results as spoken progress.
 
 mod report;

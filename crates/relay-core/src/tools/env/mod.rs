@@ -15,7 +15,7 @@ use super::{Tool, ToolError};
 use crate::infra::{Environment, InfraError, InfraProvider};
 
 pub use down::EnvDownTool;
-pub use exec::EnvExecTool;
+pub use exec::{EnvExecTool, STDERR_LIMIT, STDOUT_LIMIT};
 pub use snapshot::{EnvRollbackTool, EnvSnapshotTool};
 pub use status::EnvStatusTool;
 pub use up::EnvUpTool;

@@ -26,7 +26,7 @@ impl Tool for EnvUpTool {
             "env_up",
             format!(
                 "Brings a development environment up ({} provider): creates it when it does not \
-                 exist (with the workspace's repositories in it), starts it when it is stopped, \
+                 exist (a local environment gets the workspace's repositories cloned into it), starts it when it is stopped, \
                  and leaves it alone when it already runs. Profile, kind and template apply only \
                  when it is created. Use when the user wants a dev, test or feature environment. \
                  Creating one takes a while.",

@@ -1,30 +1,8 @@
-//! Understands typed utterances without a model: explicit `/tool {json}` calls and a few plain
-//! phrasings of the repository tools.
+//! Plain phrasings of the repository tools: status, switch project, branch, commit, impact, sync.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-/// What an utterance asks for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Intent {
-    /// Call `name` with JSON `arguments` (text, validated by the registry).
-    Call {
-        /// Tool name.
-        name: String,
-        /// Arguments as JSON text.
-        arguments: String,
-    },
-    /// List the tools.
-    Help,
-    /// Not understood.
-    Unknown,
-}
-
-fn call(name: &str, args: Value) -> Intent {
-    Intent::Call {
-        name: name.into(),
-        arguments: args.to_string(),
-    }
-}
+use super::{Intent, LIST_FILLER, call};
 
 /// Words after `marker` in `words`, with list glue (`and`, commas) removed.
 fn names_after<'a>(words: &[&'a str], markers: &[&str]) -> Vec<&'a str> {
@@ -34,41 +12,12 @@ fn names_after<'a>(words: &[&'a str], markers: &[&str]) -> Vec<&'a str> {
     words[pos + 1..]
         .iter()
         .map(|w| w.trim_matches(|c: char| c == ',' || c == '?' || c == '.' || c == '!'))
-        .filter(|w| {
-            !w.is_empty()
-                && ![
-                    "and",
-                    "the",
-                    "repo",
-                    "repos",
-                    "repository",
-                    "repositories",
-                    "all",
-                    "everything",
-                ]
-                .contains(w)
-        })
+        .filter(|w| !w.is_empty() && !LIST_FILLER.contains(w))
         .collect()
 }
 
-/// Parses one utterance.
-pub fn parse(utterance: &str) -> Intent {
-    let text = utterance.trim();
-    if let Some(rest) = text.strip_prefix('/') {
-        let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-        if name == "help" {
-            return Intent::Help;
-        }
-        let args = if args.trim().is_empty() {
-            "{}"
-        } else {
-            args.trim()
-        };
-        return Intent::Call {
-            name: name.to_string(),
-            arguments: args.to_string(),
-        };
-    }
+/// The repository tools' phrasings.
+pub(super) fn parse(text: &str) -> Option<Intent> {
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower.split_whitespace().collect();
     let has = |w: &str| {
@@ -76,42 +25,39 @@ pub fn parse(utterance: &str) -> Intent {
             .iter()
             .any(|x| x.trim_matches(|c: char| !c.is_alphanumeric()) == w)
     };
-    if lower == "help" || lower == "?" || lower.contains("what can you do") {
-        return Intent::Help;
-    }
     if has("switch") || lower.contains("working on") || lower.contains("work on") {
         if let Some(name) = names_after(&words, &["to", "on"]).first() {
-            return call("switch_project", json!({"name": name}));
+            return Some(call("switch_project", json!({"name": name})));
         }
     }
     if has("branch") {
         if let Some(name) = names_after(&words, &["branch", "called", "named"]).last() {
-            return call("create_branch", json!({"name": name}));
+            return Some(call("create_branch", json!({"name": name})));
         }
     }
     if has("commit") {
         if let Some((_, message)) = text.split_once(':') {
-            return call(
+            return Some(call(
                 "commit_changes",
                 json!({"message": message.trim(), "all": true}),
-            );
+            ));
         }
     }
     if has("impact") || has("affect") || has("affects") || has("affected") {
         let repos = names_after(&words, &["of", "change", "changing", "affect", "affects"]);
-        return if repos.is_empty() {
+        return Some(if repos.is_empty() {
             call("impact_analysis", json!({}))
         } else {
             call("impact_analysis", json!({"repos": repos}))
-        };
+        });
     }
     if has("sync") || has("pull") || has("update") {
         let repos = names_after(&words, &["sync", "pull", "update"]);
-        return if repos.is_empty() {
+        return Some(if repos.is_empty() {
             call("sync_repos", json!({}))
         } else {
             call("sync_repos", json!({"repos": repos}))
-        };
+        });
     }
     if has("status")
         || has("briefing")
@@ -119,14 +65,16 @@ pub fn parse(utterance: &str) -> Intent {
         || lower.contains("where are we")
         || lower.contains("what changed")
     {
-        return call("project_status", json!({}));
+        return Some(call("project_status", json!({})));
     }
-    Intent::Unknown
+    None
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::parse;
     use super::*;
+    use serde_json::Value;
 
     fn args(i: &Intent) -> (String, Value) {
         match i {
@@ -178,25 +126,5 @@ mod tests {
                 json!({"message": "Fix login", "all": true})
             )
         );
-    }
-
-    #[test]
-    fn slash_calls_pass_arguments_through() {
-        assert_eq!(
-            parse(r#"/impact_analysis {"repos":["a"]}"#),
-            Intent::Call {
-                name: "impact_analysis".into(),
-                arguments: r#"{"repos":["a"]}"#.into()
-            }
-        );
-        assert_eq!(
-            parse("/project_status"),
-            Intent::Call {
-                name: "project_status".into(),
-                arguments: "{}".into()
-            }
-        );
-        assert_eq!(parse("/help"), Intent::Help);
-        assert_eq!(parse("sing me a song"), Intent::Unknown);
     }
 }
