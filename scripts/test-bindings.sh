@@ -78,8 +78,11 @@ test_kotlin() {
   "$kotlin/bin/kotlinc" -nowarn "$gen/kotlin/dev/relay/relay.kt" "$ROOT"/bindings/uniffi/tests/kotlin/*.kt \
     "$ROOT/examples/kotlin/WorkspaceTour.kt" "$ROOT/examples/kotlin/AgentTour.kt" -cp "$cp" -d "$gen/relay-kotlin.jar"
   local run=(java -Djna.library.path="$TARGET/debug" -cp "$gen/relay-kotlin.jar:$cp:$kotlin/lib/kotlin-stdlib.jar")
-  # Without OPENAI_API_KEY: the voice tests check the missing-key error and pass keys explicitly.
-  env -u OPENAI_API_KEY "${run[@]}" RelayTestsKt
+  # Hermetic settings: no OpenAI key (the voice tests check the missing-key error and pass keys
+  # explicitly); Proxmox only from the test's relay.yaml plus the secret of the fake PVE's token.
+  env -u OPENAI_API_KEY -u PROXMOX_URL -u PROXMOX_NODE -u PROXMOX_TOKEN_ID -u PROXMOX_USER \
+    -u PROXMOX_PASSWORD -u PROXMOX_CA_FILE -u PROXMOX_FINGERPRINT -u PROXMOX_INSECURE \
+    PROXMOX_TOKEN_SECRET=kotlin-fake-pve-secret "${run[@]}" RelayTestsKt
   step kotlin "examples/kotlin/WorkspaceTour.kt"
   expect_tour "$("${run[@]}" WorkspaceTourKt "$demo/ws")"
   step kotlin "examples/kotlin/AgentTour.kt"

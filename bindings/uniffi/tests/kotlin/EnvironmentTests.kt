@@ -82,3 +82,56 @@ val environmentTests: List<TestCase> = listOf(
         envs.down("dev").wait()
     },
 )
+
+/** A workspace whose relay.yaml points `infra.proxmox` at [pve] with token `relay@pve!kotlin`. */
+fun proxmoxWorkspace(pve: FakeProxmox): Workspace {
+    val root = tempDir()
+    File(root, "relay.yaml").writeText(
+        "repositories:\n  - name: app\ninfra:\n  proxmox:\n    url: ${pve.url}\n    node: ${pve.node}\n" +
+            "    token_id: relay@pve!kotlin\n    ca_file: ${pve.ca}\n"
+    )
+    return Workspace.open(root.path)
+}
+
+const val DEBIAN = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"
+
+val proxmoxTests: List<TestCase> = listOf(
+    "proxmox environments through the fake PVE API: lxc and qemu, exec, snapshot, rollback, down" to {
+        FakeProxmox("relay@pve!kotlin=${proxmoxSecret()}").use { pve ->
+            // No provider named: relay.yaml configures Proxmox, so it is chosen (like `relay env`).
+            val envs = Environments.open(workspace = proxmoxWorkspace(pve))
+            check(envs.providerName() == "proxmox") { envs.providerName() }
+            val web = Json.parse(envs.up("web", template = DEBIAN).wait())
+            check(web.at("kind") == "lxc" && web.at("status") == "running" && web.at("id") == "100") { "$web" }
+            val vm = Json.parse(envs.up("vm", profile = "team_lead", kind = "qemu", template = "9001").wait())
+            check(vm.at("kind") == "qemu" && vm.at("cores") == 8.0) { "$vm" }
+            val listed = envs.list()
+            check(listed.map { it.name } == listOf("web", "vm") && listed.all { it.node == pve.node }) { "$listed" }
+
+            val out = envs.exec("vm", sh("echo from-vm; exit 5"))
+            check(out.exitCode == 5 && out.stdout == "from-vm\n") { "$out" }
+            val lxc = expectThrows<RelayException.Infra> { envs.exec("web", listOf("true")) }
+            check(lxc.code == "unsupported" && lxc.reason.contains("over SSH")) { "${lxc.code}: ${lxc.reason}" }
+
+            check(Json.parse(envs.snapshot("web", "base").wait()).at("name") == "base") { "snapshot" }
+            val snapshots = envs.snapshots("web")
+            check(snapshots.map { it.name } == listOf("base")) { "$snapshots" }
+            envs.rollback("web", "base").wait()
+            check(envs.status("web").status == "stopped") { "an LXC rollback leaves it stopped" }
+            check(Json.parse(envs.up("web").wait()).at("status") == "running") { "up starts it again" }
+
+            envs.down("web").wait()
+            envs.down("vm").wait()
+            val gone = expectThrows<RelayException.Infra> { envs.status("web") }
+            check(gone.code == "not_found") { gone.code }
+        }
+    },
+    "proxmox with a wrong token secret throws Infra(auth) without showing the secret" to {
+        FakeProxmox("relay@pve!kotlin=a-different-secret").use { pve ->
+            val envs = Environments.open(provider = "proxmox", workspace = proxmoxWorkspace(pve))
+            val auth = expectThrows<RelayException.Infra> { envs.list() }
+            check(auth.code == "auth") { "${auth.code}: ${auth.reason}" }
+            check(!auth.reason.contains(proxmoxSecret())) { "the secret leaked: ${auth.reason}" }
+        }
+    },
+)

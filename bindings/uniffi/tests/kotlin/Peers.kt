@@ -116,3 +116,30 @@ fun processesIn(dir: File): List<Proc> {
         if (cwd.startsWith(root)) procInfo(pid) else null
     }
 }
+
+/** The secret of the test API token: test-bindings.sh gives the JVM PROXMOX_TOKEN_SECRET. */
+fun proxmoxSecret(): String = System.getenv("PROXMOX_TOKEN_SECRET")
+    ?: error("PROXMOX_TOKEN_SECRET is unset; run the tests through scripts/test-bindings.sh kotlin")
+
+/**
+ * The fake Proxmox VE API (TLS with its own CA), accepting API token [token]
+ * (`user@realm!name=SECRET`), with a QEMU template guest 9001; exits when our stdin to it closes.
+ */
+class FakeProxmox(token: String) : AutoCloseable {
+    private val caFile = File.createTempFile("relay-pve-ca-", ".pem").apply { deleteOnExit() }
+    private val process: Process = ProcessBuilder(
+        testkitBin(), "proxmox", "--token", token, "--ca-out", caFile.path, "--task-ms", "80",
+        "--template", "qemu:9001:ubuntu-tmpl",
+    ).redirectError(ProcessBuilder.Redirect.INHERIT).start()
+    private val info: Any? = process.inputStream.bufferedReader().readLine()
+        ?.let { Json.parse(it) }
+        ?: run { process.destroyForcibly(); error("relay-testkit proxmox did not start") }
+    val url = info.at("url") as String
+    val node = info.at("node") as String
+    val ca: String = caFile.path
+
+    override fun close() {
+        process.outputStream.close()
+        if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor()
+    }
+}
