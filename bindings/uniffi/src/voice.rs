@@ -63,11 +63,9 @@ pub struct VoiceEvent {
 
 impl From<CoreEvent> for VoiceEvent {
     fn from(event: CoreEvent) -> Self {
-        let json = serde_json::to_string(&event).expect("voice events always serialize");
-        let kind = serde_json::from_str::<serde_json::Value>(&json)
-            .ok()
-            .and_then(|v| v["type"].as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let value = serde_json::to_value(&event).expect("voice events always serialize");
+        let kind = value["type"].as_str().unwrap_or_default().to_owned();
+        let json = value.to_string();
         let audio = match event {
             CoreEvent::AssistantAudio { audio, .. } => Some(audio),
             _ => None,
