@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds each language binding once (debug) and runs its tests:
 #   Python  maturin develop into .venv, then pytest      (bindings/python/tests)
-#   Node    napi build, then node --test                 (bindings/node/__test__)
+#   Node    napi build, then node --test                 (bindings/node/__test__,
+#           examples/node/voice-server/test; peers from the relay-testkit binary)
 #   Kotlin  cargo build + uniffi-bindgen, kotlinc, java  (bindings/uniffi/tests/kotlin)
 #   Swift   bindings generated only (no Swift toolchain here: untested)
 # Needs scripts/setup/{python,node,kotlin}.sh to have run (scripts/test-all.sh runs them).
@@ -53,10 +54,16 @@ test_node() {
   step node "napi build (debug)"
   [ -d "$ROOT/bindings/node/node_modules/@napi-rs/cli" ] || { echo "run scripts/setup/node.sh first" >&2; exit 1; }
   (cd "$ROOT/bindings/node" && npx --no-install napi build --platform --js index.js --dts index.d.ts)
+  step node "cargo build -p relay-testkit (the test peers) and scripts/setup/claude.sh"
+  (cd "$ROOT" && cargo build --quiet -p relay-testkit --bin relay-testkit)
+  "$ROOT/scripts/setup/claude.sh" >/dev/null
   step node "node --test"
   (cd "$ROOT/bindings/node" && node --test __test__/)
   step node "examples/node/workspace-tour.mjs"
   expect_tour "$(node "$ROOT/examples/node/workspace-tour.mjs" "$demo/ws")"
+  step node "examples/node/voice-server (node --test, against the fake Realtime server)"
+  [ -d "$ROOT/examples/node/voice-server/node_modules/ws" ] || { echo "run scripts/setup/node.sh first" >&2; exit 1; }
+  (cd "$ROOT/examples/node/voice-server" && node --test test/)
 }
 
 test_kotlin() {
@@ -74,15 +81,38 @@ test_kotlin() {
       --library "$TARGET/debug/librelay_uniffi.so" --language "$lang" --out-dir "$gen/$lang")
   done
   echo "Swift bindings generated (untested: no Swift toolchain): $(ls "$gen/swift" | tr '\n' ' ')"
+  step uniffi "cargo build -p relay-testkit (the test peers) and find the claude CLI"
+  (cd "$ROOT" && cargo build --quiet -p relay-testkit --bin relay-testkit)
+  export RELAY_TESTKIT_BIN="$TARGET/debug/relay-testkit"
+  # Like relay_testkit::claude_cli::claude_bin: RELAY_CLAUDE_BIN, the project-local install, PATH.
+  if [ -z "${RELAY_CLAUDE_BIN:-}" ]; then
+    RELAY_CLAUDE_BIN="$ROOT/.tools/npm/bin/claude"
+    [ -x "$RELAY_CLAUDE_BIN" ] || RELAY_CLAUDE_BIN="$(command -v claude || echo "$RELAY_CLAUDE_BIN")"
+  fi
+  export RELAY_CLAUDE_BIN
   step kotlin "kotlinc (bindings + tests + example) and run the tests"
   local cp="$jna:$kotlin/lib/kotlinx-coroutines-core-jvm.jar"
   # One compilation for tests and example: kotlinc's start-up dominates on two cores.
   "$kotlin/bin/kotlinc" -nowarn "$gen/kotlin/dev/relay/relay.kt" "$ROOT"/bindings/uniffi/tests/kotlin/*.kt \
-    "$ROOT/examples/kotlin/WorkspaceTour.kt" -cp "$cp" -d "$gen/relay-kotlin.jar"
+    "$ROOT/examples/kotlin/WorkspaceTour.kt" "$ROOT/examples/kotlin/AgentTour.kt" -cp "$cp" -d "$gen/relay-kotlin.jar"
   local run=(java -Djna.library.path="$TARGET/debug" -cp "$gen/relay-kotlin.jar:$cp:$kotlin/lib/kotlin-stdlib.jar")
-  "${run[@]}" RelayTestsKt
+  # Hermetic settings: no OpenAI key (the voice tests check the missing-key error and pass keys
+  # explicitly); Proxmox only from the test's relay.yaml plus the secret of the fake PVE's token.
+  env -u OPENAI_API_KEY -u PROXMOX_URL -u PROXMOX_NODE -u PROXMOX_TOKEN_ID -u PROXMOX_USER \
+    -u PROXMOX_PASSWORD -u PROXMOX_CA_FILE -u PROXMOX_FINGERPRINT -u PROXMOX_INSECURE \
+    PROXMOX_TOKEN_SECRET=kotlin-fake-pve-secret "${run[@]}" RelayTestsKt
   step kotlin "examples/kotlin/WorkspaceTour.kt"
   expect_tour "$("${run[@]}" WorkspaceTourKt "$demo/ws")"
+  step kotlin "examples/kotlin/AgentTour.kt"
+  local agent_tour
+  agent_tour="$("${run[@]}" dev.relay.examples.AgentTourKt "$demo/ws")"
+  grep -q "\[backend\]  M file1.txt" <<<"$agent_tour" &&
+    grep -q "restored after rollback: backend frontend shared-api" <<<"$agent_tour" &&
+    grep -q "after down: not_found" <<<"$agent_tour" || {
+    printf 'AgentTour output lacks the agent output or the environment steps:\n%s\n' "$agent_tour" >&2
+    exit 1
+  }
+  echo "example ok"
 }
 
 for lang in "${langs[@]}"; do

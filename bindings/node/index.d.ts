@@ -14,7 +14,7 @@ export type RelayEvent = {
 /** The `Error` Relay rejects with: `code` is stable (`unknown_repo`, `config`, `cancelled`, ...). */
 export interface RelayError extends Error {
   code: string
-  /** `config`, `repo`, `cancelled`, `usage` or `internal`. */
+  /** `config`, `repo`, `agent`, `voice`, `infra`, `cancelled`, `usage` or `internal`. */
   kind: string
 }
 
@@ -93,6 +93,135 @@ export interface PushReport {
   repos: { name: string; action: string; reason: string | null }[]
 }
 
+/** A tool use the agent asks permission for (the argument of the `permission` callback). */
+export interface PermissionRequest {
+  /** The repository the agent works in. */
+  repo: string
+  /** `Bash`, `Write`, `Edit`, ... */
+  tool_name: string
+  /** The tool's input, as the agent sent it. */
+  input: Record<string, unknown>
+  tool_use_id: string | null
+  /** The agent's own short description of the action, when given. */
+  description: string | null
+}
+
+/**
+ * What the `permission` callback answers (or resolves to): `true`/`'allow'` to allow,
+ * `false`/`'deny'` to deny, or an object to allow with changed input, deny with a message for the
+ * model, or ask a person. A callback that throws or rejects denies with its message.
+ */
+export type PermissionAnswer =
+  | boolean
+  | 'allow'
+  | 'deny'
+  | { decision: 'allow'; updated_input?: Record<string, unknown> }
+  | { decision: 'deny'; message: string }
+  | { decision: 'ask'; question: string }
+
+/** The permission callback of `runAgent`: may be `async`. */
+export type PermissionCallback = (request: PermissionRequest) => PermissionAnswer | Promise<PermissionAnswer>
+
+/** The result of `runAgent`: one entry per selected repository, in scheduling order. */
+export interface RunReport {
+  repos: {
+    name: string
+    /** `success`, `failed`, `skipped` or `cancelled`. */
+    outcome: string
+    session_id: string | null
+    num_turns: number
+    cost_usd: number
+    /** Files the run changed, relative to the repository root. */
+    changed_files: string[]
+    error: string | null
+  }[]
+}
+
+/** An environment as its provider sees it now. */
+export interface Environment {
+  name: string
+  /** `local` or `proxmox`. */
+  provider: string
+  /** `local`, `lxc` or `qemu`. */
+  kind: string
+  /** The provider's id (the directory for local environments, the VMID on Proxmox). */
+  id: string
+  node: string | null
+  /** `provisioning`, `running`, `stopped`, `paused` or `unknown`. */
+  status: string
+  lock: string | null
+  profile: string | null
+  cores: number | null
+  memory_mb: number | null
+  uptime_secs: number | null
+}
+
+/** One snapshot of an environment. */
+export interface SnapshotInfo {
+  name: string
+  description: string
+  /** Seconds since the Unix epoch. */
+  created_at: number | null
+  parent: string | null
+}
+
+/** What a command run with `exec` did. */
+export interface ExecOutput {
+  exit_code: number | null
+  signal: number | null
+  stdout: string
+  stderr: string
+}
+
+/** A tool of the registry: name, description, JSON-Schema parameters and the permission it needs. */
+export interface ToolSpec {
+  name: string
+  description: string
+  parameters: Record<string, unknown>
+  /** `read`, `session`, `write_repos`, `run_agent` or `manage_infra`. */
+  permission: string
+  /** Long tools get a spoken acknowledgement and periodic progress. */
+  long_running: boolean
+  /** Limit in milliseconds, if any. */
+  timeout: number | null
+}
+
+/** A tool in the OpenAI Realtime `session.tools` format. */
+export interface RealtimeTool {
+  type: 'function'
+  name: string
+  description: string
+  parameters: Record<string, unknown>
+}
+
+/** The result of a tool call, as the model receives it (`value` is `{ error, hint }` when `ok` is false). */
+export interface ToolOutput {
+  ok: boolean
+  value: unknown
+}
+
+/**
+ * One event of a voice session, tagged by `type`: `session_started`, `user_transcript`,
+ * `assistant_text_delta`, `assistant_text`, `assistant_audio` (`audio` is base64), `tool_call_started`,
+ * `tool_progress`, `tool_call_finished`, `interrupted`, `response_done`, `error`, `closed`, ...
+ */
+export type VoiceEvent = {
+  type: string
+  [field: string]: unknown
+}
+
+/** Measurements of a voice session so far. */
+export interface VoiceMetrics {
+  usage: { input_tokens: number; output_tokens: number; total_tokens: number }
+  responses: number
+  last_time_to_first_audio_ms: number | null
+  rate_limits: unknown[]
+  reconnects: number
+  tool_calls: number
+  audio_bytes_in: number
+  audio_bytes_out: number
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -100,6 +229,42 @@ export interface PushReport {
  * can point the loader at a WASI artifact this package does not build itself.
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+/**
+ * Development environments of one provider. Open with `Environments.open({ provider, workspace,
+ * localRoot })`. Long operations return a `Job`; queries return Promises. Errors carry a `code`
+ * (`env_not_found`, `snapshot_not_found`, `config`, ...) and `kind` `infra`.
+ */
+export declare class Environments {
+  /**
+   * Opens the provider: `provider` if given, else what the workspace's `relay.yaml` says, else
+   * the local provider. Throws (code `config`, `usage`) when the configuration is incomplete.
+   */
+  static open(options?: OpenEnvironmentsOptions | undefined | null): Environments
+  /** `local` or `proxmox`. */
+  get provider(): string
+  /** Creates `name` if it does not exist and starts it; the result is the `Environment`. */
+  up(name: string, options?: UpOptions | undefined | null): Job
+  /** The environment `name` now. */
+  status(name: string): Promise<Environment>
+  /** Every environment of the provider. */
+  list(): Promise<Environment[]>
+  /**
+   * Runs `command` (program and arguments, no shell: use `['sh', '-c', '...']` for one) in
+   * environment `name`. Resolves with its exit code and output, whatever the exit code.
+   */
+  exec(name: string, command: Array<string>, options?: ExecOptions | undefined | null): Promise<ExecOutput>
+  /** Takes snapshot `snapshot` of environment `name`. */
+  snapshot(name: string, snapshot: string): Job
+  /** The snapshots of environment `name`. */
+  snapshots(name: string): Promise<SnapshotInfo[]>
+  /** Rolls environment `name` back to `snapshot`. */
+  rollback(name: string, snapshot: string): Job
+  /** Stops environment `name` (cleanly unless `force`). */
+  stop(name: string, options?: StopOptions | undefined | null): Job
+  /** Destroys environment `name` and everything in it. */
+  down(name: string): Job
+}
 
 /**
  * A running long operation (a sync, an agent run, ...) streaming events.
@@ -122,11 +287,74 @@ export declare class Job {
   nextBatch(max?: number | undefined | null): Promise<RelayEvent[] | null>
 }
 
+/** A tool registry and the session state its tools share (the primary project). */
+export declare class Tools {
+  /**
+   * Builds the registry. Throws (code `usage`) on an unknown permission or agent, or an
+   * agent without a workspace.
+   */
+  constructor(options?: ToolsOptions | undefined | null)
+  /** Every tool's spec, sorted by name. */
+  specs(): ToolSpec[]
+  /** The tools in the OpenAI Realtime `session.tools` format, ready for a `session.update`. */
+  realtimeTools(): RealtimeTool[]
+  /**
+   * Calls tool `name` with `args` (the model's JSON text, or an object). The job's events are
+   * the tool's progress; its result is `{ ok, value }`: bad arguments, unknown tools and
+   * failures are `ok: false` with `value.error` and `value.hint` for the model, never a
+   * rejection. `job.cancel()` stops the tool.
+   */
+  invoke(name: string, args?: string | Record<string, unknown>): Job
+}
+
+/**
+ * A running voice session. Send with `sendText`, `sendAudio`, `commitAudio`; tell it what the
+ * user heard with `reportPlayback`; read events with `for await`; end it with `close()`.
+ */
+export declare class VoiceSession {
+  /**
+   * Connects (Realtime) or starts (text) a session whose model calls `tools`. Rejects with
+   * kind `voice` (e.g. code `auth`, `connect`) or `usage` on bad options.
+   */
+  static start(tools: Tools, options?: VoiceStartOptions | undefined | null): Promise<VoiceSession>
+  /** `openai-realtime` or `text`. */
+  get transport(): string
+  /**
+   * The next events (at most `max`, default 512), or `null` once the session has ended and
+   * every event was read. `for await` uses this (and turns `assistant_audio`'s base64 `audio`
+   * into a Buffer).
+   */
+  nextBatch(max?: number | undefined | null): Promise<VoiceEvent[] | null>
+  /** Sends a typed user message; the model replies. */
+  sendText(text: string): void
+  /** Sends audio in the session's input format (PCM16 24 kHz mono by default). */
+  sendAudio(audio: Buffer): void
+  /** Ends the user's spoken turn (only with turn detection `none`). */
+  commitAudio(): void
+  /**
+   * Reports how much of assistant item `itemId` the user has heard (ms), so that a barge-in
+   * truncates the model's memory of its reply there.
+   */
+  reportPlayback(itemId: string, playedMs: number): void
+  /** Ends the session; events already produced can still be read, the last is `closed`. */
+  close(): void
+  /** Token usage, responses, time to first audio, tool calls, audio bytes so far. */
+  metrics(): VoiceMetrics
+}
+
 /**
  * A workspace: the repositories of `relay.yaml`, their dependency graph and the operations
  * across them. Open one with `Workspace.open(path)`.
  */
 export declare class Workspace {
+  /**
+   * Starts a coding agent on `prompt` in each selected repository (all by default), in
+   * dependency order. The job's events include every agent event (`type: "agent"`, with
+   * `repo` and `event`) and one `repo_finished` per repository; its result is a `RunReport`.
+   * `job.cancel()` kills the agents' processes. Throws (code `usage`, `unknown_repo`) on a bad
+   * request before anything runs.
+   */
+  runAgent(prompt: string, options?: AgentRunOptions | undefined | null): Job
   /**
    * Opens a workspace: `path` is a configuration file, or a directory where `relay.yaml` is
    * looked for there and in its parents (like git); omitted, the search starts in the current
@@ -165,6 +393,51 @@ export declare class Workspace {
   push(options?: PushOptions | undefined | null): Job
 }
 
+/** Options of `runAgent` (and of the agent behind the tools' coding tools). */
+export interface AgentRunOptions {
+  /**
+   * `"claude"` (default: the Claude Code CLI) or `"shell"` (runs the prompt as a command line,
+   * split into words, no shell).
+   */
+  agent?: string
+  /** Exactly these repositories. */
+  repos?: Array<string>
+  /** These repositories and everything that depends on them. */
+  affectedBy?: Array<string>
+  /** Most repositories worked on at once within a dependency batch (default 1). */
+  jobs?: number
+  /** Run a repository even when one of its dependencies failed (default false). */
+  keepGoing?: boolean
+  /** Model for Claude Code. */
+  model?: string
+  /** Maximum agent turns per repository. */
+  maxTurns?: number
+  /** Maximum spend per repository in USD. */
+  maxBudgetUsd?: number
+  /** Tools Claude Code may use without asking `permission`. */
+  allowedTools?: Array<string>
+  /** Tools Claude Code may never use. */
+  disallowedTools?: Array<string>
+  /** `default`, `acceptEdits`, `plan`, `dontAsk` or `bypassPermissions`. */
+  permissionMode?: string
+  /** Stop an agent that prints nothing for this many seconds (default 600). */
+  idleTimeoutSecs?: number
+  /** Stop an agent that runs longer than this many seconds. */
+  timeoutSecs?: number
+  /** The `claude` binary (default: `RELAY_CLAUDE_BIN`, then PATH). */
+  claudeBinary?: string
+  /**
+   * Extra environment for the agent process (e.g. `ANTHROPIC_API_KEY`); values never appear in
+   * logs or errors.
+   */
+  env?: Record<string, string>
+  /**
+   * Decides the tools Claude Code asks about (those not in `allowedTools`); may be `async`.
+   * A throw or rejection denies the tool with its message. Without it such tools are denied.
+   */
+  permission?: PermissionCallback
+}
+
 /** Options of `commit`. */
 export interface CommitOptions {
   /** Exactly these repositories. */
@@ -177,6 +450,16 @@ export interface CommitOptions {
   jobs?: number
 }
 
+/** Options of `exec`. */
+export interface ExecOptions {
+  /** Data for the command's standard input. */
+  stdin?: string
+  /** Working directory inside the environment. */
+  cwd?: string
+  /** How long the command may run (default 600 s). */
+  timeoutSecs?: number
+}
+
 /** Options of `sync` and `branch`. */
 export interface JobOptions {
   /** Exactly these repositories. */
@@ -185,6 +468,19 @@ export interface JobOptions {
   affectedBy?: Array<string>
   /** How many repositories at once (default: number of cores). */
   jobs?: number
+}
+
+/** Options of `Environments.open`. */
+export interface OpenEnvironmentsOptions {
+  /** `local` or `proxmox`; default: the workspace's `infra` section, else `local`. */
+  provider?: string
+  /**
+   * The workspace whose `relay.yaml` configures the provider (and whose repositories a local
+   * environment gets).
+   */
+  workspace?: Workspace
+  /** Where the local provider keeps its environments. */
+  localRoot?: string
 }
 
 /** Options of `push`. */
@@ -207,6 +503,12 @@ export interface SelectionOptions {
   affectedBy?: Array<string>
 }
 
+/** Options of `stop`. */
+export interface StopOptions {
+  /** Skip the clean shutdown (default false). */
+  force?: boolean
+}
+
 /**
  * Starts a job that streams `events` progress events and returns `events` (or fails as asked).
  * For tests and for measuring the cost of streaming events into Node.
@@ -223,5 +525,63 @@ export interface SyntheticJobOptions {
   failWith?: string
 }
 
+/** Options of `new Tools(...)`: each part adds its family of tools. */
+export interface ToolsOptions {
+  /**
+   * Repository tools (status, switch project, impact, sync, branch, commit) over this
+   * workspace.
+   */
+  workspace?: Workspace
+  /**
+   * The coding-agent tool (`run_agent_task`) with these defaults, including its `permission`
+   * callback; the model gives the task. Needs `workspace`.
+   */
+  agent?: AgentRunOptions
+  /** Environment tools (`env_up`, `env_status`, `env_exec`, ...) over this provider. */
+  environments?: Environments
+  /**
+   * Permissions granted to callers (`read`, `session`, `write_repos`, `run_agent`,
+   * `manage_infra`); default all. A tool needing another answers with an error for the model.
+   */
+  permissions?: Array<string>
+}
+
+/** Options of `up`. */
+export interface UpOptions {
+  /** Resource profile (`small`, `large`, or one from `relay.yaml`). */
+  profile?: string
+  /** `local`, `lxc` or `qemu`. */
+  kind?: string
+  /** The provider's template (an LXC template or a VM to clone). */
+  template?: string
+}
+
 /** The version of the Relay SDK this module was built from. */
 export declare function version(): string
+
+/** Options of `VoiceSession.start`; everything is optional. */
+export interface VoiceStartOptions {
+  /**
+   * `realtime` (OpenAI Realtime) or `text` (offline: typed utterances, no model). Default:
+   * `realtime` when `url` or an API key is available, else `text`.
+   */
+  transport?: string
+  /** Realtime WebSocket URL (a proxy, Azure, a test server). Default: OpenAI. */
+  url?: string
+  /** Realtime model (default `gpt-realtime`). */
+  model?: string
+  /** API key from the app; else `OPENAI_API_KEY`. Never logged. */
+  apiKey?: string
+  /** System instructions. */
+  instructions?: string
+  /** Voice name, e.g. `marin`. */
+  voice?: string
+  /** `pcm16` (24 kHz, default), `pcmu` or `pcma` (8 kHz G.711), both directions. */
+  audioFormat?: string
+  /** Whether replies carry audio (default true). */
+  outputAudio?: boolean
+  /** `server_vad` (default), `semantic_vad` or `none` (then call `commitAudio()`). */
+  turnDetection?: string
+  /** Further session configuration fields as a JSON object text, laid over the above. */
+  configJson?: string
+}

@@ -835,7 +835,10 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.Environments = nativeBinding.Environments
 module.exports.Job = nativeBinding.Job
+module.exports.Tools = nativeBinding.Tools
+module.exports.VoiceSession = nativeBinding.VoiceSession
 module.exports.Workspace = nativeBinding.Workspace
 module.exports.syntheticJob = nativeBinding.syntheticJob
 module.exports.version = nativeBinding.version

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use relay_core::Job;
 use relay_core::agent::claude::ClaudeCodeAgent;
 use relay_core::agent::run::{AgentRunOptions, RunReport, run_across_repos};
 use relay_core::agent::shell::ShellAgent;
-use relay_core::agent::{AgentTask, CodingAgent, PermissionMode, PermissionPolicy};
+use relay_core::agent::{AgentEnv, AgentTask, CodingAgent, PermissionMode, PermissionPolicy};
+use relay_core::{Job, JobFailure};
 
 use crate::error::BindingError;
 use crate::job::JobHandle;
@@ -41,7 +41,8 @@ impl std::str::FromStr for AgentChoice {
 
 /// A coding task to run in each selected repository, in dependency order. Every field but
 /// `prompt` has a default; the bindings fill it from keyword arguments / option objects.
-#[derive(Debug, Clone, Default)]
+/// `Debug` shows the names of `env` variables, never their values.
+#[derive(Clone, Default)]
 pub struct AgentRunRequest {
     /// The task: a prompt for Claude Code, a command line for the shell agent.
     pub prompt: String,
@@ -74,6 +75,28 @@ pub struct AgentRunRequest {
     /// Extra environment for the agent process (e.g. `ANTHROPIC_BASE_URL`, an API key from the
     /// embedding app). Values never appear in logs or errors.
     pub env: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for AgentRunRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentRunRequest")
+            .field("prompt", &self.prompt)
+            .field("agent", &self.agent)
+            .field("selection", &self.selection)
+            .field("jobs", &self.jobs)
+            .field("keep_going", &self.keep_going)
+            .field("model", &self.model)
+            .field("max_turns", &self.max_turns)
+            .field("max_budget_usd", &self.max_budget_usd)
+            .field("allowed_tools", &self.allowed_tools)
+            .field("disallowed_tools", &self.disallowed_tools)
+            .field("permission_mode", &self.permission_mode)
+            .field("idle_timeout_secs", &self.idle_timeout_secs)
+            .field("timeout_secs", &self.timeout_secs)
+            .field("claude_binary", &self.claude_binary)
+            .field("env", &AgentEnv(self.env.clone()))
+            .finish()
+    }
 }
 
 /// Seconds an agent may stay silent before it is stopped, when the request does not say.
@@ -196,7 +219,14 @@ impl WorkspaceHandle {
         let job: Job<RunReport, BindingError> = Job::spawn("agent run", move |ctx| async move {
             agent.check().await?;
             let run = run_across_repos(graph, agent.as_dyn(), options);
-            Ok(ctx.forward(run).await?)
+            let report = ctx.forward(run).await?;
+            // The orchestration reports a cancelled run as repositories marked `cancelled`;
+            // the bindings promise that `wait()` of a cancelled job fails with `cancelled`.
+            // The repositories finished before the cancel are in the `repo_finished` events.
+            if ctx.is_cancelled() {
+                return Err(JobFailure::Cancelled.into());
+            }
+            Ok(report)
         });
         Ok(JobHandle::new(job))
     }
@@ -253,6 +283,19 @@ mod tests {
         assert!(dir.path().join("app/made-by-agent.txt").exists());
     }
 
+    #[test]
+    fn debug_output_never_shows_environment_values() {
+        let request = AgentRunRequest {
+            env: vec![("ANTHROPIC_API_KEY".into(), "sk-ant-secret".into())],
+            ..AgentRunRequest::new("fix it")
+        };
+        let text = format!("{request:?}");
+        assert!(
+            text.contains("ANTHROPIC_API_KEY") && !text.contains("sk-ant-secret"),
+            "{text}"
+        );
+    }
+
     #[tokio::test]
     async fn a_failed_dependency_skips_its_dependents() {
         let dir = workspace();
@@ -267,6 +310,65 @@ mod tests {
         let report = report.unwrap();
         assert_eq!(report["repos"][0]["outcome"], "failed");
         assert_eq!(report["repos"][1]["outcome"], "skipped");
+    }
+
+    #[tokio::test]
+    async fn cancelling_a_run_kills_the_agent_fails_wait_and_reports_the_repository() {
+        let dir = workspace();
+        let request = AgentRunRequest {
+            selection: Selection {
+                repos: Some(vec!["api".into()]),
+                affected_by: None,
+            },
+            ..shell("sleep 37")
+        };
+        let job = open(&dir).run_agent(request, None).unwrap();
+        // Wait until the agent runs, then cancel.
+        loop {
+            let batch = job.next_batch(16).await;
+            assert!(!batch.is_empty(), "the run ended before the agent started");
+            if batch
+                .iter()
+                .any(|e| matches!(e.kind, relay_core::EventKind::Agent { .. }))
+            {
+                break;
+            }
+        }
+        job.cancel();
+        let mut rest = Vec::new();
+        loop {
+            let batch = job.next_batch(16).await;
+            if batch.is_empty() {
+                break;
+            }
+            rest.extend(batch);
+        }
+        assert!(!sleep_37_running(), "the agent's process was killed");
+        let finished = rest
+            .iter()
+            .find_map(|e| match &e.kind {
+                relay_core::EventKind::RepoFinished { repo, outcome, .. } => {
+                    Some((repo.clone(), *outcome))
+                }
+                _ => None,
+            })
+            .expect("the cancelled repository is reported");
+        assert_eq!(
+            finished,
+            ("api".to_string(), relay_core::RepoOutcome::Cancelled)
+        );
+        let err = job.wait().await.unwrap_err();
+        assert_eq!(
+            (err.kind, err.code.as_str()),
+            (ErrorKind::Cancelled, "cancelled")
+        );
+    }
+
+    /// Whether a `sleep 37` (this crate's tests' unique agent command) is alive.
+    fn sleep_37_running() -> bool {
+        std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+            std::fs::read(entry.path().join("cmdline")).is_ok_and(|c| c == b"sleep\x0037\x00")
+        })
     }
 
     #[tokio::test]

@@ -13,7 +13,7 @@ use crate::error::BindingError;
 use crate::tools::ToolsHandle;
 
 /// How to hold the conversation. Everything is optional.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct VoiceOptions {
     /// `"realtime"` (OpenAI Realtime) or `"text"` (offline: typed utterances, no model).
     /// Default: `realtime` when `url` or an API key is available, else `text`.
@@ -36,6 +36,23 @@ pub struct VoiceOptions {
     pub turn_detection: Option<String>,
     /// Any further [`VoiceSessionConfig`] fields as a JSON object, laid over the above.
     pub config_json: Option<String>,
+}
+
+impl std::fmt::Debug for VoiceOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VoiceOptions")
+            .field("transport", &self.transport)
+            .field("url", &self.url)
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("instructions", &self.instructions)
+            .field("voice", &self.voice)
+            .field("audio_format", &self.audio_format)
+            .field("output_audio", &self.output_audio)
+            .field("turn_detection", &self.turn_detection)
+            .field("config_json", &self.config_json)
+            .finish()
+    }
 }
 
 impl VoiceOptions {
@@ -273,6 +290,19 @@ mod tests {
             .expect("a tool result");
         assert!(result.to_string().contains("app"), "{result}");
         voice.close();
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_api_key() {
+        let options = VoiceOptions {
+            api_key: Some("sk-secret-123".into()),
+            ..VoiceOptions::default()
+        };
+        let text = format!("{options:?}");
+        assert!(
+            !text.contains("sk-secret-123") && text.contains("<redacted>"),
+            "{text}"
+        );
     }
 
     #[tokio::test]

@@ -73,3 +73,61 @@ where
         Err(error) => Err(js_error(env, error)),
     })
 }
+
+/// `JSON.stringify(value)` on the JavaScript thread; `None` for values without a JSON form
+/// (`undefined`, functions, symbols).
+pub fn stringify(env: &Env, value: Unknown) -> Result<Option<String>> {
+    let json: Object = env.get_global()?.get_named_property("JSON")?;
+    let stringify: Function<Unknown, Unknown> = json.get_named_property("stringify")?;
+    let text = stringify.call(value)?;
+    if text.get_type()? != ValueType::String {
+        return Ok(None);
+    }
+    Ok(Some(unsafe {
+        String::from_napi_value(env.raw(), text.raw())?
+    }))
+}
+
+/// An instance of a `#[napi]` class `C` passed inside an options object (`{ workspace: ws }`),
+/// held as a clone of the facade it wraps.
+pub struct ClassArg<C: ClassHandle>(pub C::Handle);
+
+impl<C: FromNapiRef + ClassHandle + 'static> FromNapiValue for ClassArg<C> {
+    unsafe fn from_napi_value(
+        env: napi::sys::napi_env,
+        value: napi::sys::napi_value,
+    ) -> Result<Self> {
+        let instance: &C = unsafe { C::from_napi_ref(env, value) }.map_err(|_| {
+            Error::new(
+                Status::InvalidArg,
+                format!(
+                    "expected an instance of {} (made by {})",
+                    C::NAME,
+                    C::MADE_BY
+                ),
+            )
+        })?;
+        Ok(Self(instance.handle()))
+    }
+}
+
+impl<C: ClassHandle> TypeName for ClassArg<C> {
+    fn type_name() -> &'static str {
+        "object"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+/// A class whose instances can be passed in options objects.
+pub trait ClassHandle {
+    /// The class name, for errors.
+    const NAME: &'static str;
+    /// How an instance is made, for errors.
+    const MADE_BY: &'static str;
+    /// The facade type cloned out of the instance.
+    type Handle;
+    /// A clone of the facade.
+    fn handle(&self) -> Self::Handle;
+}

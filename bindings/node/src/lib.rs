@@ -7,8 +7,13 @@
 // napi-derive registers exports only outside `cfg(test)`, so a test build sees them as unused.
 #![cfg_attr(test, allow(dead_code))]
 
+mod agent;
 mod convert;
+mod environments;
 mod job;
+mod permission;
+mod tools;
+mod voice;
 mod workspace;
 
 use napi_derive::napi;

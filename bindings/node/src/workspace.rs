@@ -4,7 +4,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use relay_bindings_common::{BindingError, Selection, WorkspaceHandle, to_json};
 
-use crate::convert::{js_error, parse_json, spawn_json};
+use crate::convert::{ClassHandle, js_error, parse_json, spawn_json};
 use crate::job::Job;
 
 /// Which repositories an operation covers; both absent means all.
@@ -57,7 +57,7 @@ pub struct PushOptions {
 /// across them. Open one with `Workspace.open(path)`.
 #[napi]
 pub struct Workspace {
-    inner: WorkspaceHandle,
+    pub(crate) inner: WorkspaceHandle,
 }
 
 #[napi]
@@ -208,6 +208,15 @@ impl Workspace {
     }
 }
 
+impl ClassHandle for Workspace {
+    const NAME: &'static str = "Workspace";
+    const MADE_BY: &'static str = "Workspace.open(path)";
+    type Handle = WorkspaceHandle;
+    fn handle(&self) -> Self::Handle {
+        self.inner.clone()
+    }
+}
+
 fn job_options(options: Option<JobOptions>) -> (Selection, u32) {
     match options {
         Some(o) => (
@@ -222,7 +231,7 @@ fn job_options(options: Option<JobOptions>) -> (Selection, u32) {
 }
 
 /// Starts a job inside the tokio runtime, turning a refusal into a thrown Error.
-fn start(
+pub(crate) fn start(
     env: &Env,
     begin: impl FnOnce() -> std::result::Result<relay_bindings_common::JobHandle, BindingError>,
 ) -> Result<Job> {

@@ -14,7 +14,7 @@ export type RelayEvent = {
 /** The `Error` Relay rejects with: `code` is stable (`unknown_repo`, `config`, `cancelled`, ...). */
 export interface RelayError extends Error {
   code: string
-  /** `config`, `repo`, `cancelled`, `usage` or `internal`. */
+  /** `config`, `repo`, `agent`, `voice`, `infra`, `cancelled`, `usage` or `internal`. */
   kind: string
 }
 
@@ -91,4 +91,133 @@ export interface CommitReport {
 /** The result of `push`. */
 export interface PushReport {
   repos: { name: string; action: string; reason: string | null }[]
+}
+
+/** A tool use the agent asks permission for (the argument of the `permission` callback). */
+export interface PermissionRequest {
+  /** The repository the agent works in. */
+  repo: string
+  /** `Bash`, `Write`, `Edit`, ... */
+  tool_name: string
+  /** The tool's input, as the agent sent it. */
+  input: Record<string, unknown>
+  tool_use_id: string | null
+  /** The agent's own short description of the action, when given. */
+  description: string | null
+}
+
+/**
+ * What the `permission` callback answers (or resolves to): `true`/`'allow'` to allow,
+ * `false`/`'deny'` to deny, or an object to allow with changed input, deny with a message for the
+ * model, or ask a person. A callback that throws or rejects denies with its message.
+ */
+export type PermissionAnswer =
+  | boolean
+  | 'allow'
+  | 'deny'
+  | { decision: 'allow'; updated_input?: Record<string, unknown> }
+  | { decision: 'deny'; message: string }
+  | { decision: 'ask'; question: string }
+
+/** The permission callback of `runAgent`: may be `async`. */
+export type PermissionCallback = (request: PermissionRequest) => PermissionAnswer | Promise<PermissionAnswer>
+
+/** The result of `runAgent`: one entry per selected repository, in scheduling order. */
+export interface RunReport {
+  repos: {
+    name: string
+    /** `success`, `failed`, `skipped` or `cancelled`. */
+    outcome: string
+    session_id: string | null
+    num_turns: number
+    cost_usd: number
+    /** Files the run changed, relative to the repository root. */
+    changed_files: string[]
+    error: string | null
+  }[]
+}
+
+/** An environment as its provider sees it now. */
+export interface Environment {
+  name: string
+  /** `local` or `proxmox`. */
+  provider: string
+  /** `local`, `lxc` or `qemu`. */
+  kind: string
+  /** The provider's id (the directory for local environments, the VMID on Proxmox). */
+  id: string
+  node: string | null
+  /** `provisioning`, `running`, `stopped`, `paused` or `unknown`. */
+  status: string
+  lock: string | null
+  profile: string | null
+  cores: number | null
+  memory_mb: number | null
+  uptime_secs: number | null
+}
+
+/** One snapshot of an environment. */
+export interface SnapshotInfo {
+  name: string
+  description: string
+  /** Seconds since the Unix epoch. */
+  created_at: number | null
+  parent: string | null
+}
+
+/** What a command run with `exec` did. */
+export interface ExecOutput {
+  exit_code: number | null
+  signal: number | null
+  stdout: string
+  stderr: string
+}
+
+/** A tool of the registry: name, description, JSON-Schema parameters and the permission it needs. */
+export interface ToolSpec {
+  name: string
+  description: string
+  parameters: Record<string, unknown>
+  /** `read`, `session`, `write_repos`, `run_agent` or `manage_infra`. */
+  permission: string
+  /** Long tools get a spoken acknowledgement and periodic progress. */
+  long_running: boolean
+  /** Limit in milliseconds, if any. */
+  timeout: number | null
+}
+
+/** A tool in the OpenAI Realtime `session.tools` format. */
+export interface RealtimeTool {
+  type: 'function'
+  name: string
+  description: string
+  parameters: Record<string, unknown>
+}
+
+/** The result of a tool call, as the model receives it (`value` is `{ error, hint }` when `ok` is false). */
+export interface ToolOutput {
+  ok: boolean
+  value: unknown
+}
+
+/**
+ * One event of a voice session, tagged by `type`: `session_started`, `user_transcript`,
+ * `assistant_text_delta`, `assistant_text`, `assistant_audio` (`audio` is base64), `tool_call_started`,
+ * `tool_progress`, `tool_call_finished`, `interrupted`, `response_done`, `error`, `closed`, ...
+ */
+export type VoiceEvent = {
+  type: string
+  [field: string]: unknown
+}
+
+/** Measurements of a voice session so far. */
+export interface VoiceMetrics {
+  usage: { input_tokens: number; output_tokens: number; total_tokens: number }
+  responses: number
+  last_time_to_first_audio_ms: number | null
+  rate_limits: unknown[]
+  reconnects: number
+  tool_calls: number
+  audio_bytes_in: number
+  audio_bytes_out: number
 }

@@ -13,6 +13,15 @@ pub enum RelayError {
     /// A repository operation failed.
     #[error("{reason}")]
     Repo { code: String, reason: String },
+    /// A coding agent could not run (missing or too old binary, crash, timeout).
+    #[error("{reason}")]
+    Agent { code: String, reason: String },
+    /// A voice session failed (missing API key, connection, service error).
+    #[error("{reason}")]
+    Voice { code: String, reason: String },
+    /// An environment operation failed (provider configuration, API, not found, bad name).
+    #[error("{reason}")]
+    Infra { code: String, reason: String },
     /// The job was cancelled.
     #[error("{reason}")]
     Cancelled { code: String, reason: String },
@@ -37,6 +46,18 @@ impl From<BindingError> for RelayError {
                 reason: message,
             },
             ErrorKind::Repo => RelayError::Repo {
+                code,
+                reason: message,
+            },
+            ErrorKind::Agent => RelayError::Agent {
+                code,
+                reason: message,
+            },
+            ErrorKind::Voice => RelayError::Voice {
+                code,
+                reason: message,
+            },
+            ErrorKind::Infra => RelayError::Infra {
                 code,
                 reason: message,
             },

@@ -76,28 +76,40 @@ impl Job {
                 }
             }
         });
-        Arc::new(TaskHandle {
-            abort: task.abort_handle(),
-            job: Arc::clone(&self.inner),
+        let job = Arc::clone(&self.inner);
+        TaskHandle::new(task.abort_handle(), move || job.cancel())
+    }
+}
+
+/// Controls a background delivery started by [`Job::listen`] or `VoiceSession.listen`.
+#[derive(uniffi::Object)]
+pub struct TaskHandle {
+    abort: AbortHandle,
+    /// Stops the source whose events were delivered (cancels the job, closes the session).
+    stop_source: Box<dyn Fn() + Send + Sync>,
+}
+
+impl TaskHandle {
+    pub(crate) fn new(
+        abort: AbortHandle,
+        stop_source: impl Fn() + Send + Sync + 'static,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            abort,
+            stop_source: Box::new(stop_source),
         })
     }
 }
 
-/// Controls a background delivery started by [`Job::listen`].
-#[derive(uniffi::Object)]
-pub struct TaskHandle {
-    abort: AbortHandle,
-    job: Arc<JobHandle>,
-}
-
 #[uniffi::export]
 impl TaskHandle {
-    /// Stops the delivery (and so cancels the job whose events it delivered). Idempotent.
+    /// Stops the delivery, and with it the source: the job whose events it delivered is
+    /// cancelled, the voice session closed (nobody is left to read them). Idempotent.
     pub fn cancel(&self) {
-        // Cancel the job explicitly rather than relying on the aborted task dropping its pending
-        // read: an abort takes effect only when the task next yields, which races with callers
-        // that wait for the job right after cancelling.
-        self.job.cancel();
+        // Stop the source explicitly rather than relying on the aborted task dropping its
+        // pending read: an abort takes effect only when the task next yields, which races with
+        // callers that wait for the job right after cancelling.
+        (self.stop_source)();
         self.abort.abort();
     }
 

@@ -5,17 +5,31 @@
 //! future, which cancels the job it awaited. Event streams are delivered either by awaiting
 //! [`Job::next_batch`] or to an [`EventListener`] through a cancellable [`TaskHandle`].
 
+mod agent;
+mod env_records;
+mod environments;
 mod error;
 mod event;
 mod job;
+mod policy;
 mod records;
 mod runtime;
+mod tools;
+mod voice;
 mod workspace;
 
+pub use agent::{AgentRunRequest, become_child_subreaper};
+pub use env_records::{Environment, ExecOutput, SnapshotInfo};
+pub use environments::Environments;
 pub use error::RelayError;
 pub use event::{Event, EventListener};
 pub use job::{Job, TaskHandle, synthetic_job};
+pub use policy::{PermissionDecision, PermissionPolicy, PermissionRequest, PolicyError};
 pub use records::{CommitInfo, DependencyGraph, Edge, Impact, RepoSpec, RepoStatus};
+pub use tools::Tools;
+pub use voice::{
+    RateLimit, VoiceEvent, VoiceEventListener, VoiceMetrics, VoiceOptions, VoiceSession,
+};
 pub use workspace::Workspace;
 
 uniffi::setup_scaffolding!("relay");

@@ -20,6 +20,13 @@ fn selection(repos: Option<Vec<String>>, affected_by: Option<Vec<String>>) -> Se
     Selection { repos, affected_by }
 }
 
+impl Workspace {
+    /// The shared facade, for the methods other modules add (agent runs).
+    pub(crate) fn handle(&self) -> &WorkspaceHandle {
+        &self.inner
+    }
+}
+
 #[uniffi::export]
 impl Workspace {
     /// Opens a workspace: `path` is a configuration file, or a directory where `relay.yaml` is

@@ -62,6 +62,13 @@ fn demo() -> (tempfile::TempDir, PathBuf) {
         "Morning briefing",
         "fast-forwarded",
         "uncommitted changes",
+        // The typed conversation reaches each tool family and reports real results.
+        "relay: Primary project is now backend",
+        "- frontend: succeeded, 1 file changed (TODAY.md)",
+        "dev was created and is running.",
+        "stdout:\nbackend\ndatabase-migrations\nfrontend\nshared-api\n",
+        "Snapshot clean of dev taken.",
+        "dev was torn down and deleted.",
         "Try next",
     ] {
         assert!(
@@ -70,6 +77,11 @@ fn demo() -> (tempfile::TempDir, PathBuf) {
         );
     }
     let ws = tmp.path().join("demo/workspace");
+    assert!(ws.join("backend/TODAY.md").is_file());
+    assert!(
+        !ws.join(".relay/envs/dev").exists(),
+        "the demo environment is torn down"
+    );
     (tmp, ws)
 }
 
@@ -139,7 +151,8 @@ fn demo_then_status_json_matches_git() {
             backend["untracked"].as_u64(),
             backend["behind"].as_u64()
         ),
-        (Some(1), Some(1), Some(1))
+        // Untracked: the staged morning's file and the demo conversation's TODAY.md.
+        (Some(1), Some(2), Some(1))
     );
     let frontend = repos.iter().find(|r| r["name"] == "frontend").unwrap();
     assert_eq!(frontend["ahead"], 1);
@@ -283,10 +296,11 @@ fn sync_branch_and_commit_across_repos() {
         by_name("backend")["sha"].as_str().unwrap(),
         git(&ws.join("backend"), &["rev-parse", "HEAD"]).trim()
     );
-    // -a stages tracked changes only: the untracked note stays untracked.
+    // -a stages tracked changes only: the untracked notes (the morning's and the demo
+    // conversation's) stay untracked.
     assert_eq!(
         git(&ws.join("backend"), &["status", "--porcelain"]).trim(),
-        "?? notes.md"
+        "?? TODAY.md\n?? notes.md"
     );
 }
 

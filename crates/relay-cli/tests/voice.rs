@@ -385,7 +385,7 @@ fn chat_runs_commands_across_repositories_with_the_shell_agent() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("  … backend: done in 1 turns, 0 files changed"),
+        stdout.contains("  … backend: done in 1 turn, 0 files changed"),
         "spoken progress per repository: {stdout}"
     );
 }
@@ -448,7 +448,7 @@ async fn voice_offers_the_agent_and_env_tools_and_runs_the_shell_agent() {
         assert!(tools.contains(&tool), "{tool} in {tools:?}");
     }
     assert!(
-        stdout.contains("  … backend: done in 1 turns, 0 files changed\n"),
+        stdout.contains("  … backend: done in 1 turn, 0 files changed\n"),
         "{stdout}"
     );
     assert!(

@@ -294,21 +294,26 @@ impl JobContext {
     where
         E2: From<JobFailure>,
     {
+        let mut cancelled = false;
         loop {
-            tokio::select! {
-                event = inner.next_event() => match event {
-                    Some(event) => match event.kind {
-                        EventKind::JobStarted { .. } | EventKind::JobFinished { .. } => {}
-                        kind => self.emit(kind).await,
-                    },
-                    None => break,
-                },
-                _ = self.cancelled() => {
-                    inner.cancel();
-                    // Keep draining: the inner job reports its cancellation and ends.
-                    while inner.next_event().await.is_some() {}
-                    break;
+            let event = if cancelled {
+                // The inner job still reports how its work ended (e.g. a cancelled
+                // repository): those events belong to this job's story too.
+                inner.next_event().await
+            } else {
+                tokio::select! {
+                    event = inner.next_event() => event,
+                    _ = self.cancelled() => {
+                        inner.cancel();
+                        cancelled = true;
+                        continue;
+                    }
                 }
+            };
+            let Some(event) = event else { break };
+            match event.kind {
+                EventKind::JobStarted { .. } | EventKind::JobFinished { .. } => {}
+                kind => self.emit(kind).await,
             }
         }
         inner.wait().await

@@ -1,15 +1,23 @@
 //! `relay demo`: the sample workspace, made offline, and a tour of it.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
+use relay_core::agent::shell::ShellAgent;
+use relay_core::agent::{AgentTask, CodingAgent};
+use relay_core::tools::ToolRegistry;
+use relay_core::voice::{VoiceSessionConfig, VoiceTransport};
 use relay_core::{
     RepoGraph, Workspace,
     repo::{RepoSelection, SyncOptions},
 };
+use relay_infra::{ProviderKind, ProviderRequest, build_provider};
 use relay_repos::{GitRepoGraph, demo};
+use relay_voice::TextTransport;
 
 use crate::context::Global;
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, EXIT_FAILED};
 use crate::output::{Color, Style};
 use crate::progress::drive;
 
@@ -62,8 +70,60 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     let report = drive(graph.sync(SyncOptions::new().jobs(g.jobs)), false).await?;
     print!("{}", super::sync::render(&report, style));
 
+    heading("Talking to Relay (typed: the text transport stands in for the voice model)");
+    converse(Arc::new(graph)).await?;
+
     heading("What happened");
     print!("{}", summary(&sample.workspace, style));
+    Ok(())
+}
+
+/// What the developer says in the demo conversation, in order.
+const CONVERSATION: &[&str] = &[
+    "switch to backend",
+    "run `touch TODAY.md` in frontend and backend",
+    "bring up environment dev",
+    "run `ls` in dev",
+    "snapshot dev as clean",
+    "tear down dev",
+];
+
+/// A conversation on the offline text transport with every tool family: repositories, the
+/// shell agent, and local environments (below the workspace, in `.relay/envs`).
+async fn converse(graph: Arc<dyn RepoGraph>) -> CliResult {
+    let workspace = graph.workspace();
+    let provider = build_provider(
+        ProviderRequest {
+            kind: Some(ProviderKind::Local),
+            config: workspace.infra(),
+            workspace_root: Some(workspace.root()),
+            repos: Some(graph.clone()),
+        },
+        &|key| std::env::var(key).ok(),
+    )
+    .map_err(crate::infra::infra_error)?;
+    let agent: Arc<dyn CodingAgent> = Arc::new(ShellAgent::new());
+    let registry = ToolRegistry::new()
+        .with_repo_tools(graph.clone())
+        .with_agent_tools(graph, agent, AgentTask::builder("", ".").build())
+        .with_env_tools(provider);
+    let session = TextTransport::new(Arc::new(registry))
+        .start(VoiceSessionConfig::default())
+        .await
+        .map_err(|e| CliError {
+            code: EXIT_FAILED,
+            message: e.to_string(),
+        })?;
+    let mut no_audio = Vec::new();
+    for utterance in CONVERSATION {
+        println!();
+        session.send_text(*utterance).map_err(|e| CliError {
+            code: EXIT_FAILED,
+            message: e.to_string(),
+        })?;
+        super::voice::wait_reply(&session, false, Duration::from_secs(120), &mut no_audio).await?;
+    }
+    session.close();
     Ok(())
 }
 
@@ -73,13 +133,17 @@ fn summary(workspace: &std::path::Path, style: Style) -> String {
         "- Cloned four repositories with gix and read their status the way `git status` does.\n\
          - shared-api was fast-forwarded to the teammate's commits (the sync rule reports who depends on it).\n\
          - backend was behind but has your uncommitted work, so sync left it untouched and said why.\n\
-         - frontend is ahead with your unpushed commit; nothing to pull, nothing lost.\n\n\
-         Try next (inside {}):\n  {}\n  {}\n  {}\n  {}\n  {}\n",
+         - frontend is ahead with your unpushed commit; nothing to pull, nothing lost.\n\
+         - By text (the same tool registry a voice model uses): a primary project, a command run by the\n  \
+         shell agent in two repositories in dependency order (with the files it changed), and a local\n  \
+         environment with the repositories cloned in, a command run inside it, a snapshot, its removal.\n\n\
+         Try next (inside {}):\n  {}\n  {}\n  {}\n  {}\n  {}\n  {}\n",
         workspace.display(),
         cmd(&format!("cd {}", workspace.display())),
         cmd("relay status --json"),
         cmd("relay graph"),
         cmd("relay branch feature/pagination --affected-by shared-api"),
         cmd("relay commit -a -m 'Paginate orders' --repos backend"),
+        cmd("relay chat    # type \"help\""),
     )
 }

@@ -300,7 +300,10 @@ mod tests {
         let r = registry().with_permissions([Permission::Read]);
         let out = r.invoke("slow", "{}", ToolContext::default()).await;
         assert!(
-            out.value["error"].as_str().unwrap().contains("WriteRepos"),
+            out.value["error"]
+                .as_str()
+                .unwrap()
+                .contains("`write_repos` permission"),
             "{out:?}"
         );
         let out = registry().invoke("slow", "", ToolContext::default()).await;

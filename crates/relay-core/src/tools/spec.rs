@@ -23,6 +23,25 @@ pub enum Permission {
     ManageInfra,
 }
 
+impl Permission {
+    /// The permission's name as configured and serialized (`write_repos`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::Read => "read",
+            Permission::Session => "session",
+            Permission::WriteRepos => "write_repos",
+            Permission::RunAgent => "run_agent",
+            Permission::ManageInfra => "manage_infra",
+        }
+    }
+}
+
+impl std::fmt::Display for Permission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The description of a tool that a model sees.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolSpec {
@@ -92,7 +111,7 @@ pub enum ToolError {
         problems: Vec<String>,
     },
     /// The registry was not granted the tool's permission.
-    #[error("`{tool}` needs the `{needed:?}` permission, which this session was not granted")]
+    #[error("`{tool}` needs the `{needed}` permission, which this session was not granted")]
     PermissionDenied {
         /// Tool name.
         tool: String,

@@ -13,6 +13,7 @@ use crate::agent::{AgentContext, AgentError, AgentOutcome, AgentTask, CodingAgen
 use crate::event::{EventKind, RepoOutcome};
 use crate::job::{Job, JobContext};
 use crate::repo::{RepoGraph, RepoSelection, RepoStatus};
+use crate::words::plural;
 
 /// Starts the run as a job named `agent_run`. Its events: `job_started` (with the number of
 /// repositories), `progress` and `agent { repo, event }` while agents work, `repo_finished` per
@@ -328,9 +329,9 @@ fn outcome_word(outcome: RepoOutcome) -> &'static str {
 fn summary(run: &RepoRun) -> String {
     match run.outcome {
         RepoOutcome::Success => format!(
-            "done in {} turns, {} files changed",
-            run.num_turns,
-            run.changed_files.len()
+            "done in {}, {} changed",
+            plural(run.num_turns as usize, "turn", "turns"),
+            plural(run.changed_files.len(), "file", "files")
         ),
         _ => run
             .error

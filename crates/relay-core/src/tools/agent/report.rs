@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::agent::run::{RepoRun, RunReport};
 use crate::event::RepoOutcome;
+use crate::words::plural;
 
 /// Most changed files named in a repository's line (all are in `changed_files`).
 const FILES_IN_LINE: usize = 5;
@@ -37,10 +38,6 @@ pub(super) fn report_json(task: &str, agent: &str, report: &RunReport) -> Value 
             "error": r.error,
         })).collect::<Vec<_>>(),
     })
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// One line per repository: "api: succeeded, 2 files changed (a.rs, b.rs)".
