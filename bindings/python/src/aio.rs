@@ -16,6 +16,7 @@ static PORT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static JSON_COROUTINE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static ITERATE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static CALL_PERMISSION: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static VOICE_BATCH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 fn helper<'py>(
     py: Python<'py>,
@@ -112,6 +113,16 @@ where
 {
     let future = start(py, fut)?;
     helper(py, &JSON_COROUTINE, "json_coroutine")?.call1((future,))
+}
+
+/// Runs `fut` (see [`start`]) and returns a Python coroutine resolving to its batch of voice
+/// events (JSON text or `null`), decoded on the loop's thread with audio as `bytes`.
+pub fn voice_batch_coroutine<'py, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = Result<String, BindingError>> + Send + 'static,
+{
+    let future = start(py, fut)?;
+    helper(py, &VOICE_BATCH, "voice_batch")?.call1((future,))
 }
 
 /// An async iterator over the events of `source` (a `relay.Job` or `relay.VoiceSession`:

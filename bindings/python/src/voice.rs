@@ -74,15 +74,15 @@ impl PyVoiceSession {
         self.inner.transport()
     }
 
-    /// Coroutine: the next events (a list of dicts, at most `max`), or None once the session
-    /// has ended and every event was read. `async for` uses this.
+    /// Coroutine: the next events (a list of dicts, at most `max`; assistant audio as bytes),
+    /// or None once the session has ended and every event was read. `async for` uses this.
     #[pyo3(signature = (max = DEFAULT_BATCH))]
     fn next_batch<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Bound<'py, PyAny>> {
         if let Some(held) = self.pending.take(py)? {
             return aio::ready(py, held);
         }
         let inner = Arc::clone(&self.inner);
-        aio::json_coroutine(py, async move {
+        aio::voice_batch_coroutine(py, async move {
             Ok(inner
                 .next_batch_json(max)
                 .await

@@ -307,10 +307,12 @@ async def test_cancelling_a_run_cancels_a_pending_async_callback(claude_repo: Pa
     await asyncio.wait_for(asked.wait(), 60)
     job.cancel()
     events = [e async for e in job]
-    assert events[-1]["type"] == "job_finished"
-    # A cancelled agent run still reports: each repository's entry says it was cancelled.
-    (run,) = (await job.wait())["repos"]
-    assert (run["outcome"], run["error"]) == ("cancelled", "the agent run was cancelled")
+    assert (events[-1]["type"], events[-1]["status"]) == ("job_finished", "cancelled")
+    finished = [e for e in events if e["type"] == "repo_finished"]
+    assert [(e["repo"], e["outcome"]) for e in finished] == [("app", "cancelled")]
+    with pytest.raises(relay.JobCancelledError) as info:
+        await job.wait()
+    assert info.value.code == "cancelled"
     for _ in range(200):
         if outcome:
             break

@@ -2,7 +2,6 @@
 the OpenAI Realtime transport against the fake Realtime server (relay-testkit realtime)."""
 
 import asyncio
-import base64
 import json
 import math
 import struct
@@ -151,7 +150,8 @@ async def test_realtime_text_in_tool_call_audio_and_transcript_out(workspace_dir
         assert [r["name"] for r in status["repositories"]] == ["shared-api", "backend", "frontend"]
         audio = of_type(events, "assistant_audio")
         assert audio, "the reply carried audio"
-        received = sum(len(base64.b64decode(a["audio"])) for a in audio)
+        assert all(isinstance(a["audio"], bytes) for a in audio)
+        received = sum(len(a["audio"]) for a in audio)
         assert received == 400 * 48, "400 ms of 24 kHz PCM16"
         assert "".join(d["delta"] for d in of_type(events, "assistant_text_delta")) == "Briefing done."
         metrics = session.metrics()
@@ -180,7 +180,7 @@ async def test_realtime_barge_in_truncates_at_the_reported_playback(workspace_di
             nonlocal received_ms, item
             if event["type"] == "assistant_audio":
                 item = event["item_id"]
-                received_ms += len(base64.b64decode(event["audio"])) // 48
+                received_ms += len(event["audio"]) // 48
             return received_ms >= 500
 
         await until(session, enough)

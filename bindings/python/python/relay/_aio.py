@@ -4,7 +4,8 @@
 - :func:`coroutine` turns the futures Rust returns into real coroutines, so they work with
   ``asyncio.create_task`` and friends; cancelling the task cancels the future, which cancels the
   Rust side.
-- :func:`json_coroutine` does the same for results that arrive as JSON text.
+- :func:`json_coroutine` does the same for results that arrive as JSON text; :func:`voice_batch`
+  for voice events, whose audio it turns into ``bytes``.
 - :func:`iterate` implements ``async for`` over a job's events with one Rust crossing per batch.
 - :func:`call_permission` runs an agent's permission callback (plain or ``async def``) on the
   loop and hands its answer back to Rust.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import weakref
+from binascii import a2b_base64
 from collections.abc import AsyncIterator, Awaitable
 from json import dumps, loads
 from time import monotonic
@@ -46,6 +48,17 @@ async def json_coroutine(future: Awaitable[str]) -> Any:
     """Awaits ``future`` (JSON text) and decodes it here, on the event loop's thread: decoding on
     the Rust side would take the GIL a second time from a tokio thread, which costs more."""
     return loads(await future)
+
+
+async def voice_batch(future: Awaitable[str]) -> list[dict[str, Any]] | None:
+    """Awaits a batch of voice events (JSON text) and decodes it; assistant audio becomes
+    ``bytes`` (JSON carries it as base64)."""
+    batch = loads(await future)
+    if batch:
+        for event in batch:
+            if event["type"] == "assistant_audio":
+                event["audio"] = a2b_base64(event["audio"])
+    return batch
 
 
 # A batch that is ready when asked for is handed over without a trip through the event loop, so

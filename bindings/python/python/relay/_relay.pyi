@@ -336,7 +336,7 @@ class VoiceEvent(TypedDict, total=False):
     item_id: str
     text: str
     delta: str
-    audio: str  # base64, in the session's output format
+    audio: bytes  # assistant_audio: in the session's output format (PCM16 24 kHz by default)
     call_id: str
     name: str
     arguments: str
