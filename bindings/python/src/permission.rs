@@ -75,9 +75,10 @@ impl PermissionCallback for PythonPermission {
             let called =
                 aio::call_permission(py, callback.bind(py), request_json, reply.clone_ref(py));
             if let Err(error) = &called {
-                reply.get().state.answer(Err(format!(
-                    "the permission callback could not be called: {error}"
-                )));
+                reply
+                    .get()
+                    .state
+                    .answer(Err(format!("it could not be called: {error}")));
             }
             called // an exception that is not an Exception (KeyboardInterrupt) reaches the loop
         }));
@@ -90,7 +91,8 @@ impl PermissionCallback for PythonPermission {
     }
 }
 
-const NO_LOOP: &str = "the permission callback could not be asked: the asyncio event loop it \
+/// Failure messages read after "the permission callback failed: " (added by `CallbackPolicy`).
+const NO_LOOP: &str = "it could not be asked: the asyncio event loop it \
      belongs to (the one running when the callback was given) is closed; give the callback \
      from the loop that runs the agent";
 

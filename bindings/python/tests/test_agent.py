@@ -216,7 +216,7 @@ async def test_async_permission_callback_runs_on_the_callers_loop(claude_repo: P
 
     url = anthropic(write_then_bash(claude_repo))
     job = run_claude(claude_repo, url, tmp_path, decide)
-    await assert_write_allowed_bash_denied(job, claude_repo, "")
+    await assert_write_allowed_bash_denied(job, claude_repo, "denied by the permission callback")
     assert seen_loops == [loop, loop]
 
 
@@ -232,7 +232,7 @@ async def test_a_raising_callback_denies_with_its_message_and_the_run_goes_on(
     job = run_claude(claude_repo, url, tmp_path, decide)
     events = await assert_write_allowed_bash_denied(job, claude_repo, "policy store offline")
     (_, bash) = decisions(events)
-    assert "RuntimeError" in bash[2], bash
+    assert bash[2].startswith("the permission callback failed: RuntimeError: policy store offline"), bash
 
 
 async def test_an_async_callback_that_raises_or_answers_garbage_denies(claude_repo: Path, anthropic, tmp_path: Path):

@@ -113,7 +113,7 @@ def call_permission(callback: Any, request_json: str, reply: Any) -> None:
 
 def _send_task_answer(task: "asyncio.Future[Any]", reply: Any) -> None:
     if task.cancelled():
-        reply.fail("the permission callback's task was cancelled before it answered")
+        reply.fail("its task was cancelled before it answered")
     elif task.exception() is not None:
         reply.fail(_failure(task.exception()))
     else:
@@ -125,10 +125,11 @@ def _send(answer: Any, reply: Any) -> None:
         reply.send(dumps(answer))
     except (TypeError, ValueError) as error:
         reply.fail(
-            f"the permission callback returned {answer!r}, which is not JSON ({error}); return True/False, "
+            f"it returned {answer!r}, which is not JSON ({error}); return True/False, "
             '"allow"/"deny" or a dict like {"decision": "deny", "message": "..."}'
         )
 
 
 def _failure(error: BaseException) -> str:
-    return f"the permission callback raised {type(error).__name__}: {error}"
+    # Relay prefixes "the permission callback failed: " and names the denied tool.
+    return f"{type(error).__name__}: {error}"
