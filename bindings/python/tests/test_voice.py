@@ -203,3 +203,21 @@ async def test_realtime_rejects_a_wrong_key_without_echoing_it(workspace_dir: Pa
     assert "key" in str(info.value).lower(), str(info.value)
     assert info.value.code == "unauthorized"
     assert "401" in str(info.value)
+
+
+async def test_realtime_model_runs_the_agent_tool_in_a_repository(workspace_dir: Path, realtime):
+    url = realtime(
+        {"turns": [call("run_agent_task", '{"task": "touch by-voice.txt", "repos": ["backend"]}'), say("Done.", 200)]}
+    )
+    tools = relay.Tools(relay.Workspace.open(workspace_dir), agent="shell")
+    async with await relay.VoiceSession.start(tools, url=url, api_key="sk-test-key") as session:
+        session.send_text("create by-voice.txt in backend")
+        events = await until(session, says("Done."), timeout=60)
+    (finished,) = of_type(events, "tool_call_finished")
+    assert (finished["name"], finished["ok"]) == ("run_agent_task", True), finished
+    output = json.loads(finished["output"])
+    assert [(r["name"], r["outcome"], r["changed_files"]) for r in output["repositories"]] == [
+        ("backend", "success", ["by-voice.txt"])
+    ]
+    assert (workspace_dir / "backend" / "by-voice.txt").exists()
+    assert not (workspace_dir / "frontend" / "by-voice.txt").exists()
