@@ -162,12 +162,13 @@ async def test_realtime_text_in_tool_call_audio_and_transcript_out(workspace_dir
 
 
 async def test_realtime_barge_in_truncates_at_the_reported_playback(workspace_dir: Path, realtime):
-    # A long, paced answer: 3 s of audio in 100 ms chunks, one every 15 ms.
+    # A long answer paced in real time (100 ms chunks every 100 ms), so that a busy machine
+    # still has seconds to talk over it; the barge-in ends it early.
     url = realtime(
         {
-            "turns": [say("one two three four five six seven eight nine ten eleven twelve", 3000)],
+            "turns": [say("one two three four five six seven eight nine ten eleven twelve", 10_000)],
             "audio_chunk_ms": 100,
-            "chunk_interval_ms": 15,
+            "chunk_interval_ms": 100,
         }
     )
     tools = relay.Tools(relay.Workspace.open(workspace_dir))
