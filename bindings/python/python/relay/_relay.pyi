@@ -131,8 +131,10 @@ class InternalError(RelayError):
 class Job:
     """A running long operation streaming events.
 
-    ``async for event in job`` yields its events as dicts; ``await job.wait()`` returns its result.
-    Cancelling the asyncio task that awaits it cancels the job; so does dropping the last reference.
+    ``async for event in job`` yields its events as dicts (leaving the loop early loses nothing:
+    the next loop or ``next_batch()`` starts where it stopped); ``await job.wait()`` returns its
+    result. Cancelling the asyncio task that awaits it cancels the job (even before the task ran);
+    so does dropping the last reference.
     """
 
     @property
