@@ -201,6 +201,13 @@ export interface ToolOutput {
 }
 
 /**
+ * The handler of a tool registered with `tools.register`: gets the arguments object (already checked
+ * against the tool's `parameters`) and returns, or resolves to, any JSON-serializable value. A throw
+ * or rejection answers the model `{ ok: false }` with its message.
+ */
+export type ToolHandler = (args: Record<string, any>) => unknown | Promise<unknown>
+
+/**
  * One event of a voice session, tagged by `type`: `session_started`, `user_transcript`,
  * `assistant_text_delta`, `assistant_text`, `assistant_audio` (`audio` is base64), `tool_call_started`,
  * `tool_progress`, `tool_call_finished`, `interrupted`, `response_done`, `error`, `closed`, ...
@@ -289,6 +296,15 @@ export declare class Job {
 
 /** A tool registry and the session state its tools share (the primary project). */
 export declare class Tools {
+  /**
+   * Adds a tool written in JavaScript. `handler(args)` gets the arguments object (already
+   * checked against `parameters`: invalid arguments never reach it) and returns, or resolves
+   * to, any JSON-serializable value: the model receives `{ ok: true, value }`. A throw or
+   * rejection answers `{ ok: false }` with its message. Sessions started before keep the
+   * tools they had. Throws (code `usage`) on a bad name, a name already taken, a missing
+   * description, parameters that are not an object schema or an unknown permission.
+   */
+  register(definition: ToolDefinition, handler: ToolHandler): void
   /**
    * Builds the registry. Throws (code `usage`) on an unknown permission or agent, or an
    * agent without a workspace.
@@ -523,6 +539,28 @@ export interface SyntheticJobOptions {
   intervalMs?: number
   /** When set, the job fails with code `synthetic_failure` and this message. */
   failWith?: string
+}
+
+/** How a JavaScript tool presents itself to the model (the first argument of `register`). */
+export interface ToolDefinition {
+  /** Unique name: 1 to 64 letters, digits, `_` or `-` (Relay's tools keep theirs). */
+  name: string
+  /** What the tool does and when to use it, written for the model. */
+  description: string
+  /**
+   * JSON Schema of the arguments object (`{ type: 'object', properties, required }`), as an
+   * object or JSON text. Default: no arguments.
+   */
+  parameters?: Record<string, unknown> | string
+  /**
+   * The permission a caller needs: `read` (default), `session`, `write_repos`, `run_agent` or
+   * `manage_infra`.
+   */
+  permission?: string
+  /** A long tool: the model gets a spoken acknowledgement first (default false). */
+  longRunning?: boolean
+  /** Fail the call after this many seconds, with a message the model can relay. */
+  timeoutSecs?: number
 }
 
 /** Options of `new Tools(...)`: each part adds its family of tools. */

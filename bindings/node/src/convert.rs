@@ -131,3 +131,33 @@ pub trait ClassHandle {
     /// A clone of the facade.
     fn handle(&self) -> Self::Handle;
 }
+
+/// A JSON value given either as JSON text or as a JavaScript value (`JSON.stringify`d); empty
+/// text for values without a JSON form (`undefined`, functions, symbols), which Relay then
+/// refuses as not JSON.
+pub struct JsonText(pub String);
+
+impl FromNapiValue for JsonText {
+    unsafe fn from_napi_value(
+        raw_env: napi::sys::napi_env,
+        value: napi::sys::napi_value,
+    ) -> Result<Self> {
+        let env = Env::from_raw(raw_env);
+        let value = unsafe { Unknown::from_raw_unchecked(raw_env, value) };
+        if value.get_type()? == ValueType::String {
+            return Ok(Self(unsafe {
+                String::from_napi_value(raw_env, value.raw())?
+            }));
+        }
+        Ok(Self(stringify(&env, value)?.unwrap_or_default()))
+    }
+}
+
+impl TypeName for JsonText {
+    fn type_name() -> &'static str {
+        "JSON"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}

@@ -10,7 +10,9 @@
 mod agent;
 mod convert;
 mod environments;
+mod host_tool;
 mod job;
+mod js_function;
 mod permission;
 mod tools;
 mod voice;

@@ -1,12 +1,13 @@
 //! `Tools`: Relay's tool registry, for an app with its own voice loop (a Node WebSocket voice
-//! server): advertise `realtimeTools()` to the model, run each call with `invoke` / `call`.
+//! server): advertise `realtimeTools()` to the model, run each call with `invoke` / `call`. The
+//! app's own tools join them with `register` (see `host_tool.rs`).
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use relay_bindings_common::{ToolsHandle, ToolsOptions as FacadeOptions, to_json};
 
 use crate::agent::{AgentRunOptions, agent_request};
-use crate::convert::{ClassArg, js_error, parse_json, stringify};
+use crate::convert::{ClassArg, JsonText, js_error, parse_json};
 use crate::environments::Environments;
 use crate::job::Job;
 use crate::workspace::{Workspace, start};
@@ -86,15 +87,9 @@ impl Tools {
         &self,
         env: &Env,
         name: String,
-        #[napi(ts_arg_type = "string | Record<string, unknown>")] args: Option<Unknown>,
+        #[napi(ts_arg_type = "string | Record<string, unknown>")] args: Option<JsonText>,
     ) -> Result<Job> {
-        let arguments = match args {
-            None => String::new(),
-            Some(value) if value.get_type()? == ValueType::String => unsafe {
-                String::from_napi_value(env.raw(), value.raw())?
-            },
-            Some(value) => stringify(env, value)?.unwrap_or_default(),
-        };
+        let arguments = args.map(|a| a.0).unwrap_or_default();
         start(env, || Ok(self.inner.invoke(&name, &arguments)))
     }
 }

@@ -201,6 +201,13 @@ export interface ToolOutput {
 }
 
 /**
+ * The handler of a tool registered with `tools.register`: gets the arguments object (already checked
+ * against the tool's `parameters`) and returns, or resolves to, any JSON-serializable value. A throw
+ * or rejection answers the model `{ ok: false }` with its message.
+ */
+export type ToolHandler = (args: Record<string, any>) => unknown | Promise<unknown>
+
+/**
  * One event of a voice session, tagged by `type`: `session_started`, `user_transcript`,
  * `assistant_text_delta`, `assistant_text`, `assistant_audio` (`audio` is base64), `tool_call_started`,
  * `tool_progress`, `tool_call_finished`, `interrupted`, `response_done`, `error`, `closed`, ...
