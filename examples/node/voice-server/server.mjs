@@ -3,8 +3,8 @@
 // Browsers or phones connect over WebSocket and send audio (binary frames: PCM16, 24 kHz, mono)
 // or JSON messages ({ type: 'text', text }, { type: 'commit' }). For each client the server opens
 // its own WebSocket to the OpenAI Realtime API, relays audio both ways, advertises Relay's tools
-// in the session and runs every tool the model calls through Relay (`tools.invoke`), handing the
-// output back to the model. The client receives the model's audio as binary frames and JSON
+// in the session (plus one of its own, `server_time`, registered with `tools.register`) and runs
+// every tool the model calls through Relay (`tools.invoke`), handing the output back to the model. The client receives the model's audio as binary frames and JSON
 // messages: { type: 'ready', tools }, { type: 'user_transcript', text }, { type: 'transcript', text },
 // { type: 'tool', name, ok, output }, { type: 'progress', name, message }, { type: 'error', message }.
 //
@@ -37,6 +37,11 @@ export async function startVoiceServer(options = {}) {
   if (!config.apiKey) throw new Error('set OPENAI_API_KEY (or pass apiKey) to reach the Realtime API')
   // All repository tools over the workspace; Relay validates arguments and checks permissions.
   const tools = new relay.Tools({ workspace: relay.Workspace.open(options.workspace) })
+  // The server's own tool, next to Relay's: the model calls both the same way.
+  tools.register(
+    { name: 'server_time', description: 'The current date and time on the voice server (ISO 8601, UTC).' },
+    () => ({ now: new Date().toISOString() }),
+  )
 
   const server = new WebSocketServer({ port: options.port ?? 0 })
   server.on('connection', (client) => bridge(client, tools, config))

@@ -80,7 +80,8 @@ test('tool calls run through Relay and the model receives their real output', as
   const client = await connect(server.port)
   // The model's session advertises Relay's tools.
   const ready = await client.next((m) => m.type === 'ready')
-  assert.deepEqual(ready.tools, new relay.Tools({ workspace: relay.Workspace.open(workspace) }).specs().map((s) => s.name))
+  const relayTools = new relay.Tools({ workspace: relay.Workspace.open(workspace) }).specs().map((s) => s.name)
+  assert.deepEqual(ready.tools, [...relayTools, 'server_time'].sort(), "Relay's tools and the server's own")
   assert.ok(ready.tools.includes('project_status') && ready.tools.includes('impact_analysis'), ready.tools.join())
   client.send({ type: 'text', text: 'how do things stand?' })
 
@@ -100,6 +101,22 @@ test('tool calls run through Relay and the model receives their real output', as
   const reply = await client.next((m) => m.type === 'transcript')
   assert.equal(reply.text, `Results: ${status.output}; ${impact.output}`)
   assert.ok(client.audioBytes() > 0, 'the model audio reached the client')
+  client.socket.close()
+})
+
+test("the server's own JavaScript tool is called like Relay's", async (t) => {
+  const server = await start(t, [{ kind: 'call', calls: [{ name: 'server_time', arguments: '{}' }] }])
+  const client = await connect(server.port)
+  const before = Date.now()
+  client.send({ type: 'text', text: 'what time is it?' })
+  const time = await client.next((m) => m.type === 'tool')
+  assert.equal(time.name, 'server_time')
+  assert.equal(time.ok, true)
+  const { now } = JSON.parse(time.output)
+  assert.match(now, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+  assert.ok(Date.parse(now) >= before && Date.parse(now) <= Date.now(), now)
+  const reply = await client.next((m) => m.type === 'transcript')
+  assert.equal(reply.text, `Results: ${time.output}`)
   client.socket.close()
 })
 
