@@ -146,6 +146,30 @@ test('a handler slower than timeoutSecs fails the call with a timeout the model 
   assert.match(output.value.error, /1 ?s|second/)
 })
 
+test('cancelling a call drops its result; the handler finishes on its own and the tool stays usable', async () => {
+  const tools = new relay.Tools()
+  const started = []
+  const finished = []
+  tools.register({ name: 'slow', description: 'Answers when told to.' }, () => {
+    let answer
+    const done = new Promise((resolve) => (answer = resolve))
+    started.push(answer)
+    return done.then((value) => (finished.push(value), value))
+  })
+  const job = tools.invoke('slow', {})
+  while (started.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  job.cancel()
+  await assert.rejects(job.wait(), { code: 'cancelled' })
+  started[0]('late answer')
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.deepEqual(finished, ['late answer'], 'the JavaScript side ran to its end')
+
+  const again = tools.call('slow', {})
+  while (started.length === 1) await new Promise((resolve) => setTimeout(resolve, 5))
+  started[1]('second')
+  assert.deepEqual(await again, { ok: true, value: 'second' })
+})
+
 test('registration errors throw with code usage and leave the registry as it was', () => {
   const { tools } = toolsWithWeather()
   const before = tools.specs().map((s) => s.name)
