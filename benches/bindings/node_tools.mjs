@@ -1,7 +1,8 @@
 // What a Node voice server pays to delegate one tool call to Relay: `await tools.call(name, args)`
 // (a tool job: JSON arguments in, `{ ok, value }` out, through the real registry) against the
 // same work called directly (`ws.impact`, synchronous, no job), and a whole `project_status`
-// round trip on a 3-repository workspace.
+// round trip on a 3-repository workspace; and a tool written in JavaScript (`tools.register`), sync
+// and async, whose call crosses Rust -> JavaScript -> Rust inside the tool job.
 //
 //   node benches/bindings/node_tools.mjs WORKSPACE [CALLS=2000]
 //
@@ -16,6 +17,9 @@ const calls = Number(callsArg ?? 2000)
 const ws = relay.Workspace.open(workspace)
 const tools = new relay.Tools({ workspace: ws })
 const first = ws.repos()[0].name
+const ECHO = { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] }
+tools.register({ name: 'echo_sync', description: 'Echoes its text.', parameters: ECHO }, ({ text }) => ({ text }))
+tools.register({ name: 'echo_async', description: 'Echoes its text.', parameters: ECHO }, async ({ text }) => ({ text }))
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b)
@@ -38,6 +42,12 @@ const viaTool = await measure(calls, async () => {
   const out = await tools.call('impact_analysis', { repos: [first] })
   if (!out.ok) throw new Error(JSON.stringify(out.value))
 })
+async function callOk(name, args) {
+  const out = await tools.call(name, args)
+  if (!out.ok) throw new Error(JSON.stringify(out.value))
+}
+const jsSync = await measure(calls, () => callOk('echo_sync', { text: 'hi' }))
+const jsAsync = await measure(calls, () => callOk('echo_async', { text: 'hi' }))
 const status = await measure(Math.max(1, calls / 10), () => tools.call('project_status', {}))
 console.log(
   JSON.stringify({
@@ -46,6 +56,8 @@ console.log(
     impact_direct_median_us: direct,
     impact_tool_call_median_us: viaTool,
     tool_call_overhead_us: viaTool - direct,
+    js_tool_sync_call_median_us: jsSync,
+    js_tool_async_call_median_us: jsAsync,
     project_status_tool_call_median_us: status,
   }),
 )
