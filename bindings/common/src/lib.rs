@@ -14,7 +14,8 @@
 //!   function (answers parsed by [`parse_decision`]);
 //! - [`EnvironmentsHandle`]: development environments (up, status, exec, snapshot, rollback, down);
 //! - [`ToolsHandle`]: the tool registry (specs, OpenAI Realtime tool format, `invoke` as a job),
-//!   for applications that run their own voice loop;
+//!   for applications that run their own voice loop, with tools written in the host language
+//!   ([`HostToolSpec`] + [`ToolCallback`]);
 //! - [`VoiceHandle`]: a voice session (OpenAI Realtime or the offline text transport) over a
 //!   [`ToolsHandle`];
 //! - [`synthetic_job`]: a job that streams a given number of events through the real job
@@ -27,6 +28,7 @@ mod agent;
 mod environments;
 mod error;
 mod event;
+mod host_tool;
 mod job;
 mod permission;
 mod synthetic;
@@ -40,6 +42,7 @@ pub use agent::{AgentChoice, AgentHandle, AgentRunRequest};
 pub use environments::{EnvironmentsHandle, EnvironmentsOptions};
 pub use error::{BindingError, ErrorKind};
 pub use event::EventJson;
+pub use host_tool::{HostToolSpec, ToolCallback};
 pub use job::{DEFAULT_BATCH, JobHandle};
 pub use permission::{CallbackPolicy, PermissionCallback, parse_decision};
 pub use synthetic::{SyntheticJob, synthetic_job};

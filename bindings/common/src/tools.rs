@@ -2,7 +2,7 @@
 //! its own voice loop (a Node WebSocket server, a mobile app) can advertise Relay's tools to its
 //! model and delegate the calls.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use relay_core::EventKind;
 use relay_core::agent::PermissionPolicy;
@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use crate::agent::AgentRunRequest;
 use crate::environments::EnvironmentsHandle;
 use crate::error::BindingError;
+use crate::host_tool::{HostTool, HostToolSpec, ToolCallback};
 use crate::job::JobHandle;
 use crate::workspace::WorkspaceHandle;
 
@@ -41,9 +42,12 @@ pub struct ToolsOptions {
 }
 
 /// A tool registry with its session context (the primary project chosen by `switch_project`).
+/// Clones share both.
 #[derive(Clone)]
 pub struct ToolsHandle {
-    registry: Arc<ToolRegistry>,
+    // Behind a lock so host tools can be added after construction; each session and call takes
+    // a snapshot (a map of `Arc`s, cheap to clone).
+    registry: Arc<Mutex<ToolRegistry>>,
     session: Arc<SessionContext>,
 }
 
@@ -74,14 +78,38 @@ impl ToolsHandle {
             registry = registry.with_permissions(parse_permissions(names)?);
         }
         Ok(Self {
-            registry: Arc::new(registry),
+            registry: Arc::new(Mutex::new(registry)),
             session: SessionContext::new(),
         })
     }
 
-    /// The registry (for a voice session).
+    /// Adds a tool written in the host language. Its name must not be taken (Relay's tools
+    /// keep their names). Sessions started earlier keep the tools they started with.
+    pub fn register(
+        &self,
+        spec: HostToolSpec,
+        callback: Arc<dyn ToolCallback>,
+    ) -> Result<(), BindingError> {
+        let spec = spec.into_spec()?;
+        let mut registry = self.lock();
+        if registry.spec(&spec.name).is_some() {
+            return Err(BindingError::usage(format!(
+                "a tool named `{}` is already registered; choose another name",
+                spec.name
+            )));
+        }
+        registry.register(Arc::new(HostTool::new(spec, callback)));
+        Ok(())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ToolRegistry> {
+        // A panic while holding the lock cannot leave the map half-updated: use it as it is.
+        self.registry.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A snapshot of the registry (for a voice session).
     pub fn registry(&self) -> Arc<ToolRegistry> {
-        self.registry.clone()
+        Arc::new(self.lock().clone())
     }
 
     /// The session context the tools share.
@@ -92,17 +120,13 @@ impl ToolsHandle {
     /// Every tool's spec (name, description, JSON-Schema parameters, permission,
     /// long_running, timeout_ms), sorted by name.
     pub fn specs(&self) -> Vec<ToolSpec> {
-        self.registry.specs()
+        self.lock().specs()
     }
 
     /// The tools in the OpenAI Realtime `session.tools` format
     /// (`[{type: "function", name, description, parameters}]`).
     pub fn realtime_tools(&self) -> Vec<FunctionTool> {
-        self.registry
-            .specs()
-            .iter()
-            .map(FunctionTool::from)
-            .collect()
+        self.specs().iter().map(FunctionTool::from).collect()
     }
 
     /// The primary project chosen with `switch_project`, if any.
@@ -116,7 +140,7 @@ impl ToolsHandle {
     /// exception. Cancelling the job stops the tool (an agent run's processes are killed).
     /// Must run inside a tokio runtime.
     pub fn invoke(&self, name: &str, arguments: &str) -> JobHandle {
-        let registry = self.registry.clone();
+        let registry = self.registry();
         let session = self.session.clone();
         let (name, arguments) = (name.to_string(), arguments.to_string());
         let job: Job<ToolOutput, BindingError> =
@@ -160,23 +184,23 @@ fn progress_event(p: relay_core::tools::ToolProgress, reports: u64) -> EventKind
 }
 
 fn parse_permissions(names: &[String]) -> Result<Vec<Permission>, BindingError> {
-    names
-        .iter()
-        .map(|name| {
-            serde_json::from_value(serde_json::Value::from(name.as_str())).map_err(|_| {
-                BindingError::usage(format!(
-                    "unknown permission `{name}`; use read, session, write_repos, run_agent or \
-                     manage_infra"
-                ))
-            })
-        })
-        .collect()
+    names.iter().map(|name| parse_permission(name)).collect()
+}
+
+/// A permission by its configured name (`write_repos`, ...).
+pub(crate) fn parse_permission(name: &str) -> Result<Permission, BindingError> {
+    serde_json::from_value(serde_json::Value::from(name)).map_err(|_| {
+        BindingError::usage(format!(
+            "unknown permission `{name}`; use read, session, write_repos, run_agent or \
+             manage_infra"
+        ))
+    })
 }
 
 impl std::fmt::Debug for ToolsHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ToolsHandle")
-            .field("registry", &self.registry)
+            .field("registry", &*self.lock())
             .finish()
     }
 }
@@ -248,6 +272,139 @@ mod tests {
         assert_eq!(output["ok"], true, "{output}");
         assert!(dir.path().join("app/from-voice.txt").exists());
         assert!(!dir.path().join("api/from-voice.txt").exists());
+    }
+
+    struct Weather;
+    #[async_trait::async_trait]
+    impl ToolCallback for Weather {
+        async fn call(&self, arguments_json: String) -> Result<String, String> {
+            let args: serde_json::Value = serde_json::from_str(&arguments_json).unwrap();
+            match args["city"].as_str() {
+                Some("Atlantis") => Err("ValueError: no such city".into()),
+                Some(city) => Ok(format!(r#"{{"city": "{city}", "sky": "clear"}}"#)),
+                None => Ok("no city".into()),
+            }
+        }
+    }
+
+    fn weather_spec() -> HostToolSpec {
+        HostToolSpec {
+            name: "weather".into(),
+            description: "The weather in a city.".into(),
+            parameters_json: Some(
+                r#"{"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}"#
+                    .into(),
+            ),
+            ..HostToolSpec::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn host_tools_are_validated_advertised_and_called() {
+        let dir = workspace();
+        let tools = tools(&dir, None);
+        tools.register(weather_spec(), Arc::new(Weather)).unwrap();
+        assert!(tools.specs().iter().any(|s| s.name == "weather"));
+
+        let ok = tools
+            .invoke("weather", r#"{"city": "Oslo"}"#)
+            .wait()
+            .await
+            .unwrap();
+        assert_eq!(
+            ok,
+            serde_json::json!({"ok": true, "value": {"city": "Oslo", "sky": "clear"}})
+        );
+        let raised = tools
+            .invoke("weather", r#"{"city": "Atlantis"}"#)
+            .wait()
+            .await
+            .unwrap();
+        assert_eq!(raised["ok"], false);
+        assert!(
+            raised["value"]["error"]
+                .as_str()
+                .unwrap()
+                .contains("no such city"),
+            "{raised}"
+        );
+        let invalid = tools
+            .invoke("weather", r#"{"town": "Oslo"}"#)
+            .wait()
+            .await
+            .unwrap();
+        assert!(
+            invalid["value"]["error"].as_str().unwrap().contains("city"),
+            "{invalid}"
+        );
+
+        let err = tools
+            .register(weather_spec(), Arc::new(Weather))
+            .unwrap_err();
+        assert!(
+            err.message.contains("already registered"),
+            "{}",
+            err.message
+        );
+        let err = tools
+            .register(
+                HostToolSpec {
+                    name: "project_status".into(),
+                    ..weather_spec()
+                },
+                Arc::new(Weather),
+            )
+            .unwrap_err();
+        assert!(
+            err.message.contains("already registered"),
+            "{}",
+            err.message
+        );
+        for (spec, expected) in [
+            (
+                HostToolSpec {
+                    name: "bad name".into(),
+                    ..weather_spec()
+                },
+                "not usable",
+            ),
+            (
+                HostToolSpec {
+                    description: " ".into(),
+                    ..weather_spec()
+                },
+                "needs a description",
+            ),
+            (
+                HostToolSpec {
+                    parameters_json: Some("{".into()),
+                    ..weather_spec()
+                },
+                "not JSON",
+            ),
+            (
+                HostToolSpec {
+                    parameters_json: Some(r#"{"type": "string"}"#.into()),
+                    ..weather_spec()
+                },
+                "\"type\": \"object\"",
+            ),
+            (
+                HostToolSpec {
+                    permission: Some("sudo".into()),
+                    name: "w2".into(),
+                    ..weather_spec()
+                },
+                "unknown permission",
+            ),
+        ] {
+            let err = tools.register(spec, Arc::new(Weather)).unwrap_err();
+            assert!(
+                err.message.contains(expected),
+                "{expected}: {}",
+                err.message
+            );
+        }
     }
 
     #[tokio::test]
