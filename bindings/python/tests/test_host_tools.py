@@ -100,6 +100,8 @@ async def test_decorator_form_uses_the_name_and_docstring(tools: relay.Tools):
     assert await tools.call("shout", {"text": "hey"}) == {"ok": True, "value": "HEY"}
     assert await tools.call("ping") == {"ok": True, "value": "pong"}
     assert await tools.call("clock") == {"ok": True, "value": {"hour": 9}}
+    with pytest.raises(TypeError, match="tool name must be a str"):
+        tools.tool(3)  # type: ignore[arg-type]
     with pytest.raises(relay.UsageError, match="needs a description"):
 
         @tools.tool

@@ -174,6 +174,9 @@ def tool_decorator(
     unless ``name`` is given, described by its docstring unless ``description`` is) and returns
     it unchanged. ``@tools.tool`` without parentheses passes the function as ``name``."""
 
+    if name is not None and not isinstance(name, str) and not callable(name):
+        raise TypeError(f"tool name must be a str (got {type(name).__name__})")
+
     def register(function: Any) -> Any:
         tools.register(
             name if isinstance(name, str) else getattr(function, "__name__", ""),
