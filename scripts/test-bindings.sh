@@ -45,8 +45,9 @@ test_python() {
   local out
   out="$("$ROOT/.venv/bin/python" "$ROOT/examples/python/voice_agent.py" "$demo/ws")"
   grep -q "relay: Changing shared-api affects backend, frontend" <<<"$out" &&
-    grep -q "agent run: shared-api success, backend success, frontend success" <<<"$out" ||
-    { printf 'voice_agent.py did not run the agent and the conversation:\n%s\n' "$out" >&2; exit 1; }
+    grep -q "agent run: shared-api success, backend success, frontend success" <<<"$out" &&
+    grep -q '"owner":"payments team"' <<<"$out" ||
+    { printf 'voice_agent.py did not run the agent, the conversation and the Python tool:\n%s\n' "$out" >&2; exit 1; }
   echo "example ok"
 }
 

@@ -1,6 +1,6 @@
 """Relay's agent and voice layer from Python, offline: a typed conversation (the text transport)
-drives the tool registry, an agent run asks a Python permission callback, and the agent tool
-runs from a tool call.
+drives the tool registry, an agent run asks a Python permission callback, the agent tool
+runs from a tool call, and a tool written in Python answers next to Relay's.
 
     python examples/python/voice_agent.py WORKSPACE [--realtime URL]
 
@@ -14,6 +14,9 @@ import sys
 from typing import Any
 
 import relay
+
+
+OWNERS = {"shared-api": "platform team", "backend": "payments team", "frontend": "web team"}
 
 
 def permission(request: dict[str, Any]) -> Any:
@@ -50,6 +53,13 @@ async def main(path: str, realtime_url: str | None) -> None:
 
     # 2. The tools a voice model calls, including the agent tool.
     tools = relay.Tools(ws, agent="shell", permission=permission)
+
+    # 2b. The application's own tool, next to Relay's (plain or async def; runs on this loop).
+    @tools.tool(parameters={"type": "object", "properties": {"repo": {"type": "string"}}, "required": ["repo"]})
+    def repo_owner(args: dict[str, Any]) -> dict[str, str]:
+        """Who owns a repository: the team to ask about it."""
+        return {"repo": args["repo"], "owner": OWNERS.get(args["repo"], "nobody yet")}
+
     print("tools:", ", ".join(spec["name"] for spec in tools.specs()))
 
     # 3. A conversation over those tools.
@@ -60,6 +70,7 @@ async def main(path: str, realtime_url: str | None) -> None:
     async with session:
         await converse(session, "what is the impact of shared-api")
         await converse(session, "switch to backend")
+        await converse(session, '/repo_owner {"repo": "backend"}')
     print("primary project:", tools.primary_project())
 
 

@@ -16,6 +16,8 @@ static PORT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static JSON_COROUTINE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static ITERATE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static CALL_PERMISSION: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static CALL_TOOL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static TOOL_DECORATOR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static VOICE_BATCH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 fn helper<'py>(
@@ -176,14 +178,25 @@ pub fn ready<'py>(py: Python<'py>, value: Py<PyAny>) -> PyResult<Bound<'py, PyAn
     coroutine(py, async move { Ok(value) })
 }
 
-/// `relay._aio.call_permission(callback, request_json, reply)`: calls a permission callback on
-/// the loop's thread; its answer or failure goes to `reply`.
-pub fn call_permission<'py>(
+/// `relay._aio.call_permission` or `call_tool` `(callback, request_json, reply)`: calls a
+/// permission callback or a tool on the loop's thread; its answer or failure goes to `reply`.
+pub fn call_on_loop<'py>(
     py: Python<'py>,
+    caller: crate::loop_call::Caller,
     callback: &Bound<'py, PyAny>,
     request_json: String,
-    reply: Py<crate::permission::PermissionReply>,
+    reply: Py<crate::loop_call::CallReply>,
 ) -> PyResult<()> {
-    helper(py, &CALL_PERMISSION, "call_permission")?.call1((callback, request_json, reply))?;
+    use crate::loop_call::Caller;
+    let helper = match caller {
+        Caller::Permission => helper(py, &CALL_PERMISSION, "call_permission")?,
+        Caller::Tool => helper(py, &CALL_TOOL, "call_tool")?,
+    };
+    helper.call1((callback, request_json, reply))?;
     Ok(())
+}
+
+/// `relay._aio.tool_decorator`: builds the decorator `Tools.tool(...)` returns.
+pub fn tool_decorator(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    helper(py, &TOOL_DECORATOR, "tool_decorator")
 }

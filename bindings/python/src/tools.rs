@@ -6,10 +6,11 @@ use std::sync::Arc;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
-use relay_bindings_common::{AgentRunRequest, JobHandle, ToolsHandle, ToolsOptions};
+use relay_bindings_common::{AgentRunRequest, HostToolSpec, JobHandle, ToolsHandle, ToolsOptions};
 
 use crate::environments::PyEnvironments;
 use crate::errors::{UsageError, to_py_err};
+use crate::host_tool::PythonTool;
 use crate::job::PyJob;
 use crate::workspace::{PyWorkspace, value_to_py};
 use crate::{aio, json, permission, runtime};
@@ -81,6 +82,18 @@ fn arguments_json(arguments: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
     }
 }
 
+/// A tool's parameter schema (a dict, or JSON text) as JSON text.
+fn schema_json(name: &str, schema: &Bound<'_, PyAny>) -> PyResult<String> {
+    if schema.is_instance_of::<PyString>() {
+        return schema.extract();
+    }
+    json::dumps(schema).map_err(|e| {
+        UsageError::new_err(format!(
+            "the parameters of tool `{name}` must be a JSON Schema dict ({e})"
+        ))
+    })
+}
+
 #[pymethods]
 impl PyTools {
     /// Builds a registry: repository tools over `workspace`; the agent tool (`run_agent_task`)
@@ -113,7 +126,7 @@ impl PyTools {
     }
 
     /// Every tool's spec: list of {"name", "description", "parameters" (JSON Schema),
-    /// "permission", "long_running", "timeout_ms"}, sorted by name.
+    /// "permission", "long_running", "timeout" (ms or None)}, sorted by name.
     fn specs(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         value_to_py(py, &self.inner.specs())
     }
@@ -154,6 +167,67 @@ impl PyTools {
         pyo3_async_runtimes::get_running_loop(py)?;
         let job: Arc<JobHandle> = Arc::new(runtime::enter(|| self.inner.invoke(name, &arguments)));
         aio::json_coroutine(py, async move { job.wait_json().await })
+    }
+
+    /// Adds `function` as tool `name`, next to Relay's tools: a plain function or `async def`
+    /// taking the arguments dict (validated against `parameters` first) and returning any
+    /// JSON-serializable value. It runs on the event loop running now (register from a
+    /// coroutine). Raising gives the model `ok: False` with the exception's type and text.
+    /// Sessions started earlier keep the tools they started with.
+    #[pyo3(signature = (name, function, *, description, parameters = None, permission = None, long_running = false, timeout_secs = None))]
+    #[allow(clippy::too_many_arguments)] // Python keyword arguments
+    fn register(
+        &self,
+        py: Python<'_>,
+        name: String,
+        function: Bound<'_, PyAny>,
+        description: String,
+        parameters: Option<Bound<'_, PyAny>>,
+        permission: Option<String>,
+        long_running: bool,
+        timeout_secs: Option<u64>,
+    ) -> PyResult<()> {
+        let parameters_json = parameters
+            .as_ref()
+            .map(|schema| schema_json(&name, schema))
+            .transpose()?;
+        let callback = PythonTool::new(py, &name, function)?;
+        let spec = HostToolSpec {
+            name,
+            description,
+            parameters_json,
+            permission,
+            long_running,
+            timeout_secs,
+        };
+        self.inner
+            .register(spec, Arc::new(callback))
+            .map_err(to_py_err)
+    }
+
+    /// Decorator form of `register`: `@tools.tool(description=..., parameters=...)` registers
+    /// the function under its own name (or `name`), described by its docstring unless
+    /// `description` is given, and returns it unchanged. `@tools.tool` works too.
+    #[pyo3(signature = (name = None, *, description = None, parameters = None, permission = None, long_running = false, timeout_secs = None))]
+    #[allow(clippy::too_many_arguments)] // Python keyword arguments
+    fn tool<'py>(
+        slf: &Bound<'py, Self>,
+        name: Option<Bound<'py, PyAny>>,
+        description: Option<String>,
+        parameters: Option<Bound<'py, PyAny>>,
+        permission: Option<String>,
+        long_running: bool,
+        timeout_secs: Option<u64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        aio::tool_decorator(slf.py())?.call1((
+            slf,
+            name,
+            description,
+            parameters,
+            permission,
+            long_running,
+            timeout_secs,
+        ))
     }
 
     fn __repr__(&self) -> String {

@@ -1,5 +1,5 @@
 //! `Tools`: the tool registry a voice model acts through (repository, agent and environment
-//! tools), callable directly too.
+//! tools, plus tools written in Kotlin or Swift), callable directly too.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use relay_bindings_common::{ToolsHandle, ToolsOptions};
 use crate::agent::AgentRunRequest;
 use crate::environments::Environments;
 use crate::error::RelayError;
+use crate::host_tool::{ForeignToolHandler, ToolDefinition, ToolHandler};
 use crate::job::Job;
 use crate::policy::{ForeignPolicy, PermissionPolicy};
 use crate::runtime;
@@ -84,6 +85,21 @@ impl Tools {
     /// the model itself.
     pub fn realtime_tools_json(&self) -> String {
         to_json(&self.inner.realtime_tools())
+    }
+
+    /// Adds a tool written in Kotlin or Swift: the model sees `definition`, and `handler` runs
+    /// each call whose arguments match the definition's schema. Voice sessions started after
+    /// this call offer it; sessions already running keep their tools. Throws `Usage` for a
+    /// name that is malformed or already taken (Relay's tools keep theirs), an empty
+    /// description, parameters that are not a JSON Schema object, or an unknown permission.
+    pub fn register(
+        &self,
+        definition: ToolDefinition,
+        handler: Arc<dyn ToolHandler>,
+    ) -> Result<(), RelayError> {
+        Ok(self
+            .inner
+            .register(definition.into(), Arc::new(ForeignToolHandler(handler)))?)
     }
 
     /// Calls tool `name` with `argumentsJson` (a JSON object). The job streams the tool's

@@ -97,7 +97,7 @@ async fn a_failing_repository_skips_its_dependents_and_the_model_hears_each_outc
     let said = progress_messages(&events);
     assert!(said[0].starts_with("On it: run agent task"), "{said:?}");
     for repo in [
-        "shared-api: done in 1 turns",
+        "shared-api: done in 1 turn,",
         "backend: ",
         "frontend: skipped",
     ] {

@@ -60,3 +60,62 @@ async fn typed_conversation_runs_the_same_tools() {
     until(&session, |e| matches!(e, VoiceEvent::Closed { .. })).await;
     assert_eq!(session.metrics().tool_calls, 4);
 }
+
+/// A tool that never finishes and records being dropped (cancelled).
+struct Forever(Arc<std::sync::atomic::AtomicBool>);
+
+struct SetOnDrop(Arc<std::sync::atomic::AtomicBool>);
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl relay_core::tools::Tool for Forever {
+    fn spec(&self) -> relay_core::tools::ToolSpec {
+        relay_core::tools::ToolSpec::new(
+            "forever",
+            "Never finishes.",
+            serde_json::json!({"type": "object"}),
+            relay_core::tools::Permission::Read,
+        )
+    }
+    async fn call(
+        &self,
+        _args: serde_json::Value,
+        _ctx: relay_core::tools::ToolContext,
+    ) -> Result<serde_json::Value, relay_core::tools::ToolError> {
+        let _guard = SetOnDrop(self.0.clone());
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn closing_during_a_tool_cancels_it_and_ends_the_session() {
+    let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let registry = Arc::new(ToolRegistry::new().with(Arc::new(Forever(dropped.clone()))));
+    let session = TextTransport::new(registry)
+        .start(VoiceSessionConfig::default())
+        .await
+        .unwrap();
+    session.send_text("/forever {}").unwrap();
+    until(&session, |e| {
+        matches!(e, VoiceEvent::ToolCallStarted { .. })
+    })
+    .await;
+    session.close();
+    let events = until(&session, |e| matches!(e, VoiceEvent::Closed { .. })).await;
+    assert!(
+        events.iter().any(|e| matches!(e, VoiceEvent::ToolCallFinished { ok: false, output, .. } if output.contains("session was closed"))),
+        "{events:?}"
+    );
+    assert!(
+        dropped.load(std::sync::atomic::Ordering::SeqCst),
+        "the tool's call was dropped"
+    );
+    assert!(
+        session.next_event().await.is_none(),
+        "nothing follows Closed"
+    );
+}

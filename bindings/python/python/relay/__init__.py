@@ -9,7 +9,10 @@ asyncio task that awaits it.
   (``ws.run_agent(prompt, permission=callback)``).
 - :class:`Environments`: development environments (local or Proxmox): up, exec, snapshot,
   rollback, down.
-- :class:`Tools`: the tool registry a voice model calls (specs, OpenAI Realtime format, invoke).
+- :class:`Tools`: the tool registry a voice model calls (specs, OpenAI Realtime format, invoke),
+  including the application's own tools written in Python (``tools.register(name, fn,
+  description=..., parameters=schema)`` or ``@tools.tool(...)``; plain or ``async def``, run on
+  the event loop that registered them).
 - :class:`VoiceSession`: a voice or text conversation over the tools (``async for event in s``).
 """
 

@@ -7,8 +7,9 @@
 - :func:`json_coroutine` does the same for results that arrive as JSON text; :func:`voice_batch`
   for voice events, whose audio it turns into ``bytes``.
 - :func:`iterate` implements ``async for`` over a job's events with one Rust crossing per batch.
-- :func:`call_permission` runs an agent's permission callback (plain or ``async def``) on the
-  loop and hands its answer back to Rust.
+- :func:`call_permission` and :func:`call_tool` run an agent's permission callback or a tool
+  written in Python (plain or ``async def``) on the loop and hand the answer back to Rust;
+  :func:`tool_decorator` is ``Tools.tool``.
 """
 
 from __future__ import annotations
@@ -89,38 +90,50 @@ async def iterate(source: Any) -> AsyncIterator[dict[str, Any]]:
 
 
 def call_permission(callback: Any, request_json: str, reply: Any) -> None:
-    """Calls ``callback(request)`` and sends its answer to ``reply`` as JSON text; a callback
-    that raises (or whose coroutine raises, or is cancelled) denies the tool with the reason.
-    Runs on the event loop's thread; an ``async def`` callback continues as a task, cancelled if
-    the run stops waiting (the job was cancelled)."""
+    """Calls a permission callback with the request and sends its decision to ``reply`` as JSON
+    text; a callback that raises (or whose coroutine raises, or is cancelled) denies the tool
+    with the reason."""
+    _call(callback, request_json, reply, _send_decision, "its task was cancelled before it answered")
+
+
+def call_tool(function: Any, arguments_json: str, reply: Any) -> None:
+    """Calls a tool written in Python with the arguments dict and sends its result to ``reply``
+    as JSON text (a ``str`` result as a JSON string); raising gives the model the exception's
+    type and text."""
+    _call(function, arguments_json, reply, _send_result, "its task was cancelled before it returned")
+
+
+def _call(callback: Any, request_json: str, reply: Any, send: Any, cancelled: str) -> None:
+    """Runs on the event loop's thread; an ``async def`` continues as a task, cancelled if the
+    Rust side stops waiting (its job was cancelled or timed out)."""
     if not reply.wanted():
-        return  # the run was cancelled before its question got here
+        return  # the caller was cancelled before the call got here
     try:
         answer = callback(loads(request_json))
-    except Exception as error:  # noqa: BLE001 - any failure denies the tool, it must not escape
+    except Exception as error:  # noqa: BLE001 - any failure is the answer, it must not escape
         reply.fail(_failure(error))
         return
-    except BaseException as error:  # KeyboardInterrupt, SystemExit: deny, then let it through
+    except BaseException as error:  # KeyboardInterrupt, SystemExit: fail, then let it through
         reply.fail(_failure(error))
         raise
     if inspect.isawaitable(answer):
         task = asyncio.ensure_future(answer)
-        task.add_done_callback(lambda done: _send_task_answer(done, reply))
+        task.add_done_callback(lambda done: _send_task_answer(done, reply, send, cancelled))
         reply.track(task)
     else:
-        _send(answer, reply)
+        send(answer, reply)
 
 
-def _send_task_answer(task: "asyncio.Future[Any]", reply: Any) -> None:
+def _send_task_answer(task: "asyncio.Future[Any]", reply: Any, send: Any, cancelled: str) -> None:
     if task.cancelled():
-        reply.fail("its task was cancelled before it answered")
+        reply.fail(cancelled)
     elif task.exception() is not None:
         reply.fail(_failure(task.exception()))
     else:
-        _send(task.result(), reply)
+        send(task.result(), reply)
 
 
-def _send(answer: Any, reply: Any) -> None:
+def _send_decision(answer: Any, reply: Any) -> None:
     try:
         reply.send(dumps(answer))
     except (TypeError, ValueError) as error:
@@ -130,6 +143,50 @@ def _send(answer: Any, reply: Any) -> None:
         )
 
 
+def _send_result(result: Any, reply: Any) -> None:
+    try:
+        text = dumps(result)
+    except (TypeError, ValueError) as error:
+        reply.fail(
+            f"the tool returned a {type(result).__name__}, which is not JSON-serializable "
+            f"({error}); return a dict, list, str, number, bool or None"
+        )
+        return
+    reply.send(text)
+
+
 def _failure(error: BaseException) -> str:
-    # Relay prefixes "the permission callback failed: " and names the denied tool.
+    # Relay prefixes "the permission callback failed: " (naming the denied tool) or the tool's
+    # failure context.
     return f"{type(error).__name__}: {error}"
+
+
+def tool_decorator(
+    tools: Any,
+    name: Any,
+    description: str | None,
+    parameters: Any,
+    permission: str | None,
+    long_running: bool,
+    timeout_secs: int | None,
+) -> Any:
+    """What ``Tools.tool(...)`` returns: registers the decorated function (under its own name
+    unless ``name`` is given, described by its docstring unless ``description`` is) and returns
+    it unchanged. ``@tools.tool`` without parentheses passes the function as ``name``."""
+
+    if name is not None and not isinstance(name, str) and not callable(name):
+        raise TypeError(f"tool name must be a str (got {type(name).__name__})")
+
+    def register(function: Any) -> Any:
+        tools.register(
+            name if isinstance(name, str) else getattr(function, "__name__", ""),
+            function,
+            description=description if description is not None else (inspect.getdoc(function) or ""),
+            parameters=parameters,
+            permission=permission,
+            long_running=long_running,
+            timeout_secs=timeout_secs,
+        )
+        return function
+
+    return register(name) if callable(name) else register

@@ -292,7 +292,13 @@ class ToolSpec(TypedDict):
     parameters: dict[str, Any]  # JSON Schema
     permission: Literal["read", "session", "write_repos", "run_agent", "manage_infra"]
     long_running: bool
-    timeout_ms: int | None
+    timeout: int | None  # milliseconds
+
+ToolFunction = Callable[[dict[str, Any]], Any | Awaitable[Any]]
+"""A tool written in Python: takes the (schema-validated) arguments dict, returns any
+JSON-serializable value (a ``str`` reaches the model as a JSON string); may be ``async def``."""
+
+ToolPermission = Literal["read", "session", "write_repos", "run_agent", "manage_infra"]
 
 class ToolResult(TypedDict):
     ok: bool
@@ -328,6 +334,40 @@ class Tools:
         with a hint, not exceptions)."""
     def call(self, name: str, arguments: str | dict[str, Any] | None = None) -> Coroutine[Any, Any, ToolResult]:
         """``invoke`` and await its result; cancelling stops the tool."""
+    def register(
+        self,
+        name: str,
+        function: ToolFunction,
+        *,
+        description: str,
+        parameters: dict[str, Any] | str | None = None,
+        permission: ToolPermission | None = None,
+        long_running: bool = False,
+        timeout_secs: int | None = None,
+    ) -> None:
+        """Adds ``function`` as tool ``name`` (1-64 letters, digits, ``_``, ``-``; not taken),
+        next to Relay's tools. ``parameters`` is the JSON Schema of the arguments object (None:
+        no arguments); arguments that do not match never reach the function (the model gets
+        ``ok: False`` with what is wrong). It runs on the event loop running now, so register
+        from a coroutine; a plain function blocks that loop while it runs (use ``async def`` for
+        slow work). Raising gives the model ``ok: False`` with ``"ExceptionType: text"``;
+        cancelling the call (or ``timeout_secs`` passing) cancels an ``async def``'s task.
+        Voice sessions started earlier keep the tools they started with. Raises ``UsageError``
+        for a bad name, a taken name, a missing description, a schema that is not an object
+        schema, an unknown permission, or no running loop; ``TypeError`` if not callable."""
+    def tool(
+        self,
+        name: str | ToolFunction | None = None,
+        *,
+        description: str | None = None,
+        parameters: dict[str, Any] | str | None = None,
+        permission: ToolPermission | None = None,
+        long_running: bool = False,
+        timeout_secs: int | None = None,
+    ) -> Callable[[ToolFunction], ToolFunction]:
+        """Decorator form of :meth:`register` (``@tools.tool(parameters=...)`` or
+        ``@tools.tool``): the function's own name unless ``name``, its docstring unless
+        ``description``; returns the function unchanged."""
 
 class VoiceEvent(TypedDict, total=False):
     """One event of a voice session: a ``type`` tag and its fields."""

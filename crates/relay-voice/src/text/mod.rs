@@ -4,6 +4,7 @@ mod intent;
 mod render;
 mod resolve;
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -66,7 +67,16 @@ async fn run(
         let _ = parts.events.send(e);
     };
     let mut turn = 0u64;
-    while let Some(cmd) = parts.commands.recv().await {
+    // Input that arrived while a tool ran, handled in order afterwards.
+    let mut queued: VecDeque<SessionCommand> = VecDeque::new();
+    loop {
+        let cmd = match queued.pop_front() {
+            Some(cmd) => cmd,
+            None => match parts.commands.recv().await {
+                Some(cmd) => cmd,
+                None => break,
+            },
+        };
         match cmd {
             SessionCommand::Close => break,
             SessionCommand::Audio(_) | SessionCommand::CommitAudio => emit(VoiceEvent::Error {
@@ -115,6 +125,21 @@ async fn run(
                             tokio::select! {
                                 out = &mut invoke => break out,
                                 Some(p) = prx.recv() => emit(VoiceEvent::ToolProgress { call_id: call_id.clone(), name: name.clone(), message: p.message }),
+                                // Closing must not wait for a long tool: dropping the call
+                                // cancels it (an agent run's processes are killed).
+                                cmd = parts.commands.recv() => match cmd {
+                                    Some(SessionCommand::Close) | None => {
+                                        emit(VoiceEvent::ToolCallFinished {
+                                            call_id,
+                                            name: name.clone(),
+                                            ok: false,
+                                            output: r#"{"error":"cancelled: the session was closed"}"#.into(),
+                                        });
+                                        emit(closed());
+                                        return;
+                                    }
+                                    Some(other) => queued.push_back(other),
+                                },
                             }
                         };
                         while let Ok(p) = prx.try_recv() {
@@ -150,9 +175,13 @@ async fn run(
             }
         }
     }
-    emit(VoiceEvent::Closed {
+    emit(closed());
+}
+
+fn closed() -> VoiceEvent {
+    VoiceEvent::Closed {
         reason: "closed by the application".into(),
-    });
+    }
 }
 
 fn help(registry: &ToolRegistry) -> String {
