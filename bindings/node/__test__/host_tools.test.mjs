@@ -196,33 +196,40 @@ test('registration errors throw with code usage and leave the registry as it was
   assert.deepEqual(tools.specs().map((s) => s.name), before)
 })
 
+/** Reads events from `iterator` until one matches `until`; returns that one. */
+async function readUntil(iterator, until) {
+  const seen = []
+  for (;;) {
+    const { value, done } = await iterator.next()
+    if (done) throw new Error(`the session ended first: ${JSON.stringify(seen)}`)
+    seen.push(value.type)
+    if (until(value)) return value
+  }
+}
+
 test('a voice session on the text transport calls a JavaScript tool; sessions keep the tools they started with', async () => {
   const { tools, calls } = toolsWithWeather()
   const session = await relay.VoiceSession.start(tools, { transport: 'text' })
+  const events = session[Symbol.asyncIterator]()
   tools.register({ name: 'late', description: 'Registered after the session started.' }, () => 'late')
+  const finished = (e) => e.type === 'tool_call_finished'
+
   session.sendText('/weather {"city": "Lisbon"}')
+  const weather = await readUntil(events, finished)
+  assert.deepEqual([weather.name, weather.ok], ['weather', true])
+  assert.deepEqual(JSON.parse(weather.output), { city: 'Lisbon', sky: 'clear', temperature_c: 21 })
   session.sendText('/late')
+  const unknown = await readUntil(events, finished)
+  assert.deepEqual([unknown.name, unknown.ok], ['late', false])
+  assert.match(JSON.parse(unknown.output).error, /late/)
   session.close()
-  const finished = []
-  for await (const event of session) if (event.type === 'tool_call_finished') finished.push(event)
-  assert.deepEqual(
-    finished.map((e) => [e.name, e.ok]),
-    [
-      ['weather', true],
-      ['late', false],
-    ],
-  )
-  assert.deepEqual(JSON.parse(finished[0].output), { city: 'Lisbon', sky: 'clear', temperature_c: 21 })
-  assert.match(JSON.parse(finished[1].output).error, /late/)
   assert.deepEqual(calls, [['weather', 'Lisbon']])
 
   const later = await relay.VoiceSession.start(tools, { transport: 'text' })
   later.sendText('/late')
-  later.close()
-  const events = []
-  for await (const event of later) events.push(event)
-  const late = events.find((e) => e.type === 'tool_call_finished')
+  const late = await readUntil(later[Symbol.asyncIterator](), finished)
   assert.deepEqual([late.name, late.ok, JSON.parse(late.output)], ['late', true, 'late'])
+  later.close()
 })
 
 test('realtime: the model calls a JavaScript tool and its output reaches the model', async () => {
