@@ -263,11 +263,7 @@ pub(crate) fn changed_paths(
         rewrites: None,
         thread_limit: threads,
     };
-    let submodules = gix::status::index_worktree::BuiltinSubmoduleStatus::new(
-        repo.clone().into_sync(),
-        gix::status::Submodule::default(),
-    )
-    .map_err(err)?;
+    let submodules = SubmodulesIfAny::new(repo, &index).map_err(err)?;
     let mut recorder = Recorder::default();
     repo.index_worktree_status(
         &index,
@@ -316,6 +312,41 @@ pub(crate) fn changed_paths(
         paths.unstaged.remove(path);
     }
     Ok(paths)
+}
+
+/// gix's submodule status, built only when the index has a submodule (gitlink) entry: building it
+/// converts the repository to a thread-safe one and reads `.gitmodules` and the index again (~5%
+/// of a status), and gix asks it only about gitlink entries, so without any it is never called.
+#[derive(Clone)]
+struct SubmodulesIfAny(Option<gix::status::index_worktree::BuiltinSubmoduleStatus>);
+
+impl SubmodulesIfAny {
+    fn new(repo: &gix::Repository, index: &gix::index::State) -> Result<Self, gix::Error> {
+        if !index.entries().iter().any(|e| e.mode.is_submodule()) {
+            return Ok(Self(None));
+        }
+        gix::status::index_worktree::BuiltinSubmoduleStatus::new(
+            repo.clone().into_sync(),
+            gix::status::Submodule::default(),
+        )
+        .map(|builtin| Self(Some(builtin)))
+    }
+}
+
+impl gix::status::plumbing::index_as_worktree::traits::SubmoduleStatus for SubmodulesIfAny {
+    type Output = gix::submodule::Status;
+
+    fn status(
+        &mut self,
+        entry: &gix::index::Entry,
+        rela_path: &gix::bstr::BStr,
+    ) -> gix::error::Result<Option<Self::Output>> {
+        match &mut self.0 {
+            Some(builtin) => builtin.status(entry, rela_path),
+            // Only reachable for a gitlink entry, and `new` saw none.
+            None => Ok(None),
+        }
+    }
 }
 
 /// Paths whose index entry differs from HEAD's tree (`git diff --cached`), renames tracked as

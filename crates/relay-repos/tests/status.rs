@@ -253,6 +253,25 @@ fn cases() -> Vec<Case> {
             expect: |p| (p.ahead, p.behind) == (Some(2), Some(1)),
         },
         Case {
+            // A gitlink entry makes status ask gix's submodule check (built only then).
+            name: "submodule-clean",
+            setup: |s, d| add_submodule(s, d, "submodule-clean-lib"),
+            expect: |p| counts(p) == (0, 0, 0, 0) && (p.ahead, p.behind) == (Some(1), Some(0)),
+        },
+        Case {
+            name: "submodule-new-commit",
+            setup: |s, d| {
+                add_submodule(s, d, "submodule-new-commit-lib");
+                commit_file(
+                    &d.join("vendor/lib"),
+                    "more.txt",
+                    "m\n",
+                    "Submodule moves on",
+                );
+            },
+            expect: |p| counts(p) == (0, 1, 0, 0),
+        },
+        Case {
             name: "upstream-gone",
             setup: |_, d| {
                 git(d, &["switch", "--quiet", "-c", "topic"]);
@@ -263,6 +282,24 @@ fn cases() -> Vec<Case> {
             expect: |p| p.upstream.as_deref() == Some("origin/topic") && p.ahead.is_none(),
         },
     ]
+}
+
+/// Adds origin `lib` as a submodule at `vendor/lib` of `dir` and commits it.
+fn add_submodule(sandbox: &Sandbox, dir: &Path, lib: &str) {
+    let origin = sandbox.create_origin(lib);
+    git(
+        dir,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "--quiet",
+            path_str(&origin),
+            "vendor/lib",
+        ],
+    );
+    git(dir, &["commit", "--quiet", "-m", "Add the lib submodule"]);
 }
 
 /// Cases that need a repository without commits (no origin).
