@@ -6,10 +6,10 @@ use std::time::Duration;
 use relay_core::voice::{VoiceSessionConfig, VoiceTransport};
 use relay_voice::TextTransport;
 
-use super::voice::{ToolArgs, registry, wait_reply};
+use super::voice::{ToolArgs, registry, voice_error, wait_reply};
 use crate::agent::AgentKind;
 use crate::context::Global;
-use crate::error::{CliError, CliResult, EXIT_FAILED};
+use crate::error::CliResult;
 
 /// Arguments of `relay chat`.
 #[derive(Debug, clap::Args)]
@@ -27,10 +27,7 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     let session = transport
         .start(VoiceSessionConfig::default())
         .await
-        .map_err(|e| CliError {
-            code: EXIT_FAILED,
-            message: e.to_string(),
-        })?;
+        .map_err(voice_error)?;
     let interactive = std::io::stdin().is_terminal();
     if interactive && !args.json {
         println!("Relay chat (offline). Type \"help\" for what I can do, \"exit\" to leave.");
@@ -59,10 +56,7 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
         if line == "exit" || line == "quit" {
             break;
         }
-        session.send_text(line).map_err(|e| CliError {
-            code: EXIT_FAILED,
-            message: e.to_string(),
-        })?;
+        session.send_text(line).map_err(voice_error)?;
         wait_reply(&session, args.json, Duration::from_secs(3600), &mut ignored).await?;
     }
     session.close();

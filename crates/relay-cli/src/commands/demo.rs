@@ -16,8 +16,10 @@ use relay_infra::{ProviderKind, ProviderRequest, build_provider};
 use relay_repos::{GitRepoGraph, demo};
 use relay_voice::TextTransport;
 
+use super::voice::voice_error;
+
 use crate::context::Global;
-use crate::error::{CliError, CliResult, EXIT_FAILED};
+use crate::error::{CliError, CliResult};
 use crate::output::{Color, Style};
 use crate::progress::drive;
 
@@ -110,17 +112,11 @@ async fn converse(graph: Arc<dyn RepoGraph>) -> CliResult {
     let session = TextTransport::new(Arc::new(registry))
         .start(VoiceSessionConfig::default())
         .await
-        .map_err(|e| CliError {
-            code: EXIT_FAILED,
-            message: e.to_string(),
-        })?;
+        .map_err(voice_error)?;
     let mut no_audio = Vec::new();
     for utterance in CONVERSATION {
         println!();
-        session.send_text(*utterance).map_err(|e| CliError {
-            code: EXIT_FAILED,
-            message: e.to_string(),
-        })?;
+        session.send_text(*utterance).map_err(voice_error)?;
         super::voice::wait_reply(&session, false, Duration::from_secs(120), &mut no_audio).await?;
     }
     session.close();

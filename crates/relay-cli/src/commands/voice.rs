@@ -48,7 +48,8 @@ pub struct Args {
     tools: ToolArgs,
 }
 
-fn voice_error(e: VoiceError) -> CliError {
+/// A voice error as the CLI reports it: configuration and input problems are usage errors.
+pub fn voice_error(e: VoiceError) -> CliError {
     let code = match e {
         VoiceError::MissingConfig { .. }
         | VoiceError::InvalidConfig(_)
