@@ -31,6 +31,21 @@ pub fn js_error(env: &Env, error: BindingError) -> Error {
     build().unwrap_or_else(|_| Error::new(Status::GenericFailure, message))
 }
 
+/// A Promise of the next batch of events (a parsed JSON array), or of `null` once the stream is
+/// over: what the `nextBatch` of jobs and voice sessions returns.
+pub fn next_batch_promise<'env, F>(
+    env: &'env Env,
+    batch: F,
+) -> Result<PromiseRaw<'env, Unknown<'env>>>
+where
+    F: std::future::Future<Output = Option<String>> + Send + 'static,
+{
+    spawn_with(env, batch, |env, batch| match batch {
+        Some(text) => parse_json(env, text),
+        None => Null.into_unknown(env),
+    })
+}
+
 /// A Promise for `fut`, settled on the JavaScript thread by `settle`. `fut` is polled once right
 /// here (inside the tokio runtime's context): a result already at hand (buffered events, a
 /// finished job) settles the Promise without any thread hand-off, and blocking work starts

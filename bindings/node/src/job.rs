@@ -9,7 +9,7 @@ use relay_bindings_common::{
     DEFAULT_BATCH, JobHandle, SyntheticJob, synthetic_job as start_synthetic,
 };
 
-use crate::convert::{parse_json, spawn_json, spawn_with};
+use crate::convert::{next_batch_promise, spawn_json};
 
 /// A running long operation (a sync, an agent run, ...) streaming events.
 /// `for await (const event of job)` iterates over its events; `await job.wait()` gives its result.
@@ -58,14 +58,7 @@ impl Job {
     ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let inner = Arc::clone(&self.inner);
         let max = max.map_or(DEFAULT_BATCH, |m| m as usize);
-        spawn_with(
-            env,
-            async move { inner.next_batch_json(max).await },
-            |env, batch| match batch {
-                Some(text) => parse_json(env, text),
-                None => Null.into_unknown(env),
-            },
-        )
+        next_batch_promise(env, async move { inner.next_batch_json(max).await })
     }
 }
 

@@ -7,7 +7,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use relay_bindings_common::{DEFAULT_BATCH, VoiceHandle, VoiceOptions, to_json};
 
-use crate::convert::{js_error, parse_json, spawn_with};
+use crate::convert::{js_error, next_batch_promise, parse_json, spawn_with};
 use crate::tools::Tools;
 
 /// Options of `VoiceSession.start`; everything is optional.
@@ -99,14 +99,7 @@ impl VoiceSession {
     ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let inner = Arc::clone(&self.inner);
         let max = max.map_or(DEFAULT_BATCH, |m| m as usize);
-        spawn_with(
-            env,
-            async move { inner.next_batch_json(max).await },
-            |env, batch| match batch {
-                Some(text) => parse_json(env, text),
-                None => Null.into_unknown(env),
-            },
-        )
+        next_batch_promise(env, async move { inner.next_batch_json(max).await })
     }
 
     /// Sends a typed user message; the model replies.
