@@ -122,7 +122,8 @@ pub(crate) struct Prediction {
 const TRUSTED_SAMPLES: u32 = 3;
 
 /// Deviation relative to the mean under which the end window is used; looser predictions
-/// (like a first guess) only shape the gap (`approach`), since a wrong window start is costly.
+/// (like a first guess) only shape the gap (`approach`, at most the blind gap), since a wrong
+/// window start is costly.
 const TIGHT: f64 = 0.2;
 
 impl PollSchedule {
@@ -137,8 +138,15 @@ impl PollSchedule {
         let Some(p) = prediction else {
             return self.next_interval(elapsed, None);
         };
-        if self.window_spread <= 0.0 || p.deviation > p.mean.mul_f64(TIGHT) {
+        if self.window_spread <= 0.0 {
             return self.next_interval(elapsed, Some(p.mean));
+        }
+        if p.deviation > p.mean.mul_f64(TIGHT) {
+            // A loose guess may be far off: it shapes the gap but never makes it sparser than
+            // polling without a prediction.
+            return self
+                .next_interval(elapsed, Some(p.mean))
+                .min(self.next_interval(elapsed, None));
         }
         let reach = p.deviation.mul_f64(self.window_spread);
         let (opens, closes) = (p.mean.saturating_sub(reach), p.mean + reach);
@@ -535,7 +543,8 @@ mod tests {
             s.next_gap(Duration::from_secs(1), guess, budget(2.0)),
             Duration::from_secs(1)
         );
-        // A loose prediction (deviation over a fifth of the mean) only shapes the gap.
+        // A loose prediction (deviation over a fifth of the mean) only shapes the gap, never
+        // sparser than without a prediction.
         let loose = Some(Prediction {
             mean: Duration::from_secs(6),
             deviation: Duration::from_secs(2),
@@ -543,7 +552,11 @@ mod tests {
         });
         assert_eq!(
             s.next_gap(Duration::from_secs(1), loose, budget(2.0)),
-            s.next_interval(Duration::from_secs(1), Some(Duration::from_secs(6)))
+            Duration::from_millis(300)
+        );
+        assert_eq!(
+            s.next_gap(Duration::from_millis(5900), loose, budget(2.0)),
+            Duration::from_millis(60)
         );
         let fixed = PollSchedule::fixed(Duration::from_secs(1));
         assert_eq!(
