@@ -25,15 +25,18 @@ use super::upid::Upid;
 
 /// How task status is polled.
 ///
-/// Two regimes: when Relay can predict a task's length (it has seen tasks of that type on that
-/// node take consistent times), it waits until the expected end window opens (mean minus
-/// `window_spread` deviations), then spreads the requests its budget allows evenly until the
-/// window closes (never closer than `min_interval`), then backs off as in the blind regime from
-/// `min_interval`. With `window_spread` 0 (as in [`PollSchedule::fixed`]) the gap is instead
-/// `approach` times the distance to the expected end, between `min_interval` and
-/// `max_interval` (see [`PollSchedule::next_interval`]). Otherwise the gap is `blind_approach` times the elapsed time, between `blind_min` and
-/// `blind_max`, which keeps the request rate near one per 250 ms. `benches/RESULTS-infra.md`
-/// has the numbers behind these defaults.
+/// Two regimes. When Relay can predict a task's length tightly (tasks of that type on that node
+/// took consistent times: mean deviation at most a fifth of the mean), it sleeps until the
+/// expected end window opens (the mean minus `window_spread` deviations; at most `max_interval`
+/// while the history holds fewer than 3 tasks), spreads the requests its budget allows evenly
+/// until the window closes (never closer than `min_interval`), then backs off from
+/// `min_interval` to `blind_max`. A looser prediction, or any prediction with `window_spread` 0
+/// (as in [`PollSchedule::fixed`]), only shapes the gap: `approach` times the distance to the
+/// expected end, between `min_interval` and `max_interval` (see [`PollSchedule::next_interval`]),
+/// and with the window on never sparser than the blind gap. Without a prediction the gap is
+/// `blind_approach` times the elapsed time, between `blind_min` and `blind_max`, which keeps the
+/// request rate near one per 250 ms. `benches/RESULTS-infra.md` has the numbers behind these
+/// defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PollSchedule {
     /// Shortest gap between two polls when the end is predictable.
