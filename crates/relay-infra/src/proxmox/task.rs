@@ -236,6 +236,9 @@ impl DurationModel {
     }
 }
 
+/// How often new task log lines are streamed to a job while it waits.
+const LOG_EVERY: Duration = Duration::from_secs(1);
+
 /// How a successful task ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TaskExit {
@@ -333,11 +336,26 @@ impl ProxmoxClient {
             }
             match ctx {
                 Some(ctx) => {
-                    tokio::select! {
-                        _ = tokio::time::sleep(wait) => {}
-                        _ = ctx.cancelled() => {
-                            self.stop_task(upid).await;
-                            return Err(relay_core::JobFailure::Cancelled.into());
+                    // A wait may sleep for long before an expected end window: the log still
+                    // streams about once a second meanwhile (log reads are not status polls).
+                    let wake = Instant::now() + wait;
+                    loop {
+                        let now = Instant::now();
+                        if now >= wake {
+                            break;
+                        }
+                        let log_due = (last_log_read + LOG_EVERY).max(now);
+                        let until = log_due.min(wake);
+                        tokio::select! {
+                            _ = tokio::time::sleep_until(until.into()) => {}
+                            _ = ctx.cancelled() => {
+                                self.stop_task(upid).await;
+                                return Err(relay_core::JobFailure::Cancelled.into());
+                            }
+                        }
+                        if until < wake {
+                            last_log_read = Instant::now();
+                            self.stream_log(upid, ctx, &mut log_lines_seen).await;
                         }
                     }
                 }
@@ -384,7 +402,7 @@ impl ProxmoxClient {
                 };
             }
             if let Some(ctx) = ctx
-                && last_log_read.elapsed() >= Duration::from_secs(1)
+                && last_log_read.elapsed() >= LOG_EVERY
             {
                 last_log_read = Instant::now();
                 self.stream_log(upid, ctx, &mut log_lines_seen).await;
