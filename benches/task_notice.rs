@@ -1,6 +1,7 @@
 //! Task-completion notice latency: how long after a PVE task stops does the client notice, and how
 //! many status requests does it send? Relay's adaptive polling against fixed one-second polling
-//! (proxmoxer's `Tasks.blocking_status` default), over the same fake tasks, side by side.
+//! (proxmoxer's `Tasks.blocking_status` default), over the same fake tasks, side by side; also
+//! Relay without its expected-end window (`window_spread` 0), the schedule before it was added.
 //!
 //! Run: `CARGO_TARGET_DIR=/work/target cargo bench -p relay-infra --bench task_notice`
 //! (add `-- --quick` for a shorter run). Results: `benches/RESULTS-infra.md`.
@@ -139,11 +140,19 @@ fn main() {
         println!("| strategy / tasks | n | mean overhead ms | median ms | p90 ms | status requests | ms per request |");
         println!("|---|---|---|---|---|---|---|");
         for (label, tasks) in [("typed", typed_tasks(n_typed)), ("erratic", erratic_tasks(n_erratic))] {
-            let (relay, fixed) = tokio::join!(
+            // Without the end window: the gap only follows the distance to the expected end
+            // (Relay's schedule before the window was added), for a before/after in one run.
+            let no_window = PollSchedule {
+                window_spread: 0.0,
+                ..PollSchedule::default()
+            };
+            let (relay, before, fixed) = tokio::join!(
                 run(&tasks, PollSchedule::default(), lanes),
+                run(&tasks, no_window, lanes),
                 run(&tasks, PollSchedule::fixed(Duration::from_secs(1)), lanes)
             );
             println!("{}", summarize(&format!("relay adaptive / {label}"), &relay));
+            println!("{}", summarize(&format!("relay, no end window / {label}"), &before));
             println!("{}", summarize(&format!("fixed 1 s / {label}"), &fixed));
         }
     });

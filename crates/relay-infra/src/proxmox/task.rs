@@ -5,10 +5,12 @@
 //! of the task log.
 //!
 //! Polling adapts to what Relay has seen: it remembers how long each task type took on each node
-//! (an exponentially weighted mean) and polls sparsely while the task is far from its expected
-//! end and densely near it. Without a history it polls densely at first and backs off, since most
-//! PVE tasks (start, stop, snapshot) are short. `benches/task_notice.rs` compares this with fixed
-//! one-second polling.
+//! (an exponentially weighted mean and mean deviation). When those are consistent, the task is
+//! expected to end within mean ± `window_spread` deviations: Relay first polls at the start of
+//! that window and spreads the requests it has saved up evenly over it. Without a history it
+//! polls densely at first and backs off, since most PVE tasks (start, stop, snapshot) are short.
+//! The history is read again before every poll, so a task learns from one of its type that
+//! finished while it ran. `benches/task_notice.rs` compares this with fixed one-second polling.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -23,12 +25,18 @@ use super::upid::Upid;
 
 /// How task status is polled.
 ///
-/// Two regimes: when Relay can predict a task's length (it has seen tasks of that type on that
-/// node take consistent times), the gap between polls is `approach` times the distance to the
-/// expected end, between `min_interval` and `max_interval`: sparse far from the end, dense near
-/// it. Otherwise the gap is `blind_approach` times the elapsed time, between `blind_min` and
-/// `blind_max`, which keeps the request rate near one per 250 ms. `benches/RESULTS-infra.md`
-/// has the numbers behind these defaults.
+/// Two regimes. When Relay can predict a task's length tightly (tasks of that type on that node
+/// took consistent times: mean deviation at most a fifth of the mean), it sleeps until the
+/// expected end window opens (the mean minus `window_spread` deviations; at most `max_interval`
+/// while the history holds fewer than 3 tasks), spreads the requests its budget allows evenly
+/// until the window closes (never closer than `min_interval`), then backs off from
+/// `min_interval` to `blind_max`. A looser prediction, or any prediction with `window_spread` 0
+/// (as in [`PollSchedule::fixed`]), only shapes the gap: `approach` times the distance to the
+/// expected end, between `min_interval` and `max_interval` (see [`PollSchedule::next_interval`]),
+/// and with the window on never sparser than the blind gap. Without a prediction the gap is
+/// `blind_approach` times the elapsed time, between `blind_min` and `blind_max`, which keeps the
+/// request rate near one per 250 ms. `benches/RESULTS-infra.md` has the numbers behind these
+/// defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PollSchedule {
     /// Shortest gap between two polls when the end is predictable.
@@ -50,6 +58,9 @@ pub struct PollSchedule {
     pub budget_burst: f64,
     /// Most unspent requests a wait can save up (spent near the expected end).
     pub budget_cap: f64,
+    /// Half-width of the expected end window, in mean deviations of the task type's history;
+    /// 0 turns the window off.
+    pub window_spread: f64,
 }
 
 impl Default for PollSchedule {
@@ -64,6 +75,7 @@ impl Default for PollSchedule {
             budget_per_sec: 4.0,
             budget_burst: 2.0,
             budget_cap: 16.0,
+            window_spread: 2.0,
         }
     }
 }
@@ -81,6 +93,7 @@ impl PollSchedule {
             budget_per_sec: f64::INFINITY,
             budget_burst: 1.0,
             budget_cap: f64::INFINITY,
+            window_spread: 0.0,
         }
     }
 
@@ -98,10 +111,81 @@ impl PollSchedule {
     }
 }
 
+/// How long a task is expected to take: the mean of its type's history and the mean deviation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Prediction {
+    pub(crate) mean: Duration,
+    pub(crate) deviation: Duration,
+    /// How many tasks of the type the history has seen.
+    pub(crate) samples: u32,
+}
+
+/// Samples after which a prediction is trusted enough to sleep until its window opens; before,
+/// the wait before the window is at most `max_interval`, since one task is a poor guess.
+const TRUSTED_SAMPLES: u32 = 3;
+
+/// Deviation relative to the mean under which the end window is used; looser predictions
+/// (like a first guess) only shape the gap (`approach`, at most the blind gap), since a wrong
+/// window start is costly.
+const TIGHT: f64 = 0.2;
+
+impl PollSchedule {
+    /// The gap before the next poll, `elapsed` into a task predicted by `prediction`, when
+    /// `saved(d)` requests of the budget will have accrued `d` from now.
+    pub(crate) fn next_gap(
+        &self,
+        elapsed: Duration,
+        prediction: Option<Prediction>,
+        saved: impl Fn(Duration) -> f64,
+    ) -> Duration {
+        let Some(p) = prediction else {
+            return self.next_interval(elapsed, None);
+        };
+        if self.window_spread <= 0.0 {
+            return self.next_interval(elapsed, Some(p.mean));
+        }
+        if p.deviation > p.mean.mul_f64(TIGHT) {
+            // A loose guess may be far off: it shapes the gap but never makes it sparser than
+            // polling without a prediction.
+            return self
+                .next_interval(elapsed, Some(p.mean))
+                .min(self.next_interval(elapsed, None));
+        }
+        let reach = p.deviation.mul_f64(self.window_spread);
+        let (opens, closes) = (p.mean.saturating_sub(reach), p.mean + reach);
+        if elapsed < opens {
+            // Nothing to learn before the window: one request at its start.
+            let until = opens - elapsed;
+            return if p.samples < TRUSTED_SAMPLES {
+                until.min(self.max_interval)
+            } else {
+                until
+            };
+        }
+        if elapsed < closes {
+            // Spend every request the budget will allow by the close evenly over the window.
+            let left = closes - elapsed;
+            return left.div_f64(saved(left).max(1.0)).max(self.min_interval);
+        }
+        // Later than any task of its type so far: back off as without a prediction.
+        (elapsed - closes)
+            .mul_f64(self.blind_approach)
+            .clamp(self.min_interval, self.blind_max)
+    }
+}
+
 /// Remembered task durations per node and task type: a weighted mean and mean deviation.
 #[derive(Debug, Default)]
 pub(crate) struct DurationModel {
-    stats: Mutex<HashMap<(String, String), (f64, f64)>>,
+    stats: Mutex<HashMap<(String, String), History>>,
+}
+
+/// One task type's history on one node, in seconds.
+#[derive(Debug, Clone, Copy)]
+struct History {
+    mean: f64,
+    deviation: f64,
+    samples: u32,
 }
 
 /// Weight of the newest observation.
@@ -111,10 +195,24 @@ const PREDICTABLE: f64 = 0.35;
 
 impl DurationModel {
     /// The expected duration, when tasks of this type have taken consistent times.
+    #[cfg(test)]
     pub(crate) fn expected(&self, upid: &Upid) -> Option<Duration> {
+        self.predict(upid).map(|p| p.mean)
+    }
+
+    /// The expected duration and its spread, when tasks of this type have taken consistent times.
+    pub(crate) fn predict(&self, upid: &Upid) -> Option<Prediction> {
         let stats = self.stats.lock().expect("duration model lock");
-        let (mean, deviation) = *stats.get(&(upid.node.clone(), upid.task_type.clone()))?;
-        (deviation <= PREDICTABLE * mean).then(|| Duration::from_secs_f64(mean))
+        let History {
+            mean,
+            deviation,
+            samples,
+        } = *stats.get(&(upid.node.clone(), upid.task_type.clone()))?;
+        (deviation <= PREDICTABLE * mean).then(|| Prediction {
+            mean: Duration::from_secs_f64(mean),
+            deviation: Duration::from_secs_f64(deviation),
+            samples,
+        })
     }
 
     pub(crate) fn record(&self, upid: &Upid, took: Duration) {
@@ -123,15 +221,23 @@ impl DurationModel {
         let x = took.as_secs_f64();
         let next = match stats.get(&key) {
             // One sample is a guess: predictable at once, but one miss makes it unpredictable.
-            None => (x, x * 0.3),
-            Some(&(mean, deviation)) => (
-                (1.0 - ALPHA) * mean + ALPHA * x,
-                (1.0 - ALPHA) * deviation + ALPHA * (x - mean).abs(),
-            ),
+            None => History {
+                mean: x,
+                deviation: x * 0.3,
+                samples: 1,
+            },
+            Some(h) => History {
+                mean: (1.0 - ALPHA) * h.mean + ALPHA * x,
+                deviation: (1.0 - ALPHA) * h.deviation + ALPHA * (x - h.mean).abs(),
+                samples: h.samples.saturating_add(1),
+            },
         };
         stats.insert(key, next);
     }
 }
+
+/// How often new task log lines are streamed to a job while it waits.
+const LOG_EVERY: Duration = Duration::from_secs(1);
 
 /// How a successful task ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,7 +301,6 @@ impl ProxmoxClient {
     ) -> Result<TaskResult, InfraError> {
         let status_path = format!("/nodes/{}/tasks/{}/status", upid.node, encode_upid(upid));
         let started = Instant::now();
-        let expected = self.inner.durations.expected(upid);
         let mut polls = 0;
         let mut log_lines_seen = 0usize;
         let mut last_log_read = Instant::now();
@@ -203,12 +308,14 @@ impl ProxmoxClient {
         let mut last_poll = started;
         loop {
             let elapsed = started.elapsed();
-            let mut wait = schedule.next_interval(elapsed, expected);
-            // Keep within the request budget: wait until a whole request has accrued.
+            // Read again each time: a task of the same type may have finished meanwhile.
+            let prediction = self.inner.durations.predict(upid);
             let accrued = |d: Duration| {
                 (budget + schedule.budget_per_sec * (last_poll.elapsed() + d).as_secs_f64())
                     .min(schedule.budget_cap)
             };
+            let mut wait = schedule.next_gap(elapsed, prediction, accrued);
+            // Keep within the request budget: wait until a whole request has accrued.
             if accrued(wait) < 1.0 {
                 let missing = 1.0 - accrued(wait);
                 wait += Duration::from_secs_f64(missing / schedule.budget_per_sec);
@@ -229,11 +336,26 @@ impl ProxmoxClient {
             }
             match ctx {
                 Some(ctx) => {
-                    tokio::select! {
-                        _ = tokio::time::sleep(wait) => {}
-                        _ = ctx.cancelled() => {
-                            self.stop_task(upid).await;
-                            return Err(relay_core::JobFailure::Cancelled.into());
+                    // A wait may sleep for long before an expected end window: the log still
+                    // streams about once a second meanwhile (log reads are not status polls).
+                    let wake = Instant::now() + wait;
+                    loop {
+                        let now = Instant::now();
+                        if now >= wake {
+                            break;
+                        }
+                        let log_due = (last_log_read + LOG_EVERY).max(now);
+                        let until = log_due.min(wake);
+                        tokio::select! {
+                            _ = tokio::time::sleep_until(until.into()) => {}
+                            _ = ctx.cancelled() => {
+                                self.stop_task(upid).await;
+                                return Err(relay_core::JobFailure::Cancelled.into());
+                            }
+                        }
+                        if until < wake {
+                            last_log_read = Instant::now();
+                            self.stream_log(upid, ctx, &mut log_lines_seen).await;
                         }
                     }
                 }
@@ -280,7 +402,7 @@ impl ProxmoxClient {
                 };
             }
             if let Some(ctx) = ctx
-                && last_log_read.elapsed() >= Duration::from_secs(1)
+                && last_log_read.elapsed() >= LOG_EVERY
             {
                 last_log_read = Instant::now();
                 self.stream_log(upid, ctx, &mut log_lines_seen).await;
@@ -396,6 +518,94 @@ mod tests {
             None,
             "erratic durations are not predicted"
         );
+    }
+
+    #[test]
+    fn predicted_tasks_are_polled_across_their_end_window() {
+        let s = PollSchedule::default();
+        let p = Some(Prediction {
+            mean: Duration::from_secs(6),
+            deviation: Duration::from_millis(600),
+            samples: 5,
+        });
+        let budget = |saved: f64| move |d: Duration| saved + 4.0 * d.as_secs_f64();
+        // Before the window (6 s ± 1.2 s): one request at its start.
+        assert_eq!(
+            s.next_gap(Duration::from_secs(1), p, budget(2.0)),
+            Duration::from_millis(3800)
+        );
+        // In the window: the 16 saved requests plus 4 per second, spread evenly to its close.
+        assert_eq!(
+            s.next_gap(Duration::from_millis(4800), p, |_| 16.0 + 4.0 * 2.4),
+            Duration::from_millis(2400).div_f64(16.0 + 4.0 * 2.4)
+        );
+        // Never closer than min_interval, even with a large budget.
+        assert_eq!(
+            s.next_gap(Duration::from_millis(7150), p, |_| 16.0),
+            Duration::from_millis(60)
+        );
+        // Past the window: backing off from min_interval up to blind_max.
+        assert_eq!(
+            s.next_gap(Duration::from_millis(7300), p, budget(0.0)),
+            Duration::from_millis(60)
+        );
+        assert_eq!(
+            s.next_gap(Duration::from_secs(20), p, budget(0.0)),
+            Duration::from_millis(400)
+        );
+        // No prediction: the blind schedule; fixed polling ignores predictions.
+        assert_eq!(
+            s.next_gap(Duration::ZERO, None, budget(2.0)),
+            Duration::from_millis(150)
+        );
+        // A history of one task is a guess: the wait before the window is at most max_interval.
+        let guess = p.map(|p| Prediction { samples: 1, ..p });
+        assert_eq!(
+            s.next_gap(Duration::from_secs(1), guess, budget(2.0)),
+            Duration::from_secs(1)
+        );
+        // A loose prediction (deviation over a fifth of the mean) only shapes the gap, never
+        // sparser than without a prediction.
+        let loose = Some(Prediction {
+            mean: Duration::from_secs(6),
+            deviation: Duration::from_secs(2),
+            samples: 5,
+        });
+        assert_eq!(
+            s.next_gap(Duration::from_secs(1), loose, budget(2.0)),
+            Duration::from_millis(300)
+        );
+        assert_eq!(
+            s.next_gap(Duration::from_millis(5900), loose, budget(2.0)),
+            Duration::from_millis(60)
+        );
+        let fixed = PollSchedule::fixed(Duration::from_secs(1));
+        assert_eq!(
+            fixed.next_gap(Duration::from_millis(4800), p, budget(2.0)),
+            Duration::from_secs(1)
+        );
+    }
+
+    #[test]
+    fn predictions_carry_the_spread_of_the_history() {
+        let model = DurationModel::default();
+        let start: Upid = "UPID:pve:1:2:3:vzstart:100:root@pam:".parse().unwrap();
+        assert_eq!(model.predict(&start), None);
+        model.record(&start, Duration::from_millis(1000));
+        assert_eq!(
+            model.predict(&start),
+            Some(Prediction {
+                mean: Duration::from_millis(1000),
+                deviation: Duration::from_millis(300),
+                samples: 1,
+            }),
+            "one sample: a guess with a wide window"
+        );
+        for _ in 0..10 {
+            model.record(&start, Duration::from_millis(1000));
+        }
+        let p = model.predict(&start).unwrap();
+        assert!(p.deviation < Duration::from_millis(10), "{p:?}");
     }
 
     #[test]
