@@ -4,15 +4,14 @@
 
 use std::sync::{Arc, Mutex};
 
+use futures::StreamExt;
 use relay_core::EventKind;
 use relay_core::agent::PermissionPolicy;
 use relay_core::tools::{
-    Permission, PrimaryProject, SessionContext, ToolContext, ToolOutput, ToolProgressSink,
-    ToolRegistry, ToolSpec,
+    Permission, PrimaryProject, SessionContext, ToolOutput, ToolRegistry, ToolSpec, ToolUpdate,
 };
 use relay_core::{Job, JobFailure};
 use relay_voice::protocol::FunctionTool;
-use tokio::sync::mpsc;
 
 use crate::agent::AgentRunRequest;
 use crate::environments::EnvironmentsHandle;
@@ -143,33 +142,27 @@ impl ToolsHandle {
         let registry = self.registry();
         let session = self.session.clone();
         let (name, arguments) = (name.to_string(), arguments.to_string());
-        let job: Job<ToolOutput, BindingError> =
-            Job::spawn(format!("tool {name}"), move |ctx| async move {
-                let (tx, mut progress) = mpsc::unbounded_channel();
-                let tool_ctx = ToolContext {
-                    session,
-                    progress: ToolProgressSink::new(tx),
-                };
-                let call = registry.invoke(&name, &arguments, tool_ctx);
-                tokio::pin!(call);
+        let job: Job<ToolOutput, BindingError> = Job::spawn(
+            format!("tool {name}"),
+            move |ctx| async move {
+                let mut updates = registry.invoke_with_updates(&name, &arguments, session);
                 let mut reports = 0u64;
                 loop {
                     tokio::select! {
-                        output = &mut call => {
-                            while let Ok(p) = progress.try_recv() {
+                        update = updates.next() => match update {
+                            Some(ToolUpdate::Progress(p)) => {
                                 reports += 1;
                                 ctx.emit(progress_event(p, reports)).await;
                             }
-                            return Ok(output);
-                        }
-                        Some(p) = progress.recv() => {
-                            reports += 1;
-                            ctx.emit(progress_event(p, reports)).await;
-                        }
+                            Some(ToolUpdate::Finished(output)) => return Ok(output),
+                            // The stream always ends with Finished; this is never read.
+                            None => return Ok(ToolOutput::error("the tool call ended without an output")),
+                        },
                         _ = ctx.cancelled() => return Err(JobFailure::Cancelled.into()),
                     }
                 }
-            });
+            },
+        );
         JobHandle::new(job)
     }
 }

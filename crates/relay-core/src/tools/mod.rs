@@ -13,9 +13,11 @@ mod registry;
 pub mod repo;
 mod schema;
 mod spec;
+mod updates;
 
 pub use context::{PrimaryProject, SessionContext, ToolContext, ToolProgress, ToolProgressSink};
 pub use job::follow_job;
 pub use registry::{ToolOutput, ToolRegistry};
 pub use schema::validate;
 pub use spec::{Permission, Tool, ToolError, ToolSpec};
+pub use updates::ToolUpdate;

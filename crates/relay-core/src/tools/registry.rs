@@ -21,6 +21,14 @@ impl ToolOutput {
         self.value.to_string()
     }
 
+    /// A failed output saying `message` (what a caller reports when a call could not finish).
+    pub fn error(message: impl Into<String>) -> Self {
+        ToolOutput {
+            ok: false,
+            value: json!({"error": message.into()}),
+        }
+    }
+
     fn from_error(err: &ToolError) -> Self {
         let hint = match err {
             ToolError::UnknownTool { .. } => "call one of the available tools",

@@ -2,9 +2,8 @@
 
 use std::sync::Arc;
 
-use relay_core::tools::{
-    SessionContext, ToolContext, ToolOutput, ToolProgress, ToolProgressSink, ToolRegistry,
-};
+use futures::StreamExt;
+use relay_core::tools::{SessionContext, ToolOutput, ToolProgress, ToolRegistry, ToolUpdate};
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
@@ -39,33 +38,21 @@ pub fn spawn(
     to_driver: mpsc::UnboundedSender<ToolMsg>,
 ) -> AbortHandle {
     tokio::spawn(async move {
-        let (ptx, mut prx) = mpsc::unbounded_channel();
-        let ctx = ToolContext {
-            session: context,
-            progress: ToolProgressSink::new(ptx),
-        };
-        let run = registry.invoke(&name, &arguments, ctx);
-        tokio::pin!(run);
-        let output = loop {
-            tokio::select! {
-                output = &mut run => break output,
-                Some(progress) = prx.recv() => {
-                    let _ = to_driver.send(ToolMsg::Progress { call_id: call_id.clone(), progress });
-                }
-            }
-        };
-        // Progress sent just before completion still reaches the driver first.
-        while let Ok(progress) = prx.try_recv() {
-            let _ = to_driver.send(ToolMsg::Progress {
-                call_id: call_id.clone(),
-                progress,
-            });
+        let mut updates = registry.invoke_with_updates(&name, &arguments, context);
+        while let Some(update) = updates.next().await {
+            let msg = match update {
+                ToolUpdate::Progress(progress) => ToolMsg::Progress {
+                    call_id: call_id.clone(),
+                    progress,
+                },
+                ToolUpdate::Finished(output) => ToolMsg::Done {
+                    call_id: call_id.clone(),
+                    name: name.clone(),
+                    output,
+                },
+            };
+            let _ = to_driver.send(msg);
         }
-        let _ = to_driver.send(ToolMsg::Done {
-            call_id,
-            name: name.clone(),
-            output,
-        });
     })
     .abort_handle()
 }

@@ -8,12 +8,12 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use relay_core::tools::{SessionContext, ToolContext, ToolProgressSink, ToolRegistry};
+use futures::StreamExt;
+use relay_core::tools::{SessionContext, ToolOutput, ToolRegistry, ToolUpdate};
 use relay_core::voice::{
     SessionCommand, TokenUsage, VoiceError, VoiceEvent, VoiceSession, VoiceSessionConfig,
     VoiceSessionParts, VoiceTransport,
 };
-use tokio::sync::mpsc;
 
 pub use intent::{Intent, parse};
 
@@ -114,17 +114,23 @@ async fn run(
                             usage: TokenUsage::default(),
                             out_of_band: false,
                         });
-                        let (ptx, mut prx) = mpsc::unbounded_channel();
-                        let ctx = ToolContext {
-                            session: context.clone(),
-                            progress: ToolProgressSink::new(ptx),
-                        };
-                        let invoke = registry.invoke(&name, &arguments, ctx);
-                        tokio::pin!(invoke);
+                        let mut updates = registry.clone().invoke_with_updates(
+                            &name,
+                            &arguments,
+                            context.clone(),
+                        );
                         let output = loop {
                             tokio::select! {
-                                out = &mut invoke => break out,
-                                Some(p) = prx.recv() => emit(VoiceEvent::ToolProgress { call_id: call_id.clone(), name: name.clone(), message: p.message }),
+                                update = updates.next() => match update {
+                                    Some(ToolUpdate::Progress(p)) => emit(VoiceEvent::ToolProgress {
+                                        call_id: call_id.clone(),
+                                        name: name.clone(),
+                                        message: p.message,
+                                    }),
+                                    Some(ToolUpdate::Finished(output)) => break output,
+                                    // The stream always ends with Finished; this is never read.
+                                    None => break ToolOutput::error("the tool call ended without an output"),
+                                },
                                 // Closing must not wait for a long tool: dropping the call
                                 // cancels it (an agent run's processes are killed).
                                 cmd = parts.commands.recv() => match cmd {
@@ -133,7 +139,7 @@ async fn run(
                                             call_id,
                                             name: name.clone(),
                                             ok: false,
-                                            output: r#"{"error":"cancelled: the session was closed"}"#.into(),
+                                            output: ToolOutput::error("cancelled: the session was closed").to_json_string(),
                                         });
                                         emit(closed());
                                         return;
@@ -142,13 +148,6 @@ async fn run(
                                 },
                             }
                         };
-                        while let Ok(p) = prx.try_recv() {
-                            emit(VoiceEvent::ToolProgress {
-                                call_id: call_id.clone(),
-                                name: name.clone(),
-                                message: p.message,
-                            });
-                        }
                         emit(VoiceEvent::ToolCallFinished {
                             call_id,
                             name: name.clone(),
