@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use relay_core::agent::claude::ClaudeCodeAgent;
+use relay_agent::claude::ClaudeCodeAgent;
 use relay_core::agent::run::{AgentRunOptions, RunReport, run_across_repos};
-use relay_core::agent::shell::ShellAgent;
+use relay_agent::shell::ShellAgent;
 use relay_core::agent::{AgentEnv, AgentTask, CodingAgent, PermissionMode, PermissionPolicy};
 use relay_core::{Job, JobFailure};
 

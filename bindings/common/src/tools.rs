@@ -19,6 +19,7 @@ use crate::error::BindingError;
 use crate::host_tool::{HostTool, HostToolSpec, ToolCallback};
 use crate::job::JobHandle;
 use crate::workspace::WorkspaceHandle;
+use relay_tools::ToolFamilies;
 
 /// What the registry offers. Each group of tools is there when its part is given.
 #[derive(Clone, Default)]

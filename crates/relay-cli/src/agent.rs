@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use relay_core::agent::claude::ClaudeCodeAgent;
-use relay_core::agent::shell::ShellAgent;
+use relay_agent::claude::ClaudeCodeAgent;
+use relay_agent::shell::ShellAgent;
 use relay_core::agent::{AgentTask, CodingAgent, PermissionMode};
 
 use crate::error::CliError;

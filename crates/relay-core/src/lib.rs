@@ -20,7 +20,7 @@ pub mod redact;
 pub mod repo;
 pub mod tools;
 pub mod voice;
-mod words;
+pub mod words;
 
 pub use config::{
     ConfigError, Diagnostic, RepoSpec, RuleAction, SyncRule, SyncStrategy, Workspace,

@@ -9,12 +9,13 @@ use std::sync::Arc;
 use common::*;
 use relay_core::RepoGraph;
 use relay_core::agent::AgentTask;
-use relay_core::agent::claude::ClaudeCodeAgent;
+use relay_agent::claude::ClaudeCodeAgent;
 use relay_core::tools::ToolRegistry;
 use relay_testkit::anthropic::{FakeAnthropic, Script, Turn};
 use relay_testkit::claude_cli::{claude_bin, claude_env};
 use relay_testkit::realtime::{FakeRealtime, Scenario};
 use serde_json::{Value, json};
+use relay_tools::ToolFamilies;
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -24,7 +25,7 @@ struct Setup {
 }
 
 fn setup() -> Setup {
-    relay_core::agent::become_child_subreaper();
+    relay_agent::become_child_subreaper();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();
     let graph = git_workspace(&root);

@@ -10,6 +10,7 @@ use relay_core::RepoGraph;
 use relay_core::tools::ToolRegistry;
 use relay_core::voice::VoiceEvent;
 use relay_testkit::realtime::{FakeRealtime, Scenario};
+use relay_tools::ToolFamilies;
 
 fn registry_for(graph: Arc<dyn RepoGraph>) -> Arc<ToolRegistry> {
     Arc::new(ToolRegistry::new().with_repo_tools(graph))

@@ -8,6 +8,7 @@ use common::*;
 use relay_core::tools::ToolRegistry;
 use relay_core::voice::{VoiceEvent, VoiceSessionConfig, VoiceTransport};
 use relay_voice::TextTransport;
+use relay_tools::ToolFamilies;
 
 #[tokio::test]
 async fn typed_conversation_runs_the_same_tools() {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use relay_core::agent::shell::ShellAgent;
+use relay_agent::shell::ShellAgent;
 use relay_core::agent::{AgentTask, CodingAgent};
 use relay_core::tools::ToolRegistry;
 use relay_core::voice::{VoiceSessionConfig, VoiceTransport};
@@ -22,6 +22,7 @@ use crate::context::Global;
 use crate::error::{CliError, CliResult};
 use crate::output::{Color, Style};
 use crate::progress::drive;
+use relay_tools::ToolFamilies;
 
 /// Arguments of `relay demo`.
 #[derive(Debug, clap::Args)]

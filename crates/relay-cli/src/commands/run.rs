@@ -42,7 +42,7 @@ pub struct Args {
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
     // Tools the agent starts must not linger as zombies where PID 1 does not reap them.
-    relay_core::agent::become_child_subreaper();
+    relay_agent::become_child_subreaper();
     let selection = args.scope.selection()?;
     let graph: Arc<dyn RepoGraph> = Arc::new(g.graph()?);
     // Unknown names are a usage error, reported before any agent starts.

@@ -15,6 +15,7 @@ use relay_voice::{RealtimeConfig, RealtimeTransport, audio};
 use crate::agent::{AgentArgs, AgentKind};
 use crate::context::Global;
 use crate::error::{CliError, CliResult, EXIT_FAILED, EXIT_USAGE};
+use relay_tools::ToolFamilies;
 
 /// Arguments of `relay voice`.
 #[derive(Debug, clap::Args)]
@@ -96,7 +97,7 @@ pub async fn registry(
             match tools.agent.build(default_agent).await {
                 Ok(agent) => {
                     // Tools the agent starts must not linger as zombies.
-                    relay_core::agent::become_child_subreaper();
+                    relay_agent::become_child_subreaper();
                     let template =
                         tools
                             .agent

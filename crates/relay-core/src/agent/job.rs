@@ -34,11 +34,11 @@ impl AgentInterrupt {
 /// Starts `task` on `agent` as a job named `agent_run`.
 ///
 /// ```no_run
-/// # async fn demo() {
-/// use std::sync::Arc;
+/// # async fn demo(agent: std::sync::Arc<dyn relay_core::agent::CodingAgent>) {
 /// use futures::StreamExt;
-/// use relay_core::agent::{AgentTask, start_agent, shell::ShellAgent};
-/// let mut run = start_agent(Arc::new(ShellAgent::new()), AgentTask::builder("cargo test", ".").build());
+/// use relay_core::agent::{AgentTask, start_agent};
+/// // `agent`: e.g. relay_agent::shell::ShellAgent or relay_agent::claude::ClaudeCodeAgent
+/// let mut run = start_agent(agent, AgentTask::builder("cargo test", ".").build());
 /// while let Some(event) = run.job.next().await {
 ///     println!("{}", serde_json::to_string(&event).unwrap());
 /// }

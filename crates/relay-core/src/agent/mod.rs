@@ -1,30 +1,28 @@
 //! Coding agents: the [`CodingAgent`] trait, its task, events, outcomes and permission policy,
-//! the Claude Code CLI adapter ([`claude`], the default) and the shell agent ([`shell`], offline).
+//! and [`run::run_across_repos`], which runs one task through any agent across repositories.
+//! The implementations (the Claude Code CLI adapter and the offline shell agent) live in the
+//! `relay-agent` crate.
 
+mod command_line;
 mod context;
 mod error;
-mod event;
 mod job;
 mod outcome;
 mod policy;
-mod process;
 mod task;
-mod tree;
 
-pub mod claude;
 pub mod run;
-pub mod shell;
 
+pub use command_line::split_command_line;
 pub use context::AgentContext;
 pub use error::AgentError;
-pub use event::{AgentEvent, ContentBlock, RawJson};
+pub use crate::event::{AgentEvent, ContentBlock, RawJson};
 pub use job::{AgentInterrupt, AgentJob, start_agent};
 pub use outcome::{AgentOutcome, AgentStatus, PermissionDenial, TokenUsage};
 pub use policy::{
     AllowAll, DenyAll, PermissionAsker, PermissionDecision, PermissionPolicy, PermissionRequest,
     ToolRules,
 };
-pub use process::become_child_subreaper;
 pub use task::{AgentEnv, AgentTask, AgentTaskBuilder, PermissionMode};
 
 use async_trait::async_trait;

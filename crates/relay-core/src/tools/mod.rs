@@ -4,13 +4,13 @@
 //! required [`Permission`], whether it runs long) and dispatched through [`ToolRegistry::invoke`],
 //! which validates the arguments first: bad arguments come back as a [`ToolOutput`] the model can
 //! read and correct, never as a panic.
+//!
+//! The tool families themselves (repository, agent and environment tools) live in the
+//! `relay-tools` crate; this module holds only what every tool and every caller shares.
 
-pub mod agent;
 mod context;
-pub mod env;
 mod job;
 mod registry;
-pub mod repo;
 mod schema;
 mod spec;
 mod updates;

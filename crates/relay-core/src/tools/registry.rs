@@ -99,34 +99,10 @@ impl ToolRegistry {
         self
     }
 
-    /// Adds the repository tools (status, switch project, impact, sync, branch, commit) over
-    /// `graph`.
-    pub fn with_repo_tools(mut self, graph: Arc<dyn crate::RepoGraph>) -> Self {
-        for tool in super::repo::repo_tools(graph) {
-            self.register(tool);
-        }
-        self
-    }
-
-    /// Adds the coding-agent tool (`run_agent_task`) over `graph`, run by `agent`. `template`
-    /// carries the agent options applied to every run (model, max turns, allowed tools,
-    /// timeouts, ...); its prompt is replaced by the task the tool is given.
-    pub fn with_agent_tools(
-        mut self,
-        graph: Arc<dyn crate::RepoGraph>,
-        agent: Arc<dyn crate::agent::CodingAgent>,
-        template: crate::agent::AgentTask,
-    ) -> Self {
-        for tool in super::agent::agent_tools(graph, agent, template) {
-            self.register(tool);
-        }
-        self
-    }
-
-    /// Adds the environment tools (`env_up`, `env_status`, `env_exec`, `env_snapshot`,
-    /// `env_rollback`, `env_down`) over `provider`.
-    pub fn with_env_tools(mut self, provider: Arc<dyn crate::infra::InfraProvider>) -> Self {
-        for tool in super::env::env_tools(provider) {
+    /// Adds (or replaces) each of `tools`: how a tool family (see the `relay-tools` crate) or an
+    /// application's own set joins the registry.
+    pub fn with_tools(mut self, tools: impl IntoIterator<Item = Arc<dyn Tool>>) -> Self {
+        for tool in tools {
             self.register(tool);
         }
         self

@@ -4,15 +4,15 @@
 //! repository's result lists the files changed (from git, after the run).
 //!
 //! ```no_run
-//! # async fn demo(graph: std::sync::Arc<dyn relay_core::RepoGraph>) {
-//! use std::sync::Arc;
+//! # use std::sync::Arc;
+//! # async fn demo(graph: Arc<dyn relay_core::RepoGraph>, agent: Arc<dyn relay_core::agent::CodingAgent>) {
 //! use relay_core::agent::run::{AgentRunOptions, run_across_repos};
-//! use relay_core::agent::{AgentTask, shell::ShellAgent};
+//! use relay_core::agent::AgentTask;
 //! use relay_core::repo::RepoSelection;
 //! let options = AgentRunOptions::new(AgentTask::builder("cargo test", ".").build())
 //!     .repos(RepoSelection::AffectedBy(vec!["shared-api".into()]))
 //!     .jobs(2);
-//! let report = run_across_repos(graph, Arc::new(ShellAgent::new()), options).wait().await.unwrap();
+//! let report = run_across_repos(graph, agent, options).wait().await.unwrap();
 //! assert!(report.all_succeeded());
 //! # }
 //! ```

@@ -1,7 +1,7 @@
 //! "run `cargo test` in api and web", "run `ls` in dev": a command for repositories
 //! (`run_agent_task`) or for an environment (`env_exec`).
 
-use relay_core::agent::shell::split_command_line;
+use relay_core::agent::split_command_line;
 use serde_json::json;
 
 use super::{Intent, LIST_FILLER, Words, call};

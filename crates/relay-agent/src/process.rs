@@ -1,0 +1,237 @@
+//! Agent processes: spawned directly (never through a shell) in their own process group, so a
+//! cancel or timeout kills the agent and everything it started; stderr is kept as a short tail
+//! for error messages.
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+use relay_core::agent::AgentError;
+use crate::tree::{self, Member};
+
+const STDERR_TAIL_LINES: usize = 20;
+const STDERR_LINE_MAX: usize = 2000;
+
+/// A spawned agent process and its process group.
+pub(crate) struct AgentProcess {
+    child: Child,
+    pgid: i32,
+    program: String,
+    stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    stderr_task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl AgentProcess {
+    /// Spawns `program args` in `cwd` as the leader of a new process group with piped stdio.
+    /// Each stderr line also goes to `on_stderr` when given.
+    pub(crate) fn spawn(
+        program: &Path,
+        args: &[String],
+        cwd: &Path,
+        env: &[(String, String)],
+        on_stderr: Option<Box<dyn Fn(String) + Send + Sync>>,
+    ) -> Result<Self, AgentError> {
+        let mut command = Command::new(program);
+        command
+            .args(args)
+            .current_dir(cwd)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        let mut child = command.spawn().map_err(|source| AgentError::Io {
+            action: "start",
+            program: program.display().to_string(),
+            source,
+        })?;
+        let pgid = child.id().map(|id| id as i32).unwrap_or(0);
+        let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
+        let stderr_task = child.stderr.take().map(|stderr| {
+            let tail = stderr_tail.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(callback) = &on_stderr {
+                        callback(line.clone());
+                    }
+                    let mut tail = tail.lock().expect("stderr tail lock");
+                    if tail.len() == STDERR_TAIL_LINES {
+                        tail.pop_front();
+                    }
+                    let mut line = line;
+                    if line.len() > STDERR_LINE_MAX {
+                        let mut cut = STDERR_LINE_MAX;
+                        while !line.is_char_boundary(cut) {
+                            cut -= 1;
+                        }
+                        line.truncate(cut);
+                        line.push('…');
+                    }
+                    tail.push_back(line);
+                }
+            })
+        });
+        Ok(Self {
+            child,
+            pgid,
+            program: program.display().to_string(),
+            stderr_tail,
+            stderr_task,
+        })
+    }
+
+    /// The process id of the agent (also its process group id).
+    pub(crate) fn pid(&self) -> i32 {
+        self.pgid
+    }
+
+    /// Takes the stdin pipe.
+    pub(crate) fn take_stdin(&mut self) -> Option<ChildStdin> {
+        self.child.stdin.take()
+    }
+
+    /// Takes the stdout pipe.
+    pub(crate) fn take_stdout(&mut self) -> Option<ChildStdout> {
+        self.child.stdout.take()
+    }
+
+    /// The last lines of stderr, joined.
+    pub(crate) fn stderr_tail(&self) -> String {
+        let tail = self.stderr_tail.lock().expect("stderr tail lock");
+        tail.iter().cloned().collect::<Vec<_>>().join("\n")
+    }
+
+    /// Waits for the stderr reader to drain (bounded), so the tail is complete.
+    pub(crate) async fn drain_stderr(&mut self) {
+        if let Some(task) = self.stderr_task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+        }
+    }
+
+    /// Waits for the process to exit on its own for up to `grace`, then kills the tree.
+    /// Always cleans up afterwards: whatever the agent started and left running is killed and
+    /// reaped.
+    pub(crate) async fn finish(&mut self, grace: Duration) -> Result<ExitStatus, AgentError> {
+        // Taken before the exit: afterwards, leftovers are no longer linked to the agent.
+        let leftovers = tree::descendants(self.pgid);
+        let status = match tokio::time::timeout(grace, self.child.wait()).await {
+            Ok(status) => status.map_err(|source| self.io_error("wait for", source))?,
+            Err(_) => {
+                tracing::warn!(
+                    pid = self.pgid,
+                    "agent did not exit in time; killing its process group"
+                );
+                return self.kill_group().await;
+            }
+        };
+        kill_group(self.pgid);
+        tree::kill_members(&leftovers);
+        reap_group(self.pgid).await;
+        tree::reap_members(&leftovers).await;
+        self.drain_stderr().await;
+        Ok(status)
+    }
+
+    /// Kills the agent and every process under it (its own group and the groups its tools
+    /// created) with SIGKILL, then reaps them: no orphan, no zombie.
+    pub(crate) async fn kill_group(&mut self) -> Result<ExitStatus, AgentError> {
+        let members: Vec<Member> = if matches!(self.child.try_wait(), Ok(None)) {
+            tree::freeze(self.pgid)
+        } else {
+            Vec::new()
+        };
+        kill_group(self.pgid);
+        tree::kill_members(&members);
+        let status = self
+            .child
+            .wait()
+            .await
+            .map_err(|source| self.io_error("wait for", source))?;
+        reap_group(self.pgid).await;
+        tree::reap_members(&members).await;
+        self.drain_stderr().await;
+        Ok(status)
+    }
+
+    fn io_error(&self, action: &'static str, source: std::io::Error) -> AgentError {
+        AgentError::Io {
+            action,
+            program: self.program.clone(),
+            source,
+        }
+    }
+}
+
+impl Drop for AgentProcess {
+    fn drop(&mut self) {
+        // A run dropped mid-way (its future cancelled) must not leave processes behind.
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let members = tree::freeze(self.pgid);
+            kill_group(self.pgid);
+            tree::kill_members(&members);
+        }
+    }
+}
+
+/// Describes an exit status in words for error messages.
+pub(crate) fn describe_exit(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit code {code}"),
+        (None, Some(signal)) => format!("signal {signal}"),
+        _ => "an unknown status".into(),
+    }
+}
+
+fn kill_group(pgid: i32) {
+    if pgid > 0 {
+        // SAFETY: kill(2) with a negative pid signals the process group; no memory is touched.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
+}
+
+/// Reaps members of the group that were re-parented to this process. That happens when this
+/// process is a child subreaper (see [`become_child_subreaper`]); otherwise there is nothing to
+/// reap here and this returns at once.
+async fn reap_group(pgid: i32) {
+    if pgid <= 0 {
+        return;
+    }
+    for _ in 0..50 {
+        let mut status = 0;
+        // SAFETY: waitpid(2) on our own children of this process group, non-blocking.
+        let rc = unsafe { libc::waitpid(-pgid, &mut status, libc::WNOHANG) };
+        match rc {
+            -1 => return, // ECHILD: no child of ours is left in that group
+            0 => tokio::time::sleep(Duration::from_millis(20)).await, // still dying
+            _ => continue, // reaped one; look again
+        }
+    }
+}
+
+/// Makes this process the reaper of orphaned descendants (Linux `PR_SET_CHILD_SUBREAPER`).
+///
+/// Needed where PID 1 does not reap orphans (some containers and micro-VMs): processes an agent
+/// started would otherwise stay zombies after the agent is killed. Agents reap their own process
+/// group afterwards. Call once at startup in binaries (the `relay` CLI does); libraries embedding
+/// Relay decide for their process. Returns whether it took effect.
+pub fn become_child_subreaper() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes an integer flag only.
+        unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
+    }
+}
