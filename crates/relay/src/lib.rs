@@ -1,1 +1,73 @@
-//! placeholder
+//! # relay
+//!
+//! Relay is an embeddable SDK for voice-driven, multi-repository agentic coding: a person
+//! speaks, a realtime voice model turns speech into tool calls, and Relay runs those tools
+//! against a dependency graph of git repositories, hands coding work to a coding agent,
+//! provisions development environments and reports progress back by voice.
+//!
+//! This crate is the facade: the one place where "which agent, which provider, which tools,
+//! which permissions" is decided. [`Relay::builder`] opens a workspace and wires the parts;
+//! the `relay` CLI and the Python, Node and Kotlin/Swift bindings all go through it.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), relay::Error> {
+//! use std::sync::Arc;
+//! use relay::core::tools::SessionContext;
+//! use relay::{AgentChoice, AgentConfig, EnvironmentsConfig, Relay, VoiceConfig};
+//!
+//! let relay = Relay::builder()
+//!     .discover_workspace(".")                        // relay.yaml here or in a parent
+//!     .agent(AgentConfig::new(AgentChoice::Shell))    // offline; Claude Code is the default
+//!     .environments(EnvironmentsConfig::new())        // local directories unless Proxmox is set
+//!     .build()
+//!     .await?;
+//!
+//! // Talk to it: OpenAI Realtime with OPENAI_API_KEY, else the offline text transport.
+//! let session = VoiceConfig::new()
+//!     .start(Arc::new(relay.tools()?), SessionContext::new())
+//!     .await?;
+//! session.send_text("what does a change to shared-api affect?")?;
+//! while let Some(event) = session.next_event().await {
+//!     println!("{}", serde_json::to_string(&event).unwrap());
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! The parts are reachable as modules for what the facade does not wrap: [`core`] (traits,
+//! types, events and jobs), [`repos`] (the git implementation), [`agent`] (Claude Code and the
+//! shell agent), [`tools`] (the tool families), [`infra`] (Proxmox VE and local environments)
+//! and [`voice`] (OpenAI Realtime, the text transport, audio).
+
+mod agent_config;
+mod environments;
+mod error;
+mod relay;
+mod tools_builder;
+mod voice_config;
+
+pub use agent_config::{
+    Agent, AgentChoice, AgentConfig, AgentRun, DEFAULT_IDLE_TIMEOUT, run_agent,
+};
+pub use environments::{EnvironmentsConfig, ProviderKind};
+pub use error::Error;
+pub use relay::{LeftOut, Part, Relay, RelayBuilder};
+pub use tools_builder::{ToolsBuilder, parse_permission};
+pub use voice_config::{TransportKind, VoiceConfig};
+
+/// Traits, domain types, events and jobs, configuration, the tool registry's types.
+pub use relay_core as core;
+/// The coding agents: Claude Code CLI and the offline shell agent.
+pub use relay_agent as agent;
+/// Development environments: Proxmox VE and local directories.
+pub use relay_infra as infra;
+/// Repositories: the git implementation of `RepoGraph`.
+pub use relay_repos as repos;
+/// The tool families: repositories, agent runs, environments.
+pub use relay_tools as tools;
+/// Voice transports: OpenAI Realtime and text; audio helpers.
+pub use relay_voice as voice;
+
+/// The version of the Relay SDK.
+pub fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}

@@ -69,15 +69,7 @@ impl ToolRegistry {
     pub fn new() -> Self {
         ToolRegistry {
             tools: BTreeMap::new(),
-            granted: [
-                Permission::Read,
-                Permission::Session,
-                Permission::WriteRepos,
-                Permission::RunAgent,
-                Permission::ManageInfra,
-            ]
-            .into_iter()
-            .collect(),
+            granted: Permission::ALL.into_iter().collect(),
         }
     }
 

@@ -24,6 +24,15 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// Every permission, from the least to the most powerful.
+    pub const ALL: [Permission; 5] = [
+        Permission::Read,
+        Permission::Session,
+        Permission::WriteRepos,
+        Permission::RunAgent,
+        Permission::ManageInfra,
+    ];
+
     /// The permission's name as configured and serialized (`write_repos`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -33,6 +42,22 @@ impl Permission {
             Permission::RunAgent => "run_agent",
             Permission::ManageInfra => "manage_infra",
         }
+    }
+}
+
+impl std::str::FromStr for Permission {
+    type Err = String;
+    /// Parses a configured name; the error lists the names there are.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Permission::ALL
+            .into_iter()
+            .find(|p| p.as_str() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown permission `{name}`; use read, session, write_repos, run_agent or \
+                     manage_infra"
+                )
+            })
     }
 }
 

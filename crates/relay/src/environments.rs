@@ -1,0 +1,69 @@
+//! Development environments: which provider serves them ([`EnvironmentsConfig`]), chosen like
+//! `relay env` chooses it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use relay_core::RepoGraph;
+use relay_core::infra::{InfraConfig, InfraProvider, LocalConfig};
+pub use relay_infra::ProviderKind;
+use relay_infra::{ProviderRequest, build_provider};
+
+use crate::Error;
+
+/// Which environment provider to open. With nothing set, the provider is `infra.provider` in
+/// the workspace, else Proxmox VE when `PROXMOX_URL` or `infra.proxmox` is set, else local
+/// directories. Proxmox credentials come from the environment (`PROXMOX_TOKEN_SECRET`, ...),
+/// never from here.
+#[derive(Debug, Clone, Default)]
+pub struct EnvironmentsConfig {
+    provider: Option<ProviderKind>,
+    local_root: Option<PathBuf>,
+}
+
+impl EnvironmentsConfig {
+    /// The configured default provider.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Always this provider.
+    pub fn provider(mut self, kind: ProviderKind) -> Self {
+        self.provider = Some(kind);
+        self
+    }
+
+    /// Where local environments live (overrides `infra.local.root`).
+    pub fn local_root(mut self, root: impl Into<PathBuf>) -> Self {
+        self.local_root = Some(root.into());
+        self
+    }
+
+    /// Whether a provider was named explicitly.
+    pub fn is_explicit(&self) -> bool {
+        self.provider.is_some()
+    }
+
+    /// Opens the provider. `repos`, when given, supplies the workspace's `infra:` settings and
+    /// root, and the repositories cloned into local environments; without it local environments
+    /// start empty.
+    pub fn open(&self, repos: Option<Arc<dyn RepoGraph>>) -> Result<Arc<dyn InfraProvider>, Error> {
+        let workspace = repos.as_ref().map(|graph| graph.workspace());
+        let mut infra: Option<InfraConfig> = workspace.and_then(|w| w.infra().cloned());
+        if let Some(root) = &self.local_root {
+            infra.get_or_insert_with(InfraConfig::default).local = Some(LocalConfig {
+                root: Some(root.clone()),
+            });
+        }
+        let root = workspace.map(|w| w.root().to_path_buf());
+        Ok(build_provider(
+            ProviderRequest {
+                kind: self.provider,
+                config: infra.as_ref(),
+                workspace_root: root.as_deref(),
+                repos,
+            },
+            &|key| std::env::var(key).ok(),
+        )?)
+    }
+}

@@ -1,0 +1,363 @@
+//! [`Relay`] and [`RelayBuilder`]: a workspace with the agent, the environment provider and the
+//! permissions chosen once, and the tool registry wired from them.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use relay_core::agent::run::RunReport;
+use relay_core::infra::InfraProvider;
+use relay_core::tools::{Permission, ToolRegistry};
+use relay_core::{Job, RepoGraph, Workspace};
+use relay_repos::GitRepoGraph;
+
+use crate::{Agent, AgentConfig, AgentRun, EnvironmentsConfig, Error, ToolsBuilder};
+
+/// A part of Relay that a [`RelayBuilder`] may be told to do without.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// The workspace (and with it the repository and agent tools).
+    Workspace,
+    /// The coding agent (and the agent tool).
+    Agent,
+    /// The environment provider (and the environment tools).
+    Environments,
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Part::Workspace => "workspace",
+            Part::Agent => "agent",
+            Part::Environments => "environments",
+        })
+    }
+}
+
+/// An optional part that could not be had, and why.
+#[derive(Debug)]
+pub struct LeftOut {
+    /// Which part.
+    pub part: Part,
+    /// Why it is missing; the message says what to do to have it.
+    pub reason: Error,
+}
+
+#[derive(Clone)]
+enum WorkspaceSource {
+    /// `relay.yaml` in this directory or the nearest parent.
+    Discover(Option<PathBuf>),
+    /// Exactly this file, or `relay.yaml` in this directory.
+    Load(PathBuf),
+    /// An embedding application's own graph.
+    Graph(Arc<dyn RepoGraph>),
+}
+
+impl std::fmt::Debug for WorkspaceSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WorkspaceSource::Discover(start) => write!(f, "Discover({start:?})"),
+            WorkspaceSource::Load(path) => write!(f, "Load({})", path.display()),
+            WorkspaceSource::Graph(graph) => {
+                write!(f, "Graph({})", graph.workspace().root().display())
+            }
+        }
+    }
+}
+
+/// Builds a [`Relay`]: where the workspace is, which agent and environment provider to use,
+/// what callers may do. Parts asked for with an `_if_available` method are left out (see
+/// [`Relay::left_out`]) when they cannot be had; the others fail the build.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until .build()"]
+pub struct RelayBuilder {
+    workspace: WorkspaceSource,
+    workspace_optional: bool,
+    jobs: usize,
+    agent: Option<(AgentConfig, bool)>,
+    environments: Option<(EnvironmentsConfig, bool)>,
+    permissions: Option<Vec<Permission>>,
+}
+
+impl Default for RelayBuilder {
+    fn default() -> Self {
+        Self {
+            workspace: WorkspaceSource::Discover(None),
+            workspace_optional: false,
+            jobs: 0,
+            agent: None,
+            environments: None,
+            permissions: None,
+        }
+    }
+}
+
+impl RelayBuilder {
+    /// The workspace in `relay.yaml` at `path` (a file, or a directory holding one).
+    pub fn workspace(mut self, path: impl Into<PathBuf>) -> Self {
+        self.workspace = WorkspaceSource::Load(path.into());
+        self
+    }
+
+    /// The workspace whose `relay.yaml` is in `start` or its nearest parent, like git finds
+    /// `.git` (the default, from the current directory).
+    pub fn discover_workspace(mut self, start: impl Into<PathBuf>) -> Self {
+        self.workspace = WorkspaceSource::Discover(Some(start.into()));
+        self
+    }
+
+    /// Repositories served by an embedding application's own [`RepoGraph`].
+    pub fn graph(mut self, graph: Arc<dyn RepoGraph>) -> Self {
+        self.workspace = WorkspaceSource::Graph(graph);
+        self
+    }
+
+    /// Go on without a workspace when no `relay.yaml` is found (an invalid one still fails).
+    pub fn workspace_if_found(mut self) -> Self {
+        self.workspace_optional = true;
+        self
+    }
+
+    /// Most repositories worked on at once (default: the number of cores).
+    pub fn jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs;
+        self
+    }
+
+    /// The coding agent; the build fails when it cannot run (Claude Code missing or too old).
+    pub fn agent(mut self, config: AgentConfig) -> Self {
+        self.agent = Some((config, false));
+        self
+    }
+
+    /// The coding agent when it can run; else it is left out.
+    pub fn agent_if_available(mut self, config: AgentConfig) -> Self {
+        self.agent = Some((config, true));
+        self
+    }
+
+    /// The environment provider; the build fails when it cannot be opened.
+    pub fn environments(mut self, config: EnvironmentsConfig) -> Self {
+        self.environments = Some((config, false));
+        self
+    }
+
+    /// The environment provider when it can be opened (e.g. Proxmox settings are complete);
+    /// else it is left out.
+    pub fn environments_if_available(mut self, config: EnvironmentsConfig) -> Self {
+        self.environments = Some((config, true));
+        self
+    }
+
+    /// What callers of the tools may do (default: everything).
+    pub fn permissions(mut self, permissions: impl IntoIterator<Item = Permission>) -> Self {
+        self.permissions = Some(permissions.into_iter().collect());
+        self
+    }
+
+    /// Opens the workspace, checks the agent, opens the provider.
+    pub async fn build(self) -> Result<Relay, Error> {
+        let mut left_out = Vec::new();
+        let graph = match self.open_graph() {
+            Ok(graph) => Some(graph),
+            Err(e) if self.workspace_optional && e.is_workspace_not_found() => {
+                left_out.push(LeftOut {
+                    part: Part::Workspace,
+                    reason: e,
+                });
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let agent = match self.agent {
+            None => None,
+            Some((config, optional)) => {
+                let agent = config.build();
+                match agent.check().await {
+                    Ok(()) => Some((agent, config)),
+                    Err(reason) if optional => {
+                        left_out.push(LeftOut {
+                            part: Part::Agent,
+                            reason,
+                        });
+                        None
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        let environments = match self.environments {
+            None => None,
+            Some((config, optional)) => match config.open(graph.clone()) {
+                Ok(provider) => Some(provider),
+                Err(reason) if optional => {
+                    left_out.push(LeftOut {
+                        part: Part::Environments,
+                        reason,
+                    });
+                    None
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        Ok(Relay {
+            graph,
+            agent,
+            environments,
+            permissions: self.permissions,
+            left_out,
+        })
+    }
+
+    fn open_graph(&self) -> Result<Arc<dyn RepoGraph>, Error> {
+        let workspace = match &self.workspace {
+            WorkspaceSource::Graph(graph) => return Ok(graph.clone()),
+            WorkspaceSource::Load(path) => Workspace::load(path)?,
+            WorkspaceSource::Discover(Some(start)) => Workspace::discover(start)?,
+            WorkspaceSource::Discover(None) => Workspace::discover(
+                std::env::current_dir().map_err(|e| {
+                    Error::usage(format!("cannot read the current directory: {e}"))
+                })?,
+            )?,
+        };
+        Ok(Arc::new(GitRepoGraph::with_jobs(workspace, self.jobs)))
+    }
+}
+
+/// Relay for one workspace: its repositories, the coding agent, the environment provider, and
+/// the tools a voice model (or any caller) acts through.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), relay::Error> {
+/// use relay::{AgentChoice, AgentConfig, AgentRun, EnvironmentsConfig, Relay};
+/// let relay = Relay::builder()
+///     .workspace("/work/acme/relay.yaml")
+///     .agent(AgentConfig::new(AgentChoice::Shell))
+///     .environments(EnvironmentsConfig::new())
+///     .build()
+///     .await?;
+/// let registry = relay.tools()?;
+/// println!("{} tools", registry.specs().len());
+/// let report = relay.run_agent(AgentRun::new("cargo test"))?.wait().await?;
+/// assert!(report.all_succeeded());
+/// # Ok(()) }
+/// ```
+pub struct Relay {
+    graph: Option<Arc<dyn RepoGraph>>,
+    agent: Option<(Agent, AgentConfig)>,
+    environments: Option<Arc<dyn InfraProvider>>,
+    permissions: Option<Vec<Permission>>,
+    left_out: Vec<LeftOut>,
+}
+
+impl Relay {
+    /// A builder: the workspace discovered from the current directory, no agent, no
+    /// environments, every permission.
+    pub fn builder() -> RelayBuilder {
+        RelayBuilder::default()
+    }
+
+    /// Opens the workspace at `path`: a configuration file is loaded as it is; for a directory,
+    /// `relay.yaml` is looked for there and in its parents, like git looks for `.git`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let workspace = if path.is_file() {
+            Workspace::load(path)?
+        } else {
+            Workspace::discover(path)?
+        };
+        Ok(Self::from_graph(Arc::new(GitRepoGraph::new(workspace))))
+    }
+
+    /// Relay over an embedding application's own [`RepoGraph`].
+    pub fn from_graph(graph: Arc<dyn RepoGraph>) -> Self {
+        Self {
+            graph: Some(graph),
+            agent: None,
+            environments: None,
+            permissions: None,
+            left_out: Vec::new(),
+        }
+    }
+
+    /// The repositories, when there is a workspace.
+    pub fn graph(&self) -> Option<Arc<dyn RepoGraph>> {
+        self.graph.clone()
+    }
+
+    /// The repositories, or a usage error saying how to point Relay at a workspace.
+    pub fn require_graph(&self) -> Result<Arc<dyn RepoGraph>, Error> {
+        self.graph.clone().ok_or_else(|| match self.left_out_part(Part::Workspace) {
+            Some(left) => Error::usage(left.reason.to_string()),
+            None => Error::usage("this needs a workspace: build Relay with one"),
+        })
+    }
+
+    /// The workspace configuration, when there is one.
+    pub fn workspace(&self) -> Option<&Workspace> {
+        self.graph.as_deref().map(|graph| graph.workspace())
+    }
+
+    /// The coding agent, when one was configured and can run.
+    pub fn agent(&self) -> Option<&Agent> {
+        self.agent.as_ref().map(|(agent, _)| agent)
+    }
+
+    /// The environment provider, when one was configured and opened.
+    pub fn environments(&self) -> Option<Arc<dyn InfraProvider>> {
+        self.environments.clone()
+    }
+
+    /// The optional parts that could not be had, with the reason for each.
+    pub fn left_out(&self) -> &[LeftOut] {
+        &self.left_out
+    }
+
+    fn left_out_part(&self, part: Part) -> Option<&LeftOut> {
+        self.left_out.iter().find(|l| l.part == part)
+    }
+
+    /// The tool registry over every part Relay has: repository tools with a workspace, the
+    /// agent tool with a workspace and an agent, environment tools with a provider; restricted
+    /// to the configured permissions.
+    pub fn tools(&self) -> Result<ToolRegistry, Error> {
+        let mut tools = ToolsBuilder::new();
+        if let Some(graph) = &self.graph {
+            tools = tools.repos(graph.clone());
+            if let Some((agent, config)) = &self.agent {
+                tools = tools.built_agent(agent.clone(), config.template(""));
+            }
+        }
+        if let Some(provider) = &self.environments {
+            tools = tools.environments(provider.clone());
+        }
+        if let Some(granted) = &self.permissions {
+            tools = tools.permissions(granted.iter().copied());
+        }
+        tools.build()
+    }
+
+    /// Starts `run` with the configured agent across the workspace's repositories, in
+    /// dependency order (see [`run_agent`](crate::run_agent)).
+    pub fn run_agent(&self, run: AgentRun) -> Result<Job<RunReport, Error>, Error> {
+        let graph = self.require_graph()?;
+        let (_, config) = self.agent.as_ref().ok_or_else(|| {
+            Error::usage("no coding agent: build Relay with .agent(AgentConfig::new(..))")
+        })?;
+        crate::run_agent(graph, config, run)
+    }
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relay")
+            .field("workspace", &self.workspace().map(|w| w.root()))
+            .field("agent", &self.agent())
+            .field(
+                "environments",
+                &self.environments.as_ref().map(|p| p.provider_name()),
+            )
+            .field("permissions", &self.permissions)
+            .field("left_out", &self.left_out)
+            .finish()
+    }
+}

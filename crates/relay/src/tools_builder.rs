@@ -1,0 +1,113 @@
+//! [`ToolsBuilder`]: the one place where Relay's tool registry is assembled from its parts.
+
+use std::sync::Arc;
+
+use relay_core::RepoGraph;
+use relay_core::agent::AgentTask;
+use relay_core::infra::InfraProvider;
+use relay_core::tools::{Permission, ToolRegistry};
+use relay_tools::ToolFamilies;
+
+use crate::{Agent, AgentConfig, Error};
+
+/// Which tool families a registry offers; each is there when its part is given.
+///
+/// ```
+/// # fn demo(graph: std::sync::Arc<dyn relay::core::RepoGraph>) -> Result<(), relay::Error> {
+/// use relay::core::tools::Permission;
+/// use relay::{AgentChoice, AgentConfig, ToolsBuilder};
+/// let registry = ToolsBuilder::new()
+///     .repos(graph)
+///     .agent(AgentConfig::new(AgentChoice::Shell))
+///     .permissions([Permission::Read, Permission::RunAgent])
+///     .build()?;
+/// assert!(registry.spec("run_agent_task").is_some());
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Default)]
+pub struct ToolsBuilder {
+    repos: Option<Arc<dyn RepoGraph>>,
+    agent: Option<(Agent, AgentTask)>,
+    environments: Option<Arc<dyn InfraProvider>>,
+    permissions: Option<Vec<Permission>>,
+}
+
+impl ToolsBuilder {
+    /// No tools yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Repository tools (status, switch project, impact, sync, branch, commit) over `graph`;
+    /// also the repositories the agent tool works in.
+    pub fn repos(mut self, graph: Arc<dyn RepoGraph>) -> Self {
+        self.repos = Some(graph);
+        self
+    }
+
+    /// The agent tool (`run_agent_task`), run by the agent `config` describes with its options
+    /// (the prompt is the task the model gives). Needs [`repos`](Self::repos).
+    pub fn agent(self, config: AgentConfig) -> Self {
+        let template = config.template("");
+        self.built_agent(config.build(), template)
+    }
+
+    /// The agent tool with an agent already built (and checked) and its task template.
+    pub fn built_agent(mut self, agent: Agent, template: AgentTask) -> Self {
+        self.agent = Some((agent, template));
+        self
+    }
+
+    /// Environment tools (`env_up`, `env_status`, `env_exec`, ...) over `provider`.
+    pub fn environments(mut self, provider: Arc<dyn InfraProvider>) -> Self {
+        self.environments = Some(provider);
+        self
+    }
+
+    /// Grants only these permissions to callers (default: all); a tool needing another answers
+    /// with an error the model can relay.
+    pub fn permissions(mut self, permissions: impl IntoIterator<Item = Permission>) -> Self {
+        self.permissions = Some(permissions.into_iter().collect());
+        self
+    }
+
+    /// The registry. An agent without repositories is a usage error.
+    pub fn build(self) -> Result<ToolRegistry, Error> {
+        let mut registry = ToolRegistry::new();
+        if let Some(graph) = &self.repos {
+            registry = registry.with_repo_tools(graph.clone());
+        }
+        if let Some((agent, template)) = self.agent {
+            let graph = self.repos.clone().ok_or_else(|| {
+                Error::usage(
+                    "the agent tool works in a workspace's repositories: pass `workspace` too",
+                )
+            })?;
+            registry = registry.with_agent_tools(graph, agent.as_dyn(), template);
+        }
+        if let Some(provider) = self.environments {
+            registry = registry.with_env_tools(provider);
+        }
+        if let Some(granted) = self.permissions {
+            registry = registry.with_permissions(granted);
+        }
+        Ok(registry)
+    }
+}
+
+impl std::fmt::Debug for ToolsBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToolsBuilder")
+            .field("repos", &self.repos.is_some())
+            .field("agent", &self.agent.as_ref().map(|(agent, _)| agent))
+            .field("environments", &self.environments.is_some())
+            .field("permissions", &self.permissions)
+            .finish()
+    }
+}
+
+/// A permission by its configured name (`read`, `session`, `write_repos`, `run_agent`,
+/// `manage_infra`).
+pub fn parse_permission(name: &str) -> Result<Permission, Error> {
+    name.parse().map_err(Error::Usage)
+}
