@@ -3,8 +3,13 @@
 pub mod barge_in;
 mod config;
 mod connect;
+mod connection;
 mod driver;
+mod playback;
 pub mod replay;
+mod responses;
+mod shared;
+mod tool_calls;
 mod tool_runner;
 
 use std::sync::Arc;

@@ -1,4 +1,5 @@
-//! Runs one tool call on its own task, forwarding its progress to the driver.
+//! Runs one tool call on its own task, forwarding its progress and output to the session's
+//! `ToolCalls`.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use relay_core::tools::{SessionContext, ToolOutput, ToolProgress, ToolRegistry, 
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-/// A message from a running tool to the driver.
+/// A message from a running tool to the session's `ToolCalls`.
 #[derive(Debug)]
 pub enum ToolMsg {
     /// The tool reported progress.

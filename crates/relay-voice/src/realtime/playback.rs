@@ -1,0 +1,229 @@
+//! The assistant's output as the user hears it: which audio item is playing and how much of it
+//! arrived or was played, the text of items still being spoken, time to first audio, and
+//! barge-in (cutting the item at what the user heard when they talk over it).
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use relay_core::voice::{AudioFormat, TurnDetection, VoiceEvent, VoiceSessionConfig};
+use tokio::time::Instant;
+
+use super::barge_in::{Cut, decide, heard_text};
+use super::connection::Connection;
+use super::replay::{Entry, Transcript};
+use super::shared::Reporter;
+use crate::protocol::ClientEvent;
+
+/// The assistant audio item being played.
+#[derive(Debug)]
+struct Playing {
+    item_id: String,
+    response_id: String,
+    /// Audio bytes received so far.
+    bytes: usize,
+    /// When its first chunk arrived (the wall-clock playback estimate starts here).
+    first_at: Instant,
+    /// What the application said it played, in ms.
+    reported_ms: Option<u64>,
+    /// All of its audio arrived.
+    complete: bool,
+    /// It belongs to an out-of-band status response (not in the conversation).
+    status: bool,
+}
+
+/// What the user has heard of the assistant.
+pub(super) struct Playback {
+    reporter: Reporter,
+    /// Converts received bytes to ms of audio.
+    output_format: AudioFormat,
+    /// The service cancels the response itself when speech starts, so Relay must not.
+    server_interrupts: bool,
+    playing: Option<Playing>,
+    /// Text of assistant items whose transcript is not done yet, for cutting them mid-sentence.
+    partial_text: HashMap<String, String>,
+    /// When the time to first audio started counting (end of the user's turn or a request).
+    ttfa_from: Option<Instant>,
+}
+
+impl Playback {
+    /// Nothing played yet.
+    pub(super) fn new(reporter: Reporter, session_cfg: &VoiceSessionConfig) -> Self {
+        let server_interrupts = match &session_cfg.turn_detection {
+            Some(TurnDetection::ServerVad {
+                interrupt_response, ..
+            })
+            | Some(TurnDetection::SemanticVad {
+                interrupt_response, ..
+            }) => *interrupt_response,
+            None => false,
+        };
+        Playback {
+            reporter,
+            output_format: session_cfg.output_format,
+            server_interrupts,
+            playing: None,
+            partial_text: HashMap::new(),
+            ttfa_from: None,
+        }
+    }
+
+    /// The user's turn ended: time to first audio counts from now.
+    pub(super) fn turn_ended(&mut self) {
+        self.ttfa_from = Some(Instant::now());
+    }
+
+    /// A response was requested: time to first audio counts from now unless a turn end already
+    /// started it.
+    pub(super) fn response_requested(&mut self) {
+        if self.ttfa_from.is_none() {
+            self.ttfa_from = Some(Instant::now());
+        }
+    }
+
+    /// Whether no audio is on its way: nothing plays, or all of the playing item arrived.
+    pub(super) fn audio_received(&self) -> bool {
+        self.playing.as_ref().is_none_or(|p| p.complete)
+    }
+
+    /// The connection dropped: its audio will not continue.
+    pub(super) fn connection_lost(&mut self) {
+        self.playing = None;
+    }
+
+    /// The application reports it played `played_ms` of `item_id`.
+    pub(super) fn played(&mut self, item_id: &str, played_ms: u64) {
+        if let Some(p) = self.playing.as_mut().filter(|p| p.item_id == item_id) {
+            p.reported_ms = Some(played_ms);
+        }
+    }
+
+    /// More transcript or text of assistant item `item_id`.
+    pub(super) fn text_delta(&mut self, item_id: String, delta: String) {
+        self.partial_text
+            .entry(item_id.clone())
+            .or_default()
+            .push_str(&delta);
+        self.reporter
+            .emit(VoiceEvent::AssistantTextDelta { item_id, delta });
+    }
+
+    /// The full text of `item_id` arrived; the partial copy is no longer needed.
+    pub(super) fn text_done(&mut self, item_id: &str) {
+        self.partial_text.remove(item_id);
+    }
+
+    /// A chunk of assistant audio (base64 `delta`) of `item_id`; `status` marks an out-of-band
+    /// status response.
+    pub(super) fn audio_delta(
+        &mut self,
+        item_id: String,
+        response_id: String,
+        delta: &str,
+        status: bool,
+    ) {
+        let Ok(audio) = STANDARD.decode(delta.as_bytes()) else {
+            self.reporter.emit(VoiceEvent::Error {
+                code: "malformed_server_event".into(),
+                message: "response.output_audio.delta carried invalid base64".into(),
+            });
+            return;
+        };
+        if let Some(from) = self.ttfa_from.take() {
+            let ms = from.elapsed().as_millis() as u64;
+            self.reporter
+                .metrics(|m| m.last_time_to_first_audio_ms = Some(ms));
+        }
+        match self.playing.as_mut().filter(|p| p.item_id == item_id) {
+            Some(p) => p.bytes += audio.len(),
+            None => {
+                self.playing = Some(Playing {
+                    item_id: item_id.clone(),
+                    response_id,
+                    bytes: audio.len(),
+                    first_at: Instant::now(),
+                    reported_ms: None,
+                    complete: false,
+                    status,
+                })
+            }
+        }
+        let n = audio.len() as u64;
+        self.reporter.metrics(|m| m.audio_bytes_out += n);
+        self.reporter
+            .emit(VoiceEvent::AssistantAudio { item_id, audio });
+    }
+
+    /// All audio of `item_id` arrived.
+    pub(super) fn audio_done(&mut self, item_id: &str) {
+        if let Some(p) = self.playing.as_mut().filter(|p| p.item_id == item_id) {
+            p.complete = true;
+        }
+    }
+
+    /// The user started speaking over the assistant: cut the playing item at what was heard.
+    ///
+    /// `running_response` is the response still generating, cancelled here if it produced the
+    /// item (unless the service does that itself). The transcript keeps only the heard text, so
+    /// a replay matches what the user heard; the service's copy is truncated or deleted alike.
+    pub(super) async fn barge_in(
+        &mut self,
+        running_response: Option<&str>,
+        connection: &mut Connection,
+        transcript: &mut Transcript,
+    ) {
+        let Some(p) = self.playing.take() else { return };
+        let received_ms = self.output_format.duration_ms(p.bytes);
+        let elapsed_ms = p.first_at.elapsed().as_millis() as u64;
+        let cut = decide(received_ms, p.reported_ms, elapsed_ms, p.complete);
+        if cut == Cut::Keep {
+            return;
+        }
+        let response_running = running_response == Some(p.response_id.as_str());
+        if response_running && !self.server_interrupts {
+            connection
+                .send(ClientEvent::ResponseCancel { response_id: None })
+                .await;
+        }
+        let end_ms = match cut {
+            Cut::Truncate(ms) => ms,
+            _ => 0,
+        };
+        // Status lines are out of band: nothing to fix in the conversation.
+        if !p.status {
+            let full = transcript
+                .assistant_text(&p.item_id)
+                .map(str::to_string)
+                .or_else(|| self.partial_text.remove(&p.item_id))
+                .unwrap_or_default();
+            let heard = heard_text(&full, end_ms, received_ms);
+            if transcript.assistant_text(&p.item_id).is_some() {
+                transcript.cut_assistant(&p.item_id, heard);
+            } else if !heard.is_empty() {
+                transcript.push(Entry::Assistant(p.item_id.clone(), heard));
+            }
+            match cut {
+                Cut::Delete => {
+                    connection
+                        .send(ClientEvent::ConversationItemDelete {
+                            item_id: p.item_id.clone(),
+                        })
+                        .await
+                }
+                _ => {
+                    connection
+                        .send(ClientEvent::ConversationItemTruncate {
+                            item_id: p.item_id.clone(),
+                            content_index: 0,
+                            audio_end_ms: end_ms,
+                        })
+                        .await
+                }
+            }
+        }
+        self.reporter.emit(VoiceEvent::Interrupted {
+            item_id: p.item_id,
+            audio_end_ms: end_ms,
+        });
+    }
+}
