@@ -15,12 +15,11 @@ static COROUTINE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static PORT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static JSON_COROUTINE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static ITERATE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-static CALL_PERMISSION: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-static CALL_TOOL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static TOOL_DECORATOR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static VOICE_BATCH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-fn helper<'py>(
+/// The `relay._aio` function `name`, imported once into `cell`.
+pub fn helper<'py>(
     py: Python<'py>,
     cell: &PyOnceLock<Py<PyAny>>,
     name: &str,
@@ -176,24 +175,6 @@ impl Pending {
 /// A coroutine resolving to `value` at once.
 pub fn ready<'py>(py: Python<'py>, value: Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
     coroutine(py, async move { Ok(value) })
-}
-
-/// `relay._aio.call_permission` or `call_tool` `(callback, request_json, reply)`: calls a
-/// permission callback or a tool on the loop's thread; its answer or failure goes to `reply`.
-pub fn call_on_loop<'py>(
-    py: Python<'py>,
-    caller: crate::loop_call::Caller,
-    callback: &Bound<'py, PyAny>,
-    request_json: String,
-    reply: Py<crate::loop_call::CallReply>,
-) -> PyResult<()> {
-    use crate::loop_call::Caller;
-    let helper = match caller {
-        Caller::Permission => helper(py, &CALL_PERMISSION, "call_permission")?,
-        Caller::Tool => helper(py, &CALL_TOOL, "call_tool")?,
-    };
-    helper.call1((callback, request_json, reply))?;
-    Ok(())
 }
 
 /// `relay._aio.tool_decorator`: builds the decorator `Tools.tool(...)` returns.

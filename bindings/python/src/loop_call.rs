@@ -12,6 +12,7 @@
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use tokio::sync::oneshot;
 
 use crate::aio;
@@ -81,7 +82,7 @@ impl LoopCallable {
         self.completions.call_soon(Box::new(move |py| {
             let state = unasked.disarm();
             let reply = Py::new(py, CallReply { state })?;
-            let called = aio::call_on_loop(
+            let called = call_on_loop(
                 py,
                 caller,
                 callback.bind(py),
@@ -103,6 +104,26 @@ impl LoopCallable {
         // callable or from `Unasked`.
         answer.unwrap_or_else(|_| Err(self.loop_closed.clone()))
     }
+}
+
+static CALL_PERMISSION: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static CALL_TOOL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// `relay._aio.call_permission` or `call_tool` `(callback, request_json, reply)`: calls a
+/// permission callback or a tool on the loop's thread; its answer or failure goes to `reply`.
+fn call_on_loop<'py>(
+    py: Python<'py>,
+    caller: Caller,
+    callback: &Bound<'py, PyAny>,
+    request_json: String,
+    reply: Py<CallReply>,
+) -> PyResult<()> {
+    let helper = match caller {
+        Caller::Permission => aio::helper(py, &CALL_PERMISSION, "call_permission")?,
+        Caller::Tool => aio::helper(py, &CALL_TOOL, "call_tool")?,
+    };
+    helper.call1((callback, request_json, reply))?;
+    Ok(())
 }
 
 /// Answers with the loop-closed failure if the call carrying it is dropped unrun (its loop is

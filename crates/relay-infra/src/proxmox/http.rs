@@ -11,9 +11,9 @@ use reqwest::Method;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::poll::DurationModel;
 use super::retry::{backoff, is_transient};
 use super::settings::{ProxmoxAuth, ProxmoxSettings, Secret};
-use super::task::DurationModel;
 
 /// A client for one PVE cluster. Cheap to clone.
 #[derive(Clone)]

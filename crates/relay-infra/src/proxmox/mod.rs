@@ -1,11 +1,13 @@
 //! The Proxmox VE provider: the PVE REST API (`/api2/json`) over reqwest with rustls.
 //!
-//! Layers, bottom up: [`settings`] (what to connect to and how), `tls` (verification),
-//! [`ProxmoxClient`] (auth, retries, errors, per-node limits), [`task`] (UPIDs and polling),
-//! typed guest calls, and [`ProxmoxProvider`] (the [`relay_core::infra::InfraProvider`]).
+//! Layers, bottom up: `poll` (the adaptive polling model), [`settings`] (what to connect to and
+//! how), `tls` (verification), [`ProxmoxClient`] (auth, retries, errors, per-node limits),
+//! [`task`] (UPIDs and waiting for tasks), typed guest calls, and [`ProxmoxProvider`] (the
+//! [`relay_core::infra::InfraProvider`]).
 
 mod guest;
 mod http;
+mod poll;
 mod provider;
 mod retry;
 pub mod settings;

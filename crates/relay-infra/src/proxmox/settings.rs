@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use relay_core::infra::{EnvKind, InfraConfig, InfraError, ResourceProfile};
 
-use super::task::PollSchedule;
+use super::poll::PollSchedule;
 
 /// A secret string that never shows in `Debug` or `Display` output.
 #[derive(Clone, PartialEq, Eq)]
