@@ -20,6 +20,8 @@ pub fn js_error(env: &Env, error: BindingError) -> Error {
         message,
     } = error;
     let build = || -> Result<Error> {
+        // SAFETY: `env` is the live environment of the JavaScript thread this runs on, the
+        // only place an `Env` exists.
         let raw = unsafe {
             JsError::from(Error::new(code.clone(), message.clone())).into_value(env.raw())
         };
@@ -98,6 +100,7 @@ pub fn stringify(env: &Env, value: Unknown) -> Result<Option<String>> {
     if text.get_type()? != ValueType::String {
         return Ok(None);
     }
+    // SAFETY: `text` was checked to be a string just above, in the environment `env`.
     Ok(Some(unsafe {
         String::from_napi_value(env.raw(), text.raw())?
     }))
@@ -112,6 +115,8 @@ impl<C: FromNapiRef + ClassHandle + 'static> FromNapiValue for ClassArg<C> {
         env: napi::sys::napi_env,
         value: napi::sys::napi_value,
     ) -> Result<Self> {
+        // SAFETY: `env` and `value` come from Node-API for this call; `from_napi_ref` checks
+        // that `value` wraps a `C` and fails otherwise.
         let instance: &C = unsafe { C::from_napi_ref(env, value) }.map_err(|_| {
             Error::new(
                 Status::InvalidArg,
@@ -158,8 +163,11 @@ impl FromNapiValue for JsonText {
         value: napi::sys::napi_value,
     ) -> Result<Self> {
         let env = Env::from_raw(raw_env);
+        // SAFETY: `raw_env` and `value` come from Node-API for this call; `Unknown` makes no
+        // assumption about the value's type.
         let value = unsafe { Unknown::from_raw_unchecked(raw_env, value) };
         if value.get_type()? == ValueType::String {
+            // SAFETY: the value was checked to be a string just above.
             return Ok(Self(unsafe {
                 String::from_napi_value(raw_env, value.raw())?
             }));

@@ -73,6 +73,7 @@ impl Tools {
                 )),
             ));
         }
+        // SAFETY: `handler` was checked to be a function just above, in the environment `env`.
         let handler = unsafe { JsonFn::from_napi_value(env.raw(), handler.raw())? };
         let spec = HostToolSpec {
             name: definition.name,

@@ -40,6 +40,8 @@ impl FromNapiValue for JsonAnswer {
         value: napi::sys::napi_value,
     ) -> Result<Self> {
         let env = Env::from_raw(raw_env);
+        // SAFETY: `raw_env` and `value` come from Node-API for this call; `Unknown` makes no
+        // assumption about the value's type.
         let value = unsafe { Unknown::from_raw_unchecked(raw_env, value) };
         if value.get_type()? == ValueType::Undefined {
             return Ok(Self(Ok(Some("null".into()))));
@@ -124,16 +126,19 @@ impl JsFunction {
 fn settle(returned: Result<Unknown<'static>>, env: &Env) -> Outcome {
     let value = match returned {
         Ok(value) => value,
-        Err(thrown) => return Outcome::Ready(Err(thrown.reason.clone())),
+        Err(thrown) => return Outcome::Ready(Err(thrown.reason)),
     };
     let raw = value.raw();
     match value.is_promise() {
+        // SAFETY: `raw` is a value of the environment `env` (this runs on the JavaScript
+        // thread), checked to be a Promise just above.
         Ok(true) => match unsafe { Promise::<JsonAnswer>::from_napi_value(env.raw(), raw) } {
             Ok(promise) => Outcome::Later(promise),
-            Err(e) => Outcome::Ready(Err(e.reason.clone())),
+            Err(e) => Outcome::Ready(Err(e.reason)),
         },
         _ => Outcome::Ready(
-            unsafe { JsonAnswer::from_napi_value(env.raw(), raw) }.map_err(|e| e.reason.clone()),
+            // SAFETY: `raw` is a value of the environment `env`; `JsonAnswer` accepts any type.
+            unsafe { JsonAnswer::from_napi_value(env.raw(), raw) }.map_err(|e| e.reason),
         ),
     }
 }

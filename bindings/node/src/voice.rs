@@ -74,7 +74,9 @@ impl VoiceSession {
                     let session = VoiceSession {
                         inner: Arc::new(handle),
                     };
+                    // SAFETY: this callback runs on the JavaScript thread with its live `env`.
                     let raw = unsafe { VoiceSession::to_napi_value(env.raw(), session)? };
+                    // SAFETY: `raw` was just made in `env`; `Unknown` assumes no type.
                     Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), raw) })
                 }
                 Err(e) => Err(js_error(env, e)),

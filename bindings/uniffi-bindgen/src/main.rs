@@ -2,5 +2,5 @@
 //! the same uniffi version as `relay-uniffi`, so generated code always matches the scaffolding.
 
 fn main() {
-    uniffi::uniffi_bindgen_main()
+    uniffi::uniffi_bindgen_main();
 }

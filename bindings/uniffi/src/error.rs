@@ -6,6 +6,9 @@ use relay_bindings_common::{BindingError, ErrorKind};
 
 /// An error from Relay. `code` is a stable identifier (`"unknown_repo"`, `"config"`, ...).
 #[derive(Debug, thiserror::Error, uniffi::Error)]
+// Every variant has the same two fields, `code` and `reason`, documented once above and in the
+// module docs; sixteen copies of the same two lines would say nothing more.
+#[allow(missing_docs)]
 pub enum RelayError {
     /// The workspace configuration (relay.yaml) is missing or invalid.
     #[error("{reason}")]

@@ -54,7 +54,10 @@ impl From<ToolDefinition> for HostToolSpec {
 pub enum ToolHandlerError {
     /// The tool failed; `reason` says how, in words the model can relay.
     #[error("{reason}")]
-    Failed { reason: String },
+    Failed {
+        /// How the tool failed, in words the model can relay.
+        reason: String,
+    },
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for ToolHandlerError {

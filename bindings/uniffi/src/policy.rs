@@ -48,12 +48,21 @@ impl From<&CoreRequest> for PermissionRequest {
 #[derive(Debug, Clone, uniffi::Enum)]
 pub enum PermissionDecision {
     /// Let the tool run; `updated_input_json` (a JSON object) replaces the agent's input.
-    Allow { updated_input_json: Option<String> },
+    Allow {
+        /// A JSON object replacing the agent's input, or `None` to keep it.
+        updated_input_json: Option<String>,
+    },
     /// Refuse; `message` goes back to the model, so say why in words it can act on.
-    Deny { message: String },
+    Deny {
+        /// Why the tool was refused, in words the model can act on.
+        message: String,
+    },
     /// Ask a person `question`. Bindings have no asker yet, so the tool is denied (with the
     /// question in the denial).
-    Ask { question: String },
+    Ask {
+        /// What to ask the person.
+        question: String,
+    },
 }
 
 impl PermissionDecision {
@@ -88,7 +97,10 @@ impl PermissionDecision {
 pub enum PolicyError {
     /// The policy failed; `reason` says how.
     #[error("{reason}")]
-    Failed { reason: String },
+    Failed {
+        /// How the policy failed.
+        reason: String,
+    },
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for PolicyError {

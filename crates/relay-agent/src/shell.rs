@@ -76,7 +76,7 @@ impl CodingAgent for ShellAgent {
                 stderr_ctx.emit(AgentEvent::Output {
                     stream: "stderr".into(),
                     line,
-                })
+                });
             })),
         )?;
         let session_id = format!("shell-{}", process.pid());

@@ -78,9 +78,8 @@ impl DependencyGraph {
             let b = *index.get(&to).ok_or(GraphError::UnknownRepo(to))?;
             graph.update_edge(a, b, ());
         }
-        let mut order = match toposort(&graph, None) {
-            Ok(order) => order,
-            Err(_) => return Err(GraphError::Cycle(find_cycle(&graph))),
+        let Ok(mut order) = toposort(&graph, None) else {
+            return Err(GraphError::Cycle(find_cycle(&graph)));
         };
         // toposort puts dependents before their dependencies (edges point to dependencies).
         order.reverse();

@@ -326,7 +326,7 @@ impl JobContext {
 
     /// Completes when cancellation is requested; use in `tokio::select!`.
     pub async fn cancelled(&self) {
-        self.inner.cancel.cancelled().await
+        self.inner.cancel.cancelled().await;
     }
 
     /// The job's cancellation token (to pass to helpers that take one).

@@ -225,7 +225,7 @@ async fn an_untrusted_certificate_is_refused_by_default() {
             "{message}"
         ),
         InfraError::Config(message) => {
-            assert!(message.contains("no system CA certificates"), "{message}")
+            assert!(message.contains("no system CA certificates"), "{message}");
         }
         other => panic!("expected a TLS refusal, got {other}"),
     }

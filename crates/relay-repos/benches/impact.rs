@@ -83,13 +83,13 @@ fn bench_impact(c: &mut Criterion) {
         .sample_size(30)
         .measurement_time(Duration::from_secs(4));
     group.bench_function("foundation_repo", |b| {
-        b.iter(|| black_box(graph.impact(black_box(&foundation)).unwrap()))
+        b.iter(|| black_box(graph.impact(black_box(&foundation)).unwrap()));
     });
     group.bench_function("ten_spread_repos", |b| {
-        b.iter(|| black_box(graph.impact(black_box(&ten)).unwrap()))
+        b.iter(|| black_box(graph.impact(black_box(&ten)).unwrap()));
     });
     group.bench_function("leaf_repo", |b| {
-        b.iter(|| black_box(graph.impact(black_box(&leaf)).unwrap()))
+        b.iter(|| black_box(graph.impact(black_box(&leaf)).unwrap()));
     });
 
     // The same query the way the CLI and the tools make it: through RepoGraph::impact on a
@@ -112,7 +112,7 @@ fn bench_impact(c: &mut Criterion) {
     let workspace = Workspace::from_repos(&root, specs).expect("valid synthetic workspace");
     let repo_graph = GitRepoGraph::new(workspace);
     group.bench_function("foundation_repo_via_repo_graph", |b| {
-        b.iter(|| black_box(repo_graph.impact(black_box(&foundation)).unwrap()))
+        b.iter(|| black_box(repo_graph.impact(black_box(&foundation)).unwrap()));
     });
     group.finish();
 }

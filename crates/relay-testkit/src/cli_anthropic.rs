@@ -15,7 +15,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "--port" => {
                 port = value
                     .parse()
-                    .map_err(|_| format!("--port must be a number, got `{value}`"))?
+                    .map_err(|_| format!("--port must be a number, got `{value}`"))?;
             }
             other => return Err(format!("unknown option `{other}`")),
         }

@@ -160,7 +160,7 @@ pub(crate) async fn run(
                     });
                 }
                 Decoded::ControlCancel(id) => {
-                    tracing::debug!(id, "CLI cancelled a control request")
+                    tracing::debug!(id, "CLI cancelled a control request");
                 }
             }
         }

@@ -268,10 +268,10 @@ pub fn print_event(event: &VoiceEvent, json: bool) {
                 "  {} {name}: {}",
                 if *ok { "ok" } else { "failed" },
                 clip(output, 300)
-            )
+            );
         }
         VoiceEvent::Interrupted { audio_end_ms, .. } => {
-            println!("  (interrupted at {audio_end_ms} ms)")
+            println!("  (interrupted at {audio_end_ms} ms)");
         }
         VoiceEvent::Reconnecting {
             attempt, reason, ..

@@ -271,11 +271,11 @@ async fn clone_workspace(
             event = job.next() => match event {
                 Some(event) => match event.kind {
                     EventKind::Progress { done, total, repo, message } => {
-                        ctx.progress(done, total, repo.as_deref(), message).await
+                        ctx.progress(done, total, repo.as_deref(), message).await;
                     }
                     EventKind::Log { repo, level, line } => ctx.log(repo.as_deref(), level, line).await,
                     EventKind::RepoFinished { repo, outcome, summary } => {
-                        ctx.repo_finished(&repo, outcome, summary).await
+                        ctx.repo_finished(&repo, outcome, summary).await;
                     }
                     _ => {}
                 },

@@ -301,7 +301,7 @@ impl ProxmoxProvider {
                 }
             }
             Err(e) => {
-                tracing::error!(vmid, error = %e, "could not remove the half-provisioned guest")
+                tracing::error!(vmid, error = %e, "could not remove the half-provisioned guest");
             }
         }
     }

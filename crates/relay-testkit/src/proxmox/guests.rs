@@ -585,7 +585,7 @@ pub(crate) fn resize(
         .filter(|o| !o.starts_with("size="))
         .collect();
     let resized = format!("{},size={}G", base.join(","), new);
-    guest.config.insert(disk.clone(), json!(resized));
+    guest.config.insert(disk, json!(resized));
     match kind {
         GuestKind::Qemu => Reply::data(Value::Null),
         GuestKind::Lxc => {

@@ -125,7 +125,7 @@ async fn parse(req: Request<Incoming>) -> Result<ApiRequest, Reply> {
             for (k, v) in map {
                 match v {
                     serde_json::Value::Array(items) => {
-                        params.extend(items.iter().map(|i| (k.clone(), scalar(i))))
+                        params.extend(items.iter().map(|i| (k.clone(), scalar(i))));
                     }
                     other => params.push((k.clone(), scalar(other))),
                 }

@@ -269,7 +269,7 @@ impl Conn {
         client_event_id: Option<Value>,
     ) -> Result<(), ()> {
         self.shared.with_log(self.idx, |l| {
-            l.errors_sent.push((code.to_string(), message.to_string()))
+            l.errors_sent.push((code.to_string(), message.to_string()));
         });
         let ev = json!({"type": "error", "error": {"type": kind, "code": code, "message": message,
                         "param": null, "event_id": client_event_id.unwrap_or(Value::Null)}});
@@ -341,7 +341,7 @@ impl Conn {
                             ws,
                             json!({"type": "conversation.item.retrieved", "item": item}),
                         )
-                        .await?
+                        .await?;
                     }
                     None => self.item_not_found(ws, id, eid).await?,
                 }

@@ -145,7 +145,7 @@ impl Playback {
                     reported_ms: None,
                     complete: false,
                     status,
-                })
+                });
             }
         }
         let n = audio.len() as u64;
@@ -208,7 +208,7 @@ impl Playback {
                         .send(ClientEvent::ConversationItemDelete {
                             item_id: p.item_id.clone(),
                         })
-                        .await
+                        .await;
                 }
                 _ => {
                     connection
@@ -217,7 +217,7 @@ impl Playback {
                             content_index: 0,
                             audio_end_ms: end_ms,
                         })
-                        .await
+                        .await;
                 }
             }
         }
