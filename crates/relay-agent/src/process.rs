@@ -11,8 +11,8 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
-use relay_core::agent::AgentError;
 use crate::tree::{self, Member};
+use relay_core::agent::AgentError;
 
 const STDERR_TAIL_LINES: usize = 20;
 const STDERR_LINE_MAX: usize = 2000;

@@ -25,9 +25,9 @@ use serde_json::json;
 
 use crate::lines::{DEFAULT_MAX_LINE_BYTES, LineError, LineReader};
 use crate::process::{AgentProcess, describe_exit};
-use relay_core::agent::{split_command_line, 
+use relay_core::agent::{
     AgentContext, AgentError, AgentEvent, AgentOutcome, AgentStatus, AgentTask, CodingAgent,
-    TokenUsage,
+    TokenUsage, split_command_line,
 };
 
 /// Far-future stand-in for "no deadline".

@@ -14,8 +14,8 @@ use relay_infra::LocalProvider;
 use relay_infra::proxmox::{ProxmoxProvider, ProxmoxSettings, TlsTrust};
 use relay_testkit::proxmox::{FakeProxmox, GuestKind};
 use relay_testkit::realtime::{FakeRealtime, Scenario};
-use serde_json::{Value, json};
 use relay_tools::ToolFamilies;
+use serde_json::{Value, json};
 
 /// A workspace of three repositories and a local provider cloning it; returns the env root too.
 fn local(dir: &std::path::Path) -> (Arc<dyn InfraProvider>, std::path::PathBuf) {

@@ -7,15 +7,15 @@ use std::path::Path;
 use std::sync::Arc;
 
 use common::*;
+use relay_agent::claude::ClaudeCodeAgent;
 use relay_core::RepoGraph;
 use relay_core::agent::AgentTask;
-use relay_agent::claude::ClaudeCodeAgent;
 use relay_core::tools::ToolRegistry;
 use relay_testkit::anthropic::{FakeAnthropic, Script, Turn};
 use relay_testkit::claude_cli::{claude_bin, claude_env};
 use relay_testkit::realtime::{FakeRealtime, Scenario};
-use serde_json::{Value, json};
 use relay_tools::ToolFamilies;
+use serde_json::{Value, json};
 
 struct Setup {
     _dir: tempfile::TempDir,

@@ -8,14 +8,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use common::*;
+use relay_agent::shell::ShellAgent;
 use relay_core::RepoGraph;
 use relay_core::agent::AgentTask;
-use relay_agent::shell::ShellAgent;
 use relay_core::tools::ToolRegistry;
 use relay_core::voice::VoiceEvent;
 use relay_testkit::realtime::{FakeRealtime, Scenario};
-use serde_json::json;
 use relay_tools::ToolFamilies;
+use serde_json::json;
 
 fn registry_for(graph: Arc<dyn RepoGraph>) -> Arc<ToolRegistry> {
     Arc::new(

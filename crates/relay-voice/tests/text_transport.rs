@@ -7,8 +7,8 @@ use std::sync::Arc;
 use common::*;
 use relay_core::tools::ToolRegistry;
 use relay_core::voice::{VoiceEvent, VoiceSessionConfig, VoiceTransport};
-use relay_voice::TextTransport;
 use relay_tools::ToolFamilies;
+use relay_voice::TextTransport;
 
 #[tokio::test]
 async fn typed_conversation_runs_the_same_tools() {

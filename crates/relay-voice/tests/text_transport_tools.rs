@@ -6,13 +6,13 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use relay_core::agent::AgentTask;
 use relay_agent::shell::ShellAgent;
+use relay_core::agent::AgentTask;
 use relay_core::tools::ToolRegistry;
 use relay_core::voice::{VoiceEvent, VoiceSession, VoiceSessionConfig, VoiceTransport};
 use relay_infra::LocalProvider;
-use relay_voice::TextTransport;
 use relay_tools::ToolFamilies;
+use relay_voice::TextTransport;
 
 async fn say(session: &VoiceSession, text: &str) -> (String, Vec<VoiceEvent>) {
     session.send_text(text).unwrap();

@@ -213,11 +213,11 @@ impl RelayBuilder {
             WorkspaceSource::Graph(graph) => return Ok(graph.clone()),
             WorkspaceSource::Load(path) => Workspace::load(path)?,
             WorkspaceSource::Discover(Some(start)) => Workspace::discover(start)?,
-            WorkspaceSource::Discover(None) => Workspace::discover(
-                std::env::current_dir().map_err(|e| {
+            WorkspaceSource::Discover(None) => {
+                Workspace::discover(std::env::current_dir().map_err(|e| {
                     Error::usage(format!("cannot read the current directory: {e}"))
-                })?,
-            )?,
+                })?)?
+            }
         };
         Ok(Arc::new(GitRepoGraph::with_jobs(workspace, self.jobs)))
     }
@@ -286,10 +286,12 @@ impl Relay {
 
     /// The repositories, or a usage error saying how to point Relay at a workspace.
     pub fn require_graph(&self) -> Result<Arc<dyn RepoGraph>, Error> {
-        self.graph.clone().ok_or_else(|| match self.left_out_part(Part::Workspace) {
-            Some(left) => Error::usage(left.reason.to_string()),
-            None => Error::usage("this needs a workspace: build Relay with one"),
-        })
+        self.graph
+            .clone()
+            .ok_or_else(|| match self.left_out_part(Part::Workspace) {
+                Some(left) => Error::usage(left.reason.to_string()),
+                None => Error::usage("this needs a workspace: build Relay with one"),
+            })
     }
 
     /// The workspace configuration, when there is one.

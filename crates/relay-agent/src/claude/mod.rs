@@ -40,8 +40,8 @@ use relay_core::agent::{
     PermissionAsker, PermissionPolicy,
 };
 
-pub use decoder::{Decoded, FrameDecoder, ResultFrame};
 pub use crate::lines::{DEFAULT_MAX_LINE_BYTES, LineError, LineReader};
+pub use decoder::{Decoded, FrameDecoder, ResultFrame};
 
 /// Settings shared by every run of one [`ClaudeCodeAgent`].
 pub(crate) struct ClaudeConfig {

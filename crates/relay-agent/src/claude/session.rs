@@ -12,8 +12,8 @@ use tokio::time::Instant;
 use super::ClaudeConfig;
 use super::control;
 use super::decoder::{ControlRequest, Decoded, FrameDecoder, ResultFrame};
-use crate::lines::{LineError, LineReader};
 use super::outcome::outcome_from_result;
+use crate::lines::{LineError, LineReader};
 use crate::process::{AgentProcess, describe_exit};
 use relay_core::agent::{
     AgentContext, AgentError, AgentEvent, AgentOutcome, AgentTask, PermissionDecision,

@@ -13,10 +13,10 @@ mod task;
 
 pub mod run;
 
+pub use crate::event::{AgentEvent, ContentBlock, RawJson};
 pub use command_line::split_command_line;
 pub use context::AgentContext;
 pub use error::AgentError;
-pub use crate::event::{AgentEvent, ContentBlock, RawJson};
 pub use job::{AgentInterrupt, AgentJob, start_agent};
 pub use outcome::{AgentOutcome, AgentStatus, PermissionDenial, TokenUsage};
 pub use policy::{

@@ -7,9 +7,9 @@ mod run;
 
 use std::sync::Arc;
 
-use relay_core::tools::Tool;
 use relay_core::RepoGraph;
 use relay_core::agent::{AgentTask, CodingAgent};
+use relay_core::tools::Tool;
 
 pub use run::RunAgentTaskTool;
 

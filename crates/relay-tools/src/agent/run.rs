@@ -4,11 +4,11 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::report::report_json;
+use crate::repo::{names, repos_schema, selection};
 use relay_core::RepoGraph;
 use relay_core::agent::run::{AgentRunOptions, run_across_repos};
 use relay_core::agent::{AgentTask, CodingAgent};
 use relay_core::repo::RepoSelection;
-use crate::repo::{names, repos_schema, selection};
 use relay_core::tools::{Permission, Tool, ToolContext, ToolError, ToolSpec, follow_job};
 
 /// `run_agent_task`: runs a coding task with the session's coding agent in each selected

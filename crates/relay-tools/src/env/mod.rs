@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use relay_core::tools::{Tool, ToolError};
 use relay_core::infra::{Environment, InfraError, InfraProvider};
+use relay_core::tools::{Tool, ToolError};
 
 pub use down::EnvDownTool;
 pub use exec::{EnvExecTool, STDERR_LIMIT, STDOUT_LIMIT};

@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::{env_line, env_name, failed, name_schema};
-use relay_core::infra::{EnvKind, EnvSpec, EnvStatus, InfraError, InfraProvider, validate_env_name};
+use relay_core::infra::{
+    EnvKind, EnvSpec, EnvStatus, InfraError, InfraProvider, validate_env_name,
+};
 use relay_core::tools::{Permission, Tool, ToolContext, ToolError, ToolSpec, follow_job};
 
 /// `env_up`: creates an environment, starts a stopped one, or leaves a running one as it is.

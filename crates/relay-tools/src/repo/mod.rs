@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use relay_core::tools::{Tool, ToolContext, ToolError};
 use relay_core::RepoGraph;
 use relay_core::repo::RepoSelection;
+use relay_core::tools::{Tool, ToolContext, ToolError};
 
 pub use branch::CreateBranchTool;
 pub use commit::CommitTool;
