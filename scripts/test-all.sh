@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need (idempotently) and runs every test: Rust, Python, Node, Kotlin.
+# Installs what the tests need (idempotently) and runs every check and test: rustfmt, clippy,
+# Rust tests, the Rust example, Python, Node, Kotlin.
 # Works on a fresh machine that reaches only the package registries (crates.io, PyPI, npm, Debian).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,15 @@ done
 # Tools installed by the setup scripts into the project (npm prefix, venv) come first on PATH.
 export PATH="$root/.tools/npm/bin:$root/.venv/bin:$PATH"
 
+step "rust: format and lints"
+# rustfmt and clippy are rustup components; add them when this toolchain lacks them.
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  rustup component add rustfmt clippy
+fi
+cargo fmt --all --check
+# The lints are in the root Cargo.toml ([workspace.lints]); every warning fails the run.
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 step "rust: build"
 cargo build --workspace --all-targets --locked
 
@@ -34,6 +44,24 @@ fi
 
 step "rust: doc tests"
 cargo test --workspace --locked --doc
+
+step "rust: example (examples/rust on a fixture workspace)"
+example_dir=$(mktemp -d)
+trap 'rm -rf "$example_dir"' EXIT
+scripts/bindings-fixture.sh "$example_dir/acme"
+cargo run -p relay-example --locked -- "$example_dir/acme" | tee "$example_dir/out.txt"
+for line in \
+  "build order: shared-api -> backend -> frontend" \
+  "a change to shared-api affects: backend, frontend" \
+  "agent run in shared-api: success" \
+  "agent run in backend: success" \
+  "agent run in frontend: success" \
+  'word_count: {"words":7}'; do
+  if ! grep -qxF "$line" "$example_dir/out.txt"; then
+    echo "relay-example: expected the line '$line' in its output" >&2
+    exit 1
+  fi
+done
 
 if [ -x scripts/test-bindings.sh ]; then
   step "bindings"
