@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use relay_core::{EventKind, Job, JobFailure};
+use relay::core::{EventKind, Job, JobFailure};
 
 /// Work shorter than this shows no bar.
 const SHOW_AFTER: Duration = Duration::from_secs(1);

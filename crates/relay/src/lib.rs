@@ -54,10 +54,10 @@ pub use relay::{LeftOut, Part, Relay, RelayBuilder};
 pub use tools_builder::{ToolsBuilder, parse_permission};
 pub use voice_config::{TransportKind, VoiceConfig};
 
-/// Traits, domain types, events and jobs, configuration, the tool registry's types.
-pub use relay_core as core;
 /// The coding agents: Claude Code CLI and the offline shell agent.
 pub use relay_agent as agent;
+/// Traits, domain types, events and jobs, configuration, the tool registry's types.
+pub use relay_core as core;
 /// Development environments: Proxmox VE and local directories.
 pub use relay_infra as infra;
 /// Repositories: the git implementation of `RepoGraph`.
