@@ -75,7 +75,8 @@ async fn optional_parts_are_left_out_with_their_reason_and_required_ones_fail() 
     let parts: Vec<Part> = relay.left_out().iter().map(|l| l.part).collect();
     assert_eq!(parts, [Part::Workspace, Part::Agent]);
     assert!(relay.left_out()[0].reason.is_workspace_not_found());
-    assert_eq!(relay.left_out()[1].reason.code(), "agent_not_found");
+    // No repositories to work in: the agent is not even checked.
+    assert_eq!(relay.left_out()[1].reason.code(), "usage");
     let registry = relay.tools().unwrap();
     assert!(registry.spec("env_up").is_some());
     assert!(registry.spec("project_status").is_none());
@@ -83,6 +84,15 @@ async fn optional_parts_are_left_out_with_their_reason_and_required_ones_fail() 
     assert!(err.is_usage() && err.to_string().contains("no relay.yaml"), "{err}");
 
     let dir = workspace();
+    let relay = Relay::builder()
+        .workspace(dir.path())
+        .agent_if_available(missing_claude.clone())
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(relay.left_out()[0].part, Part::Agent);
+    assert_eq!(relay.left_out()[0].reason.code(), "agent_not_found");
+    assert!(relay.tools().unwrap().spec("run_agent_task").is_none());
     let err = Relay::builder()
         .workspace(dir.path())
         .agent(missing_claude)
