@@ -160,13 +160,9 @@ impl ToolsHandle {
     }
 }
 
-fn progress_event(p: relay::core::tools::ToolProgress, reports: u64) -> EventKind {
-    EventKind::Progress {
-        done: p.done.unwrap_or(reports),
-        total: p.total,
-        repo: p.repo,
-        message: p.message,
-    }
+fn progress_event(mut p: relay::core::Progress, reports: u64) -> EventKind {
+    p.done = p.done.or(Some(reports));
+    EventKind::Progress(p)
 }
 
 impl std::fmt::Debug for ToolsHandle {
@@ -234,7 +230,7 @@ mod tests {
                 break;
             }
             for event in batch {
-                if let EventKind::Progress { message, .. } = event.kind {
+                if let EventKind::Progress(relay_core::Progress { message, .. }) = event.kind {
                     messages.push(message);
                 }
             }

@@ -34,10 +34,10 @@ where
                 let Some(event) = event else { break };
                 match event.kind {
                     EventKind::JobStarted { total: t, .. } => total = t,
-                    EventKind::Progress { done: d, total: t, message, .. } => {
-                        done = done.max(d);
-                        total = t.or(total);
-                        last_message = message;
+                    EventKind::Progress(p) => {
+                        done = done.max(p.done.unwrap_or(0));
+                        total = p.total.or(total);
+                        last_message = p.message;
                     }
                     _ => {}
                 }

@@ -29,7 +29,7 @@ pub use config::{
     ConfigError, Diagnostic, RepoSpec, RuleAction, SyncRule, SyncStrategy, Workspace,
 };
 pub use error::{Error, RepoError};
-pub use event::{Event, EventKind, JobId, JobStatus, LogLevel, RepoOutcome};
+pub use event::{Event, EventKind, JobId, JobStatus, LogLevel, Progress, RepoOutcome};
 pub use graph::{DependencyGraph, Impact};
 pub use job::{Job, JobContext, JobFailure};
 pub use repo::RepoGraph;

@@ -127,11 +127,11 @@ pub fn run_finished(report: &RunReport) -> serde_json::Value {
 /// Live progress for humans: one line per notable event.
 fn human_line(event: &Event, style: Style) -> Option<String> {
     match &event.kind {
-        EventKind::Progress {
+        EventKind::Progress(relay_core::Progress {
             repo: Some(repo),
             message,
             ..
-        } if message.starts_with("running") => Some(format!(
+        }) if message.starts_with("running") => Some(format!(
             "{} {message}",
             style.paint(Color::Cyan, &format!("[{repo}]"))
         )),

@@ -240,7 +240,7 @@ pub fn print_event(event: &VoiceEvent, json: bool) {
         VoiceEvent::ToolCallStarted {
             name, arguments, ..
         } => println!("  tool {name}({arguments})"),
-        VoiceEvent::ToolProgress { message, .. } => println!("  … {message}"),
+        VoiceEvent::ToolProgress { progress, .. } => println!("  … {}", progress.message),
         VoiceEvent::ToolCallFinished {
             name, ok, output, ..
         } => {
