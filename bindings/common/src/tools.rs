@@ -230,7 +230,7 @@ mod tests {
                 break;
             }
             for event in batch {
-                if let EventKind::Progress(relay_core::Progress { message, .. }) = event.kind {
+                if let EventKind::Progress(relay::core::Progress { message, .. }) = event.kind {
                     messages.push(message);
                 }
             }

@@ -127,7 +127,7 @@ pub fn run_finished(report: &RunReport) -> serde_json::Value {
 /// Live progress for humans: one line per notable event.
 fn human_line(event: &Event, style: Style) -> Option<String> {
     match &event.kind {
-        EventKind::Progress(relay_core::Progress {
+        EventKind::Progress(relay::core::Progress {
             repo: Some(repo),
             message,
             ..
