@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Captures a real stream-json transcript from the `claude` CLI run against the fake Anthropic API
 # (relay-testkit), for the decoding benchmark and the decoder's fixture tests.
-#   benches/agent/capture.sh [OUT]   (default: crates/relay-core/tests/fixtures/transcript.jsonl)
+#   benches/agent/capture.sh [OUT]   (default: crates/relay-agent/tests/fixtures/transcript.jsonl)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-OUT="${1:-$ROOT/crates/relay-core/tests/fixtures/transcript.jsonl}"
+OUT="${1:-$ROOT/crates/relay-agent/tests/fixtures/transcript.jsonl}"
 CLAUDE="${RELAY_CLAUDE_BIN:-$ROOT/.tools/npm/bin/claude}"
 [[ -x "$CLAUDE" ]] || { echo "claude not found at $CLAUDE; run scripts/setup/claude.sh" >&2; exit 1; }
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"

@@ -2,7 +2,7 @@
 # Stream-json decoding: Relay's Claude Code adapter decoder vs the official Python SDK's reader
 # (claude-agent-sdk from PyPI), on the same bytes, in one run.
 #   benches/agent/compare.sh [ITERATIONS]
-# Workloads: the real captured transcript (crates/relay-core/tests/fixtures/transcript.jsonl)
+# Workloads: the real captured transcript (crates/relay-agent/tests/fixtures/transcript.jsonl)
 # repeated to ~20 MB, and a transcript holding one 64 MiB line.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -15,12 +15,12 @@ if ! "$VENV/bin/python" -c "import claude_agent_sdk" 2>/dev/null; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet "claude-agent-sdk==$SDK_VERSION"
 fi
-cargo build --quiet --release -p relay-core --example decode_stream_json
+cargo build --quiet --release -p relay-agent --example decode_stream_json
 RUST="$CARGO_TARGET_DIR/release/examples/decode_stream_json"
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-FIXTURE="$ROOT/crates/relay-core/tests/fixtures/transcript.jsonl"
+FIXTURE="$ROOT/crates/relay-agent/tests/fixtures/transcript.jsonl"
 for _ in $(seq 450); do cat "$FIXTURE"; done > "$WORK/transcript.jsonl"
 "$VENV/bin/python" - "$WORK/big-line.jsonl" <<'PY'
 import json, sys

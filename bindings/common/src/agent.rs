@@ -1,43 +1,17 @@
-//! Agent runs across repositories, as every binding starts them: [`AgentRunRequest`] in,
-//! [`JobHandle`] out.
+//! Agent runs across repositories, as every binding starts them: [`AgentRunRequest`] (the
+//! options as strings, the way Python keyword arguments and JavaScript option objects carry
+//! them) in, [`JobHandle`] out. The decisions — which agent, its task template, the run — are
+//! the facade's ([`relay::AgentConfig`], [`relay::run_agent`]).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use relay_agent::claude::ClaudeCodeAgent;
-use relay_agent::shell::ShellAgent;
-use relay_core::agent::run::{AgentRunOptions, RunReport, run_across_repos};
-use relay_core::agent::{AgentEnv, AgentTask, CodingAgent, PermissionMode, PermissionPolicy};
-use relay_core::{Job, JobFailure};
+use relay::core::agent::{AgentEnv, PermissionMode, PermissionPolicy};
+use relay::{AgentChoice, AgentConfig, AgentRun};
 
 use crate::error::BindingError;
 use crate::job::JobHandle;
 use crate::workspace::{Selection, WorkspaceHandle};
-
-/// Which coding agent runs the task.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum AgentChoice {
-    /// The Claude Code CLI (`claude`): `claude_binary`, else `RELAY_CLAUDE_BIN`, else PATH.
-    #[default]
-    Claude,
-    /// Runs the prompt as a command line (split into words, no shell) in each repository.
-    Shell,
-}
-
-impl std::str::FromStr for AgentChoice {
-    type Err = BindingError;
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        match name {
-            "claude" => Ok(AgentChoice::Claude),
-            "shell" => Ok(AgentChoice::Shell),
-            other => Err(BindingError::usage(format!(
-                "unknown agent `{other}`; use \"claude\" (Claude Code) or \"shell\" (runs the \
-                 prompt as a command)"
-            ))),
-        }
-    }
-}
 
 /// A coding task to run in each selected repository, in dependency order. Every field but
 /// `prompt` has a default; the bindings fill it from keyword arguments / option objects.
@@ -99,9 +73,6 @@ impl std::fmt::Debug for AgentRunRequest {
     }
 }
 
-/// Seconds an agent may stay silent before it is stopped, when the request does not say.
-const DEFAULT_IDLE_TIMEOUT_SECS: u64 = 600;
-
 impl AgentRunRequest {
     /// A request for `prompt` with every default.
     pub fn new(prompt: impl Into<String>) -> Self {
@@ -111,89 +82,50 @@ impl AgentRunRequest {
         }
     }
 
-    /// The per-repository task template (its cwd is filled in per repository).
-    pub fn template(&self) -> Result<AgentTask, BindingError> {
-        let mut task = AgentTask::builder(self.prompt.clone(), ".")
+    /// The agent and its options as the facade takes them; `policy` answers Claude Code's
+    /// permission requests (without one, tools outside `allowed_tools` are denied).
+    pub fn config(
+        &self,
+        policy: Option<Arc<dyn PermissionPolicy>>,
+    ) -> Result<AgentConfig, BindingError> {
+        let choice = match &self.agent {
+            Some(name) => name.parse::<AgentChoice>()?,
+            None => AgentChoice::default(),
+        };
+        let mut config = AgentConfig::new(choice)
             .allowed_tools(self.allowed_tools.iter().cloned())
-            .disallowed_tools(self.disallowed_tools.iter().cloned())
-            .idle_timeout(Duration::from_secs(
-                self.idle_timeout_secs.unwrap_or(DEFAULT_IDLE_TIMEOUT_SECS),
-            ));
+            .disallowed_tools(self.disallowed_tools.iter().cloned());
         if let Some(model) = &self.model {
-            task = task.model(model.clone());
+            config = config.model(model.clone());
         }
         if let Some(turns) = self.max_turns {
-            task = task.max_turns(turns);
+            config = config.max_turns(turns);
         }
         if let Some(budget) = self.max_budget_usd {
-            task = task.max_budget_usd(budget);
+            config = config.max_budget_usd(budget);
         }
         if let Some(mode) = &self.permission_mode {
-            task = task.permission_mode(
+            config = config.permission_mode(
                 mode.parse::<PermissionMode>()
                     .map_err(BindingError::usage)?,
             );
         }
+        if let Some(secs) = self.idle_timeout_secs {
+            config = config.idle_timeout(Duration::from_secs(secs));
+        }
         if let Some(secs) = self.timeout_secs {
-            task = task.overall_timeout(Duration::from_secs(secs));
+            config = config.timeout(Duration::from_secs(secs));
+        }
+        if let Some(binary) = &self.claude_binary {
+            config = config.claude_binary(binary);
         }
         for (key, value) in &self.env {
-            task = task.env(key.clone(), value.clone());
+            config = config.env(key.clone(), value.clone());
         }
-        Ok(task.build())
-    }
-
-    /// The agent that runs the task; `policy` answers Claude Code's permission requests
-    /// (without one, tools outside `allowed_tools` are denied).
-    pub fn agent(
-        &self,
-        policy: Option<Arc<dyn PermissionPolicy>>,
-    ) -> Result<AgentHandle, BindingError> {
-        let choice = match &self.agent {
-            Some(name) => name.parse()?,
-            None => AgentChoice::default(),
-        };
-        Ok(match choice {
-            AgentChoice::Shell => AgentHandle::Shell(Arc::new(ShellAgent::new())),
-            AgentChoice::Claude => {
-                let mut builder = ClaudeCodeAgent::builder();
-                if let Some(binary) = &self.claude_binary {
-                    builder = builder.binary(PathBuf::from(binary));
-                }
-                if let Some(policy) = policy {
-                    builder = builder.shared_policy(policy);
-                }
-                AgentHandle::Claude(Arc::new(builder.build()))
-            }
-        })
-    }
-}
-
-/// A built agent, kept concrete so that Claude Code can be checked before a run starts.
-#[derive(Clone)]
-pub enum AgentHandle {
-    /// Claude Code.
-    Claude(Arc<ClaudeCodeAgent>),
-    /// The shell agent.
-    Shell(Arc<ShellAgent>),
-}
-
-impl AgentHandle {
-    /// Fails when the agent cannot run at all (Claude Code missing or too old), before any
-    /// repository is touched.
-    pub async fn check(&self) -> Result<(), BindingError> {
-        match self {
-            AgentHandle::Claude(claude) => claude.check().await.map(drop).map_err(Into::into),
-            AgentHandle::Shell(_) => Ok(()),
+        if let Some(policy) = policy {
+            config = config.policy(policy);
         }
-    }
-
-    /// The agent as the trait object the orchestration and the tools take.
-    pub fn as_dyn(&self) -> Arc<dyn CodingAgent> {
-        match self {
-            AgentHandle::Claude(claude) => claude.clone(),
-            AgentHandle::Shell(shell) => shell.clone(),
-        }
+        Ok(config)
     }
 }
 
@@ -201,33 +133,19 @@ impl WorkspaceHandle {
     /// Starts `request` across the selected repositories in dependency order. Events: progress,
     /// every agent event (`type: "agent"`), one `repo_finished` per repository; the result is
     /// the run report (`{repos: [{name, outcome, changed_files, cost_usd, ...}]}`). Cancelling
-    /// the job kills the agents' processes. Must run inside a tokio runtime.
+    /// the job kills the agents' processes and fails `wait()` with `cancelled`. Must run inside
+    /// a tokio runtime.
     pub fn run_agent(
         &self,
         request: AgentRunRequest,
         policy: Option<Arc<dyn PermissionPolicy>>,
     ) -> Result<JobHandle, BindingError> {
-        let selection = request.selection.clone().into_core()?;
-        // Unknown names are a usage error before anything starts, as in `relay run`.
-        selection.resolve(self.repo_graph().workspace())?;
-        let agent = request.agent(policy)?;
-        let options = AgentRunOptions::new(request.template()?)
-            .repos(selection)
+        let config = request.config(policy)?;
+        let run = AgentRun::new(request.prompt.clone())
+            .repos(request.selection.clone().into_core()?)
             .jobs(request.jobs.max(1) as usize)
             .keep_going(request.keep_going);
-        let graph = self.repo_graph();
-        let job: Job<RunReport, BindingError> = Job::spawn("agent run", move |ctx| async move {
-            agent.check().await?;
-            let run = run_across_repos(graph, agent.as_dyn(), options);
-            let report = ctx.forward(run).await?;
-            // The orchestration reports a cancelled run as repositories marked `cancelled`;
-            // the bindings promise that `wait()` of a cancelled job fails with `cancelled`.
-            // The repositories finished before the cancel are in the `repo_finished` events.
-            if ctx.is_cancelled() {
-                return Err(JobFailure::Cancelled.into());
-            }
-            Ok(report)
-        });
+        let job = relay::run_agent(self.repo_graph(), &config, run)?;
         Ok(JobHandle::new(job))
     }
 }
@@ -329,7 +247,7 @@ mod tests {
             assert!(!batch.is_empty(), "the run ended before the agent started");
             if batch
                 .iter()
-                .any(|e| matches!(e.kind, relay_core::EventKind::Agent { .. }))
+                .any(|e| matches!(e.kind, relay::core::EventKind::Agent { .. }))
             {
                 break;
             }
@@ -347,7 +265,7 @@ mod tests {
         let finished = rest
             .iter()
             .find_map(|e| match &e.kind {
-                relay_core::EventKind::RepoFinished { repo, outcome, .. } => {
+                relay::core::EventKind::RepoFinished { repo, outcome, .. } => {
                     Some((repo.clone(), *outcome))
                 }
                 _ => None,
@@ -355,7 +273,7 @@ mod tests {
             .expect("the cancelled repository is reported");
         assert_eq!(
             finished,
-            ("api".to_string(), relay_core::RepoOutcome::Cancelled)
+            ("api".to_string(), relay::core::RepoOutcome::Cancelled)
         );
         let err = job.wait().await.unwrap_err();
         assert_eq!(

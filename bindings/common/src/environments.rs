@@ -1,15 +1,14 @@
 //! [`EnvironmentsHandle`]: development environments (up, status, exec, snapshot, rollback,
 //! down) through the provider Relay would pick for the CLI's `relay env`.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use relay_core::infra::{
-    EnvKind, EnvSpec, Environment, ExecOutput, ExecRequest, InfraConfig, InfraProvider,
-    LocalConfig, SnapshotInfo, StopOptions,
+use relay::core::infra::{
+    EnvKind, EnvSpec, Environment, ExecOutput, ExecRequest, InfraProvider, SnapshotInfo,
+    StopOptions,
 };
-use relay_infra::{ProviderKind, ProviderRequest, build_provider};
+use relay::{EnvironmentsConfig, ProviderKind};
 
 use crate::error::BindingError;
 use crate::job::JobHandle;
@@ -40,32 +39,17 @@ pub struct EnvironmentsHandle {
 const DEFAULT_EXEC_TIMEOUT_SECS: u64 = 600;
 
 impl EnvironmentsHandle {
-    /// Opens the provider described by `options`.
+    /// Opens the provider described by `options`, through [`relay::EnvironmentsConfig`].
     pub fn open(options: EnvironmentsOptions) -> Result<Self, BindingError> {
-        let kind = options
-            .provider
-            .as_deref()
-            .map(str::parse::<ProviderKind>)
-            .transpose()?;
-        let workspace = options.workspace.as_ref();
-        let mut config: Option<InfraConfig> =
-            workspace.and_then(|w| w.repo_graph().workspace().infra().cloned());
-        if let Some(root) = &options.local_root {
-            config.get_or_insert_with(InfraConfig::default).local = Some(LocalConfig {
-                root: Some(PathBuf::from(root)),
-            });
+        let mut config = EnvironmentsConfig::new();
+        if let Some(name) = &options.provider {
+            config = config.provider(name.parse::<ProviderKind>()?);
         }
-        let root = workspace.map(|w| PathBuf::from(w.root()));
-        let provider = build_provider(
-            ProviderRequest {
-                kind,
-                config: config.as_ref(),
-                workspace_root: root.as_deref(),
-                repos: workspace.map(WorkspaceHandle::repo_graph),
-            },
-            &|key| std::env::var(key).ok(),
-        )?;
-        Ok(Self::from_provider(provider))
+        if let Some(root) = &options.local_root {
+            config = config.local_root(root);
+        }
+        let repos = options.workspace.as_ref().map(WorkspaceHandle::repo_graph);
+        Ok(Self::from_provider(config.open(repos)?))
     }
 
     /// Wraps another [`InfraProvider`] (an embedding application's own).
@@ -102,7 +86,7 @@ impl EnvironmentsHandle {
         if let Some(template) = template {
             spec = spec.template(template);
         }
-        Ok(JobHandle::new(relay_core::infra::up(
+        Ok(JobHandle::new(relay::core::infra::up(
             self.provider.clone(),
             spec,
         )))

@@ -1,10 +1,10 @@
 //! Errors as every binding shows them: a kind (which exception class), a code and a message.
 
-use relay_core::agent::AgentError;
-use relay_core::agent::run::RunError;
-use relay_core::infra::InfraError;
-use relay_core::voice::VoiceError;
-use relay_core::{ConfigError, Error, JobFailure, RepoError};
+use relay::core::agent::AgentError;
+use relay::core::agent::run::RunError;
+use relay::core::infra::InfraError;
+use relay::core::voice::VoiceError;
+use relay::core::{ConfigError, Error, JobFailure, RepoError};
 
 /// Which family an error belongs to; each binding maps a kind to one exception class or error
 /// variant (Python `relay.RepoError`, Kotlin `RelayException.Repo`, ...).
@@ -103,6 +103,22 @@ impl From<Error> for BindingError {
         match e {
             Error::Config(e) => e.into(),
             Error::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<relay::Error> for BindingError {
+    fn from(e: relay::Error) -> Self {
+        match e {
+            relay::Error::Config(e) => e.into(),
+            relay::Error::Repo(e) => e.into(),
+            relay::Error::Agent(e) => e.into(),
+            relay::Error::Infra(e) => e.into(),
+            relay::Error::Voice(e) => e.into(),
+            relay::Error::Job(f) => f.into(),
+            relay::Error::Usage(message) => Self::usage(message),
+            // A part added to the facade later: keep its code and message.
+            other => Self::new(ErrorKind::Internal, other.code(), other.to_string()),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Events split for bindings whose foreign side has no JSON-to-object decoding at hand
 //! (Kotlin, Swift): the envelope as fields, the whole event as JSON text.
 
-use relay_core::Event;
+use relay::core::Event;
 
 /// An [`Event`] as envelope fields plus its JSON text.
 #[derive(Debug, Clone, PartialEq, Eq)]

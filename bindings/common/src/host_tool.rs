@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use relay_core::tools::{Permission, Tool, ToolContext, ToolError, ToolSpec};
+use relay::core::tools::{Permission, Tool, ToolContext, ToolError, ToolSpec};
 use serde_json::Value;
 
 use crate::error::BindingError;
@@ -76,7 +76,7 @@ impl HostToolSpec {
         }
         let permission = match self.permission.as_deref() {
             None => Permission::Read,
-            Some(name) => crate::tools::parse_permission(name)?,
+            Some(name) => relay::parse_permission(name)?,
         };
         let mut spec = ToolSpec::new(self.name, self.description, parameters, permission);
         if self.long_running {

@@ -1,10 +1,10 @@
-//! [`JobHandle`]: a [`relay_core::Job`] with its types erased, shared by every binding.
+//! [`JobHandle`]: a [`relay::core::Job`] with its types erased, shared by every binding.
 
 use std::fmt::Display;
 
 use futures::future::BoxFuture;
 use futures::{FutureExt, Stream, StreamExt};
-use relay_core::{Event, Job, JobFailure};
+use relay::core::{Event, Job, JobFailure};
 use serde::Serialize;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;

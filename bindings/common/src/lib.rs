@@ -1,9 +1,11 @@
 //! # relay-bindings-common
 //!
-//! The one place where the language bindings (`bindings/python`, `bindings/node`,
-//! `bindings/uniffi`) meet the Rust API. Each binding is a thin adapter over the types here:
+//! What only the language bindings (`bindings/python`, `bindings/node`, `bindings/uniffi`) need
+//! on top of the [`relay`] facade: options as strings and JSON, type-erased jobs, errors reduced
+//! to a kind and a code. Every decision (which agent, which provider, which tools, which
+//! transport) is the facade's; each binding is a thin adapter over the types here:
 //!
-//! - [`JobHandle`]: a type-erased [`relay_core::Job`] that every binding exposes the same way
+//! - [`JobHandle`]: a type-erased [`relay::core::Job`] that every binding exposes the same way
 //!   (events in batches, `wait`, `cancel`, cancel-on-drop of an awaiting call);
 //! - [`BindingError`]: any Relay error reduced to a [`ErrorKind`] (which exception class or
 //!   error variant to raise), a stable `code` and the Rust message;
@@ -38,7 +40,7 @@ mod tools;
 mod voice;
 mod workspace;
 
-pub use agent::{AgentChoice, AgentHandle, AgentRunRequest};
+pub use agent::AgentRunRequest;
 pub use environments::{EnvironmentsHandle, EnvironmentsOptions};
 pub use error::{BindingError, ErrorKind};
 pub use event::EventJson;

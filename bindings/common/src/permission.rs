@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use relay_core::agent::{PermissionDecision, PermissionPolicy, PermissionRequest};
+use relay::core::agent::{PermissionDecision, PermissionPolicy, PermissionRequest};
 use serde_json::Value;
 
 /// A permission callback implemented in the host language.

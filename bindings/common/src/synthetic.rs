@@ -1,9 +1,9 @@
 //! A job that streams a chosen number of events: the binding tests and the boundary benchmarks
-//! use it to exercise streams, failures and cancellation through the real [`relay_core::Job`].
+//! use it to exercise streams, failures and cancellation through the real [`relay::core::Job`].
 
 use std::time::Duration;
 
-use relay_core::{Job, JobFailure};
+use relay::core::{Job, JobFailure};
 
 use crate::error::{BindingError, ErrorKind};
 use crate::job::JobHandle;
@@ -61,7 +61,7 @@ pub fn synthetic_job(spec: SyntheticJob) -> JobHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use relay_core::{EventKind, JobStatus};
+    use relay::core::{EventKind, JobStatus};
 
     #[tokio::test]
     async fn streams_every_event_in_batches_then_returns_the_count() {

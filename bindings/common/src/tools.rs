@@ -5,13 +5,14 @@
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
-use relay_core::EventKind;
-use relay_core::agent::PermissionPolicy;
-use relay_core::tools::{
-    Permission, PrimaryProject, SessionContext, ToolOutput, ToolRegistry, ToolSpec, ToolUpdate,
+use relay::core::EventKind;
+use relay::core::agent::PermissionPolicy;
+use relay::core::tools::{
+    PrimaryProject, SessionContext, ToolOutput, ToolRegistry, ToolSpec, ToolUpdate,
 };
-use relay_core::{Job, JobFailure};
-use relay_voice::protocol::FunctionTool;
+use relay::core::{Job, JobFailure};
+use relay::voice::protocol::FunctionTool;
+use relay::{ToolsBuilder, parse_permission};
 
 use crate::agent::AgentRunRequest;
 use crate::environments::EnvironmentsHandle;
@@ -19,7 +20,6 @@ use crate::error::BindingError;
 use crate::host_tool::{HostTool, HostToolSpec, ToolCallback};
 use crate::job::JobHandle;
 use crate::workspace::WorkspaceHandle;
-use relay_tools::ToolFamilies;
 
 /// What the registry offers. Each group of tools is there when its part is given.
 #[derive(Clone, Default)]
@@ -52,33 +52,24 @@ pub struct ToolsHandle {
 }
 
 impl ToolsHandle {
-    /// Builds the registry `options` describe.
+    /// Builds the registry `options` describe, through [`relay::ToolsBuilder`].
     pub fn new(options: ToolsOptions) -> Result<Self, BindingError> {
-        let mut registry = ToolRegistry::new();
+        let mut tools = ToolsBuilder::new();
         if let Some(workspace) = &options.workspace {
-            registry = registry.with_repo_tools(workspace.repo_graph());
+            tools = tools.repos(workspace.repo_graph());
         }
         if let Some(request) = &options.agent {
-            let workspace = options.workspace.as_ref().ok_or_else(|| {
-                BindingError::usage(
-                    "the agent tool works in a workspace's repositories: pass `workspace` too",
-                )
-            })?;
-            let agent = request.agent(options.policy.clone())?;
-            registry = registry.with_agent_tools(
-                workspace.repo_graph(),
-                agent.as_dyn(),
-                request.template()?,
-            );
+            tools = tools.agent(request.config(options.policy.clone())?);
         }
         if let Some(environments) = &options.environments {
-            registry = registry.with_env_tools(environments.provider());
+            tools = tools.environments(environments.provider());
         }
         if let Some(names) = &options.permissions {
-            registry = registry.with_permissions(parse_permissions(names)?);
+            let granted: Result<Vec<_>, _> = names.iter().map(|n| parse_permission(n)).collect();
+            tools = tools.permissions(granted?);
         }
         Ok(Self {
-            registry: Arc::new(Mutex::new(registry)),
+            registry: Arc::new(Mutex::new(tools.build()?)),
             session: SessionContext::new(),
         })
     }
@@ -168,27 +159,9 @@ impl ToolsHandle {
     }
 }
 
-fn progress_event(p: relay_core::tools::ToolProgress, reports: u64) -> EventKind {
-    EventKind::Progress {
-        done: p.done.unwrap_or(reports),
-        total: p.total,
-        repo: p.repo,
-        message: p.message,
-    }
-}
-
-fn parse_permissions(names: &[String]) -> Result<Vec<Permission>, BindingError> {
-    names.iter().map(|name| parse_permission(name)).collect()
-}
-
-/// A permission by its configured name (`write_repos`, ...).
-pub(crate) fn parse_permission(name: &str) -> Result<Permission, BindingError> {
-    serde_json::from_value(serde_json::Value::from(name)).map_err(|_| {
-        BindingError::usage(format!(
-            "unknown permission `{name}`; use read, session, write_repos, run_agent or \
-             manage_infra"
-        ))
-    })
+fn progress_event(mut p: relay::core::Progress, reports: u64) -> EventKind {
+    p.done = p.done.or(Some(reports));
+    EventKind::Progress(p)
 }
 
 impl std::fmt::Debug for ToolsHandle {
@@ -256,7 +229,7 @@ mod tests {
                 break;
             }
             for event in batch {
-                if let EventKind::Progress { message, .. } = event.kind {
+                if let EventKind::Progress(relay::core::Progress { message, .. }) = event.kind {
                     messages.push(message);
                 }
             }

@@ -2,11 +2,10 @@
 //! [`ToolsHandle`]'s registry, as every binding exposes it.
 
 use futures::FutureExt;
-use relay_core::voice::{
+use relay::core::voice::{
     AudioFormat, SessionMetrics, TurnDetection, VoiceEvent, VoiceSession, VoiceSessionConfig,
-    VoiceTransport,
 };
-use relay_voice::{RealtimeConfig, RealtimeTransport, TextTransport};
+use relay::{TransportKind, VoiceConfig};
 use serde_json::Value;
 
 use crate::error::BindingError;
@@ -99,18 +98,22 @@ impl VoiceOptions {
         }
     }
 
-    fn wants_realtime(&self) -> Result<bool, BindingError> {
-        match self.transport.as_deref() {
-            Some("realtime") => Ok(true),
-            Some("text") => Ok(false),
-            Some(other) => Err(BindingError::usage(format!(
-                "unknown voice transport `{other}`; use \"realtime\" (OpenAI Realtime) or \
-                 \"text\" (offline)"
-            ))),
-            None => Ok(self.url.is_some()
-                || self.api_key.is_some()
-                || std::env::var("OPENAI_API_KEY").is_ok_and(|k| !k.trim().is_empty())),
+    /// The facade's voice configuration: transport, endpoint, model, key and session.
+    fn voice_config(&self) -> Result<VoiceConfig, BindingError> {
+        let mut config = VoiceConfig::new().session(self.session_config()?);
+        if let Some(name) = &self.transport {
+            config = config.transport(name.parse::<TransportKind>()?);
         }
+        if let Some(url) = &self.url {
+            config = config.url(url.clone());
+        }
+        if let Some(model) = &self.model {
+            config = config.model(model.clone());
+        }
+        if let Some(key) = &self.api_key {
+            config = config.api_key(key.clone());
+        }
+        Ok(config)
     }
 }
 
@@ -137,27 +140,10 @@ pub struct VoiceHandle {
 impl VoiceHandle {
     /// Connects (Realtime) or starts (text) a session whose model calls `tools`.
     pub async fn start(tools: &ToolsHandle, options: VoiceOptions) -> Result<Self, BindingError> {
-        let config = options.session_config()?;
-        let (transport, session) = if options.wants_realtime()? {
-            let mut builder = RealtimeConfig::builder().api_key_from_env();
-            if let Some(key) = &options.api_key {
-                builder = builder.api_key(key.clone());
-            }
-            if let Some(url) = &options.url {
-                builder = builder.url(url.clone());
-            }
-            if let Some(model) = &options.model {
-                builder = builder.model(model.clone());
-            }
-            let realtime = RealtimeTransport::new(builder.build()?, tools.registry())
-                .with_context(tools.session());
-            ("openai-realtime", realtime.start(config).await?)
-        } else {
-            let text = TextTransport::new(tools.registry()).with_context(tools.session());
-            ("text", text.start(config).await?)
-        };
+        let config = options.voice_config()?;
+        let session = config.start(tools.registry(), tools.session()).await?;
         Ok(Self {
-            transport: transport.to_string(),
+            transport: config.transport_kind().as_str().to_string(),
             session,
         })
     }

@@ -1,16 +1,14 @@
 //! [`WorkspaceHandle`]: a workspace and its [`RepoGraph`], with every operation in the shape the
 //! bindings expose (names and selections in, JSON-ready values or [`JobHandle`]s out).
 
-use std::path::Path;
 use std::sync::Arc;
 
-use relay_core::graph::Edge;
-use relay_core::repo::RepoStatus;
-use relay_core::repo::{
+use relay::core::graph::Edge;
+use relay::core::repo::RepoStatus;
+use relay::core::repo::{
     BranchOptions, CommitOptions, PushOptions, RepoSelection, SyncOptions, unknown_repo,
 };
-use relay_core::{DependencyGraph, Impact, RepoGraph, RepoSpec, Workspace};
-use relay_repos::GitRepoGraph;
+use relay::core::{DependencyGraph, Impact, RepoGraph, RepoSpec, Workspace};
 use serde::Serialize;
 
 use crate::error::BindingError;
@@ -61,15 +59,10 @@ pub struct WorkspaceHandle {
 impl WorkspaceHandle {
     /// Opens a workspace: `path` may be a configuration file (loaded as is) or a directory where
     /// `relay.yaml` is looked for there and in its parents, like git looks for `.git`; `None`
-    /// searches from the current directory. Repositories are served by [`GitRepoGraph`].
+    /// searches from the current directory ([`relay::Relay::open`]).
     pub fn open(path: Option<&str>) -> Result<Self, BindingError> {
-        let path = Path::new(path.unwrap_or("."));
-        let workspace = if path.is_file() {
-            Workspace::load(path)?
-        } else {
-            Workspace::discover(path)?
-        };
-        Ok(Self::from_graph(Arc::new(GitRepoGraph::new(workspace))))
+        let relay = relay::Relay::open(path.unwrap_or("."))?;
+        Ok(Self::from_graph(relay.require_graph()?))
     }
 
     /// Wraps another [`RepoGraph`] implementation (an embedding application's own).

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+use relay::core::agent::PermissionPolicy;
 use relay_bindings_common::{AgentRunRequest, CallbackPolicy, Selection};
-use relay_core::agent::PermissionPolicy;
 
 use crate::job::Job;
 use crate::permission::{JsPermission, PermissionFn};

@@ -125,5 +125,5 @@ impl Workspace {
 /// whether it took effect.
 #[uniffi::export]
 pub fn become_child_subreaper() -> bool {
-    relay_agent::become_child_subreaper()
+    relay::agent::become_child_subreaper()
 }

@@ -1,8 +1,8 @@
 //! Typed environment results for Kotlin and Swift, converted field by field from
-//! `relay_core::infra`. Enums cross as their wire names (`running`, `local`, ...), the same
+//! `relay::core::infra`. Enums cross as their wire names (`running`, `local`, ...), the same
 //! strings Python and Node see.
 
-use relay_core::infra::{
+use relay::core::infra::{
     Environment as CoreEnvironment, ExecOutput as CoreExecOutput, SnapshotInfo as CoreSnapshot,
 };
 

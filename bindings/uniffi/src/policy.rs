@@ -1,7 +1,7 @@
 //! The agent's permission policy as a foreign trait: Kotlin implements
 //! `interface PermissionPolicy { suspend fun decide(request: PermissionRequest): PermissionDecision }`
 //! (Swift: `func decide(request:) async throws -> PermissionDecision`), and [`ForeignPolicy`]
-//! adapts it to `relay_core::agent::PermissionPolicy`.
+//! adapts it to `relay::core::agent::PermissionPolicy`.
 //!
 //! `decide` is async on both sides: uniffi 0.32 runs a Kotlin `suspend` implementation in a
 //! coroutine and completes the Rust future from it (dropping the Rust future cancels the
@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use relay_core::agent::{
+use relay::core::agent::{
     PermissionDecision as CoreDecision, PermissionPolicy as CorePolicy,
     PermissionRequest as CoreRequest,
 };

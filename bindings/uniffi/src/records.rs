@@ -1,9 +1,9 @@
 //! Typed results for Kotlin and Swift (which have no JSON decoding at hand): uniffi records
 //! converted field by field from the Rust types.
 
+use relay::core::repo::{CommitInfo as CoreCommitInfo, RepoStatus as CoreRepoStatus};
+use relay::core::{Impact as CoreImpact, RepoSpec as CoreRepoSpec};
 use relay_bindings_common::GraphView;
-use relay_core::repo::{CommitInfo as CoreCommitInfo, RepoStatus as CoreRepoStatus};
-use relay_core::{Impact as CoreImpact, RepoSpec as CoreRepoSpec};
 
 /// A serde enum's wire name (`main_branch`, ...), the same string Python and Node see.
 fn wire_name<T: serde::Serialize>(value: &T) -> String {

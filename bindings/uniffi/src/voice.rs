@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
+use relay::core::voice::{SessionMetrics, VoiceEvent as CoreEvent};
 use relay_bindings_common::{DEFAULT_BATCH, VoiceHandle, VoiceOptions as CommonOptions};
-use relay_core::voice::{SessionMetrics, VoiceEvent as CoreEvent};
 
 use crate::error::RelayError;
 use crate::job::TaskHandle;

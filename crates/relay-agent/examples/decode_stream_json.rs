@@ -2,7 +2,7 @@
 //! async reader, then frame decoding and message merging) and reports throughput.
 //!
 //! ```text
-//! cargo run --release -p relay-core --example decode_stream_json -- FILE [ITERATIONS]
+//! cargo run --release -p relay-agent --example decode_stream_json -- FILE [ITERATIONS]
 //! ```
 //! Prints one JSON object: bytes, frames, events, per-iteration seconds and the median MB/s.
 

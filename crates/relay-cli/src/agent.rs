@@ -1,30 +1,26 @@
 //! The coding agent of `relay run`, `relay voice` and `relay chat`: `--agent` and the options
-//! applied to each of its runs.
+//! applied to each of its runs, as a [`relay::AgentConfig`].
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use relay_agent::claude::ClaudeCodeAgent;
-use relay_agent::shell::ShellAgent;
-use relay_core::agent::{AgentTask, CodingAgent, PermissionMode};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use relay::core::agent::PermissionMode;
+use relay::{AgentChoice, AgentConfig};
 
-use crate::error::CliError;
-
-/// Which coding agent runs tasks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum AgentKind {
-    /// The Claude Code CLI (`claude`, found via RELAY_CLAUDE_BIN or PATH).
-    Claude,
-    /// Runs the task as a command (split into words, no shell) in each repository; offline.
-    Shell,
+/// `--agent`: one of [`AgentChoice::ALL`], parsed by `AgentChoice`'s own `FromStr`.
+fn agent_choice() -> impl TypedValueParser<Value = AgentChoice> {
+    PossibleValuesParser::new(AgentChoice::ALL.map(AgentChoice::as_str))
+        .try_map(|name| name.parse::<AgentChoice>().map_err(|e| e.to_string()))
 }
 
 /// The agent and its per-run options.
 #[derive(Debug, Clone, clap::Args)]
 pub struct AgentArgs {
-    /// The coding agent (default: claude; shell for `relay chat`).
-    #[arg(long, value_enum)]
-    pub agent: Option<AgentKind>,
+    /// The coding agent: claude (the Claude Code CLI, found via RELAY_CLAUDE_BIN or PATH) or
+    /// shell (runs the task as a command in each repository; offline). Default: claude; shell
+    /// for `relay chat`.
+    #[arg(long, value_name = "AGENT", value_parser = agent_choice())]
+    pub agent: Option<AgentChoice>,
     /// Maximum agent turns per repository.
     #[arg(long, value_name = "N")]
     max_turns: Option<u32>,
@@ -44,55 +40,34 @@ pub struct AgentArgs {
 }
 
 impl AgentArgs {
-    /// The agent chosen, or `default`.
-    pub fn kind(&self, default: AgentKind) -> AgentKind {
-        self.agent.unwrap_or(default)
-    }
-
-    /// The task template: `prompt` with the options given, the claude `model` and a limit of
-    /// `overall_timeout` seconds per run (flags each command names its own way: `relay voice`
-    /// has a `--model` and a `--timeout` of its own).
-    pub fn template(
+    /// The agent chosen (or `default`) with the options given, the claude `model` and a limit of
+    /// `timeout` seconds per run (flags each command names its own way: `relay voice` has a
+    /// `--model` and a `--timeout` of its own). The claude agent keeps the facade's default
+    /// policy: tools outside `--allowed-tools` are denied, since no one is there to ask.
+    pub fn config(
         &self,
-        prompt: &str,
+        default: AgentChoice,
         model: Option<&str>,
-        overall_timeout: Option<u64>,
-    ) -> AgentTask {
-        let mut template = AgentTask::builder(prompt, ".")
+        timeout: Option<u64>,
+    ) -> AgentConfig {
+        let mut config = AgentConfig::new(self.agent.unwrap_or(default))
             .allowed_tools(self.allowed_tools.iter().cloned())
             .idle_timeout(Duration::from_secs(self.idle_timeout));
         if let Some(model) = model {
-            template = template.model(model);
+            config = config.model(model);
         }
         if let Some(turns) = self.max_turns {
-            template = template.max_turns(turns);
+            config = config.max_turns(turns);
         }
         if let Some(budget) = self.max_budget_usd {
-            template = template.max_budget_usd(budget);
+            config = config.max_budget_usd(budget);
         }
         if let Some(mode) = self.permission_mode {
-            template = template.permission_mode(mode);
+            config = config.permission_mode(mode);
         }
-        if let Some(secs) = overall_timeout {
-            template = template.overall_timeout(Duration::from_secs(secs));
+        if let Some(secs) = timeout {
+            config = config.timeout(Duration::from_secs(secs));
         }
-        template.build()
-    }
-
-    /// Builds the agent. The claude agent keeps its default policy: tools outside
-    /// `--allowed-tools` are denied, since no one is there to ask. A missing or too old
-    /// `claude` is a usage error, reported before any repository is touched.
-    pub async fn build(&self, default: AgentKind) -> Result<Arc<dyn CodingAgent>, CliError> {
-        Ok(match self.kind(default) {
-            AgentKind::Shell => Arc::new(ShellAgent::new()),
-            AgentKind::Claude => {
-                let claude = ClaudeCodeAgent::builder().build();
-                claude
-                    .check()
-                    .await
-                    .map_err(|e| CliError::usage(e.to_string()))?;
-                Arc::new(claude)
-            }
-        })
+        config
     }
 }

@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use relay_core::Workspace;
-use relay_repos::GitRepoGraph;
+use relay::core::Workspace;
+use relay::repos::GitRepoGraph;
+use relay::{Relay, RelayBuilder};
 
 use crate::error::CliError;
 use crate::output::Style;
@@ -57,6 +58,16 @@ impl Global {
             Some(path) => Workspace::load(path)?,
             None => Workspace::discover(std::env::current_dir()?)?,
         })
+    }
+
+    /// A [`Relay`] builder for the workspace named by `--workspace` / `RELAY_WORKSPACE` (else
+    /// discovered from the current directory), working on `--jobs` repositories at once.
+    pub fn relay(&self) -> RelayBuilder {
+        let builder = Relay::builder().jobs(self.jobs);
+        match &self.workspace {
+            Some(path) => builder.workspace(path),
+            None => builder,
+        }
     }
 
     /// The repository graph over the workspace.

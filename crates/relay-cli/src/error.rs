@@ -1,7 +1,9 @@
 //! How the CLI fails: a message and an exit code (0 success, 1 the operation failed in at least
 //! one repository, 2 usage or configuration error).
 
-use relay_core::{ConfigError, RepoError};
+use relay::core::infra::InfraError;
+use relay::core::voice::VoiceError;
+use relay::core::{ConfigError, RepoError};
 
 /// A failure to report before exiting.
 #[derive(Debug)]
@@ -35,30 +37,33 @@ impl CliError {
     }
 }
 
-impl From<ConfigError> for CliError {
-    fn from(e: ConfigError) -> Self {
+/// What the user must change in the request (`relay::Error::is_usage`) exits with 2, anything
+/// else with 1.
+impl From<relay::Error> for CliError {
+    fn from(e: relay::Error) -> Self {
         CliError {
-            code: EXIT_USAGE,
+            code: if e.is_usage() {
+                EXIT_USAGE
+            } else {
+                EXIT_FAILED
+            },
             message: e.to_string(),
         }
     }
 }
 
-impl From<RepoError> for CliError {
-    fn from(e: RepoError) -> Self {
-        let code = match &e {
-            RepoError::Config(_)
-            | RepoError::UnknownRepo { .. }
-            | RepoError::InvalidRequest(_)
-            | RepoError::BadRevision { .. } => EXIT_USAGE,
-            _ => EXIT_FAILED,
-        };
-        CliError {
-            code,
-            message: e.to_string(),
+/// The parts' own errors, classified the one way `relay::Error` does.
+macro_rules! through_relay_error {
+    ($($error:ty),*) => {$(
+        impl From<$error> for CliError {
+            fn from(e: $error) -> Self {
+                relay::Error::from(e).into()
+            }
         }
-    }
+    )*};
 }
+
+through_relay_error!(ConfigError, RepoError, InfraError, VoiceError);
 
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use relay_core::{EventKind, Job, JobFailure};
+use relay::core::{EventKind, Job, JobFailure};
 
 /// Work shorter than this shows no bar.
 const SHOW_AFTER: Duration = Duration::from_secs(1);
@@ -34,10 +34,10 @@ where
                 let Some(event) = event else { break };
                 match event.kind {
                     EventKind::JobStarted { total: t, .. } => total = t,
-                    EventKind::Progress { done: d, total: t, message, .. } => {
-                        done = done.max(d);
-                        total = t.or(total);
-                        last_message = message;
+                    EventKind::Progress(p) => {
+                        done = done.max(p.done.unwrap_or(0));
+                        total = p.total.or(total);
+                        last_message = p.message;
                     }
                     _ => {}
                 }

@@ -18,8 +18,8 @@
 //!     Ok(42)
 //! });
 //! while let Some(event) = job.next().await {
-//!     if let EventKind::Progress { message, .. } = &event.kind {
-//!         println!("{message}");
+//!     if let EventKind::Progress(progress) = &event.kind {
+//!         println!("{}", progress.message);
 //!     }
 //! }
 //! assert_eq!(job.wait().await.unwrap(), 42);
@@ -44,7 +44,7 @@ use futures::{FutureExt, Stream};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::event::{Event, EventKind, JobId, JobStatus, LogLevel, RepoOutcome, now_ms};
+use crate::event::{Event, EventKind, JobId, JobStatus, LogLevel, Progress, RepoOutcome, now_ms};
 
 /// How many events may wait unread before producers pause.
 const EVENT_BUFFER: usize = 1024;
@@ -253,12 +253,12 @@ impl JobContext {
         repo: Option<&str>,
         message: impl Into<String>,
     ) {
-        self.emit(EventKind::Progress {
-            done,
+        self.emit(EventKind::Progress(Progress {
+            done: Some(done),
             total,
             repo: repo.map(str::to_owned),
             message: message.into(),
-        })
+        }))
         .await;
     }
 
@@ -414,7 +414,9 @@ mod tests {
         assert!(
             matches!(kinds[0], EventKind::JobStarted { operation, .. } if operation == "outer")
         );
-        assert!(matches!(kinds[1], EventKind::Progress { message, .. } if message == "half"));
+        assert!(
+            matches!(kinds[1], EventKind::Progress(Progress { message, .. }) if message == "half")
+        );
         assert!(events.iter().all(|e| &e.job == outer.id()));
         assert_eq!(outer.wait().await, Ok(42));
     }

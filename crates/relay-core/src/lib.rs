@@ -1,13 +1,16 @@
 //! # relay-core
 //!
 //! The heart of Relay: the traits every external system sits behind ([`RepoGraph`],
-//! [`agent::CodingAgent`], the voice transport and the infrastructure provider), the domain types
+//! [`agent::CodingAgent`], [`voice::VoiceTransport`], [`infra::InfraProvider`]), the domain types
 //! they exchange, the [`Job`] primitive that every long operation uses to stream typed
-//! [`Event`]s, the workspace configuration (`relay.yaml`) and the repository
-//! [`DependencyGraph`].
+//! [`Event`]s, the workspace configuration (`relay.yaml`), the repository [`DependencyGraph`],
+//! and the tool registry's types ([`tools::Tool`], [`tools::ToolSpec`], [`tools::Permission`],
+//! [`tools::ToolRegistry`]).
 //!
-//! relay-core names no implementation crate: `relay-repos`, `relay-voice` and `relay-infra` implement
-//! these traits, and the CLI and the language bindings adapt them.
+//! relay-core spawns no process, opens no socket and holds no `unsafe`; it names no
+//! implementation crate. `relay-repos`, `relay-agent`, `relay-voice` and `relay-infra` implement
+//! these traits, `relay-tools` builds the tool families over them, and the `relay` facade wires
+//! them together for the CLI, the bindings and embedding applications.
 
 pub mod agent;
 pub mod config;
@@ -26,7 +29,7 @@ pub use config::{
     ConfigError, Diagnostic, RepoSpec, RuleAction, SyncRule, SyncStrategy, Workspace,
 };
 pub use error::{Error, RepoError};
-pub use event::{Event, EventKind, JobId, JobStatus, LogLevel, RepoOutcome};
+pub use event::{Event, EventKind, JobId, JobStatus, LogLevel, Progress, RepoOutcome};
 pub use graph::{DependencyGraph, Impact};
 pub use job::{Job, JobContext, JobFailure};
 pub use repo::RepoGraph;

@@ -4,7 +4,7 @@
 mod support;
 
 use relay_core::repo::{RepoSelection, RepoSync, SyncAction, SyncOptions, SyncReport};
-use relay_core::{EventKind, JobStatus, RepoGraph, RepoOutcome, RuleAction};
+use relay_core::{EventKind, JobStatus, Progress, RepoGraph, RepoOutcome, RuleAction};
 use relay_repos::GitRepoGraph;
 use support::*;
 
@@ -463,7 +463,7 @@ async fn the_job_streams_started_progress_repo_finished_and_finished() {
     let position = |pred: &dyn Fn(&EventKind) -> bool| events.iter().position(|e| pred(&e.kind));
     for name in ["core", "lib", "app"] {
         let started = position(&|k| {
-            matches!(k, EventKind::Progress { repo: Some(r), message, .. }
+            matches!(k, EventKind::Progress(Progress { repo: Some(r), message, .. })
                 if r == name && message == &format!("syncing {name}"))
         })
         .unwrap_or_else(|| panic!("no progress for {name}: {events:#?}"));
@@ -482,9 +482,10 @@ async fn the_job_streams_started_progress_repo_finished_and_finished() {
         let done =
             position(&|k| matches!(k, EventKind::RepoFinished { repo, .. } if repo == dependency))
                 .unwrap();
-        let starts =
-            position(&|k| matches!(k, EventKind::Progress { repo: Some(r), .. } if r == dependent))
-                .unwrap();
+        let starts = position(
+            &|k| matches!(k, EventKind::Progress(Progress { repo: Some(r), .. }) if r == dependent),
+        )
+        .unwrap();
         assert!(
             done < starts,
             "{dependent} started before {dependency} finished"

@@ -5,8 +5,11 @@
 //! - [`anthropic`]: the Anthropic Messages API (streaming SSE) that the real `claude` CLI talks to;
 //! - [`realtime`]: the OpenAI Realtime GA WebSocket protocol;
 //! - [`proxmox`]: the Proxmox VE API over TLS.
+//!
+//! [`git`] makes real repositories and workspaces for tests.
 
 pub mod anthropic;
 pub mod claude_cli;
+pub mod git;
 pub mod proxmox;
 pub mod realtime;

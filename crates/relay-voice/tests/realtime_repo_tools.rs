@@ -146,7 +146,7 @@ async fn sync_by_voice_reports_job_progress_and_fast_forwards() {
     let progress: Vec<&str> = events
         .iter()
         .filter_map(|e| match e {
-            VoiceEvent::ToolProgress { message, .. } => Some(message.as_str()),
+            VoiceEvent::ToolProgress { progress, .. } => Some(progress.message.as_str()),
             _ => None,
         })
         .collect();

@@ -26,6 +26,10 @@ pub enum AgentChoice {
 }
 
 impl AgentChoice {
+    /// Every agent, in the order a help text lists them: for parsers that show the choices
+    /// (e.g. a CLI flag's possible values), each named by [`AgentChoice::as_str`].
+    pub const ALL: [AgentChoice; 2] = [AgentChoice::Claude, AgentChoice::Shell];
+
     /// The agent's name: `claude` or `shell`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -341,4 +345,17 @@ pub fn run_agent(
         }
         Ok(report)
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_agent_name_parses_back() {
+        for choice in AgentChoice::ALL {
+            assert_eq!(choice.to_string().parse::<AgentChoice>().unwrap(), choice);
+        }
+        assert!("codex".parse::<AgentChoice>().unwrap_err().is_usage());
+    }
 }

@@ -124,6 +124,8 @@ impl RelayBuilder {
     }
 
     /// The coding agent; the build fails when it cannot run (Claude Code missing or too old).
+    /// When the workspace is left out (see [`workspace_if_found`](Self::workspace_if_found)),
+    /// the agent is left out too, unchecked: it has no repositories to work in.
     pub fn agent(mut self, config: AgentConfig) -> Self {
         self.agent = Some((config, false));
         self
@@ -170,6 +172,16 @@ impl RelayBuilder {
         };
         let agent = match self.agent {
             None => None,
+            // The agent works in the workspace's repositories: without one it is not checked.
+            Some(_) if graph.is_none() => {
+                left_out.push(LeftOut {
+                    part: Part::Agent,
+                    reason: Error::usage(
+                        "no workspace, so no repositories for the coding agent to work in",
+                    ),
+                });
+                None
+            }
             Some((config, optional)) => {
                 let agent = config.build();
                 match agent.check().await {
@@ -361,5 +373,29 @@ impl std::fmt::Debug for Relay {
             .field("permissions", &self.permissions)
             .field("left_out", &self.left_out)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AgentChoice;
+
+    #[tokio::test]
+    async fn without_a_workspace_the_agent_is_left_out_unchecked() {
+        let dir = tempfile::tempdir().unwrap();
+        // A required agent that could not run: without a workspace it is not even checked.
+        let relay = Relay::builder()
+            .discover_workspace(dir.path())
+            .workspace_if_found()
+            .agent(AgentConfig::new(AgentChoice::Claude).claude_binary("/nonexistent/claude"))
+            .build()
+            .await
+            .unwrap();
+        let parts: Vec<Part> = relay.left_out().iter().map(|l| l.part).collect();
+        assert_eq!(parts, [Part::Workspace, Part::Agent]);
+        assert!(relay.left_out()[0].reason.is_workspace_not_found());
+        assert!(relay.agent().is_none() && relay.graph().is_none());
+        assert!(relay.tools().unwrap().specs().is_empty());
     }
 }

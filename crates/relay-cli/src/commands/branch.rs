@@ -1,6 +1,6 @@
 //! `relay branch`: create or switch to a branch across repositories.
 
-use relay_core::{
+use relay::core::{
     RepoGraph,
     repo::{BranchAction, BranchOptions},
 };

@@ -3,11 +3,10 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-use relay_core::voice::{VoiceSessionConfig, VoiceTransport};
-use relay_voice::TextTransport;
+use relay::core::tools::SessionContext;
+use relay::{AgentChoice, TransportKind, VoiceConfig};
 
-use super::voice::{ToolArgs, registry, voice_error, wait_reply};
-use crate::agent::AgentKind;
+use super::voice::{ToolArgs, registry, wait_reply};
 use crate::context::Global;
 use crate::error::CliResult;
 
@@ -23,11 +22,11 @@ pub struct Args {
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
-    let transport = TextTransport::new(registry(g, &args.tools, AgentKind::Shell).await?);
-    let session = transport
-        .start(VoiceSessionConfig::default())
-        .await
-        .map_err(voice_error)?;
+    let registry = registry(g, &args.tools, AgentChoice::Shell).await?;
+    let session = VoiceConfig::new()
+        .transport(TransportKind::Text)
+        .start(registry, SessionContext::new())
+        .await?;
     let interactive = std::io::stdin().is_terminal();
     if interactive && !args.json {
         println!("Relay chat (offline). Type \"help\" for what I can do, \"exit\" to leave.");
@@ -56,7 +55,7 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
         if line == "exit" || line == "quit" {
             break;
         }
-        session.send_text(line).map_err(voice_error)?;
+        session.send_text(line)?;
         wait_reply(&session, args.json, Duration::from_secs(3600), &mut ignored).await?;
     }
     session.close();

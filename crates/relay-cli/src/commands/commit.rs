@@ -1,6 +1,6 @@
 //! `relay commit`: one message across repositories.
 
-use relay_core::{
+use relay::core::{
     RepoGraph,
     repo::{CommitAction, CommitOptions},
 };

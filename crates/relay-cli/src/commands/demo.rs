@@ -4,25 +4,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use relay_agent::shell::ShellAgent;
-use relay_core::agent::{AgentTask, CodingAgent};
-use relay_core::tools::ToolRegistry;
-use relay_core::voice::{VoiceSessionConfig, VoiceTransport};
-use relay_core::{
-    RepoGraph, Workspace,
-    repo::{RepoSelection, SyncOptions},
+use relay::core::repo::{RepoSelection, SyncOptions};
+use relay::core::tools::{SessionContext, ToolRegistry};
+use relay::repos::demo;
+use relay::{
+    AgentChoice, AgentConfig, EnvironmentsConfig, ProviderKind, Relay, TransportKind, VoiceConfig,
 };
-use relay_infra::{ProviderKind, ProviderRequest, build_provider};
-use relay_repos::{GitRepoGraph, demo};
-use relay_voice::TextTransport;
-
-use super::voice::voice_error;
 
 use crate::context::Global;
 use crate::error::{CliError, CliResult};
 use crate::output::{Color, Style};
 use crate::progress::drive;
-use relay_tools::ToolFamilies;
 
 /// Arguments of `relay demo`.
 #[derive(Debug, clap::Args)]
@@ -47,8 +39,16 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
         "workspace:                              {}",
         sample.workspace.display()
     );
-    let workspace = Workspace::load(&sample.workspace)?;
-    let graph = GitRepoGraph::with_jobs(workspace, g.jobs);
+    // Every tool family: repositories, the shell agent, and local environments (below the
+    // workspace, in `.relay/envs`).
+    let relay = Relay::builder()
+        .workspace(&sample.workspace)
+        .jobs(g.jobs)
+        .agent(AgentConfig::new(AgentChoice::Shell))
+        .environments(EnvironmentsConfig::new().provider(ProviderKind::Local))
+        .build()
+        .await?;
+    let graph = relay.require_graph()?;
     let cloned = drive(graph.sync(SyncOptions::new().jobs(g.jobs)), false).await?;
     print!("{}", super::sync::render(&cloned, style));
 
@@ -74,7 +74,7 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     print!("{}", super::sync::render(&report, style));
 
     heading("Talking to Relay (typed: the text transport stands in for the voice model)");
-    converse(Arc::new(graph)).await?;
+    converse(Arc::new(relay.tools()?)).await?;
 
     heading("What happened");
     print!("{}", summary(&sample.workspace, style));
@@ -91,33 +91,16 @@ const CONVERSATION: &[&str] = &[
     "tear down dev",
 ];
 
-/// A conversation on the offline text transport with every tool family: repositories, the
-/// shell agent, and local environments (below the workspace, in `.relay/envs`).
-async fn converse(graph: Arc<dyn RepoGraph>) -> CliResult {
-    let workspace = graph.workspace();
-    let provider = build_provider(
-        ProviderRequest {
-            kind: Some(ProviderKind::Local),
-            config: workspace.infra(),
-            workspace_root: Some(workspace.root()),
-            repos: Some(graph.clone()),
-        },
-        &|key| std::env::var(key).ok(),
-    )
-    .map_err(crate::infra::infra_error)?;
-    let agent: Arc<dyn CodingAgent> = Arc::new(ShellAgent::new());
-    let registry = ToolRegistry::new()
-        .with_repo_tools(graph.clone())
-        .with_agent_tools(graph, agent, AgentTask::builder("", ".").build())
-        .with_env_tools(provider);
-    let session = TextTransport::new(Arc::new(registry))
-        .start(VoiceSessionConfig::default())
-        .await
-        .map_err(voice_error)?;
+/// A conversation on the offline text transport over `registry`.
+async fn converse(registry: Arc<ToolRegistry>) -> CliResult {
+    let session = VoiceConfig::new()
+        .transport(TransportKind::Text)
+        .start(registry, SessionContext::new())
+        .await?;
     let mut no_audio = Vec::new();
     for utterance in CONVERSATION {
         println!();
-        session.send_text(*utterance).map_err(voice_error)?;
+        session.send_text(*utterance)?;
         super::voice::wait_reply(&session, false, Duration::from_secs(120), &mut no_audio).await?;
     }
     session.close();

@@ -6,14 +6,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use relay_core::infra::{
+use relay::core::infra::{
     EnvKind, EnvSpec, EnvStatus, Environment, ExecRequest, InfraProvider, StopOptions,
 };
 use serde_json::json;
 
 use crate::context::Global;
 use crate::error::{CliError, CliResult, EXIT_FAILED};
-use crate::infra::infra_error;
 use crate::output::{Color, Table, print_json};
 use crate::progress::drive;
 
@@ -118,8 +117,8 @@ enum EnvCommand {
     },
 }
 
-fn provider(g: &Global, common: &Common) -> Result<Arc<dyn InfraProvider>, CliError> {
-    crate::infra::provider(g, common.provider.as_deref())
+async fn provider(g: &Global, common: &Common) -> Result<Arc<dyn InfraProvider>, CliError> {
+    crate::infra::provider(g, common.provider.as_deref()).await
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
@@ -131,7 +130,7 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
             template,
             common,
         } => {
-            let p = provider(g, &common)?;
+            let p = provider(g, &common).await?;
             let mut spec = EnvSpec::new(&name).profile(profile);
             if let Some(kind) = kind {
                 spec = spec.kind(kind.parse::<EnvKind>().map_err(CliError::usage)?);
@@ -139,13 +138,11 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
             if let Some(template) = template {
                 spec = spec.template(template);
             }
-            let env = drive(relay_core::infra::up(p, spec), common.json)
-                .await
-                .map_err(infra_error)?;
+            let env = drive(relay::core::infra::up(p, spec), common.json).await?;
             show_env(&env, common.json, g);
         }
         EnvCommand::Ls { common } => {
-            let envs = provider(g, &common)?.list().await.map_err(infra_error)?;
+            let envs = provider(g, &common).await?.list().await?;
             if common.json {
                 print_json(&envs);
             } else if envs.is_empty() {
@@ -155,9 +152,9 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
             }
         }
         EnvCommand::Status { name, common } => {
-            let p = provider(g, &common)?;
-            let env = p.status(&name).await.map_err(infra_error)?;
-            let snapshots = p.snapshots(&name).await.map_err(infra_error)?;
+            let p = provider(g, &common).await?;
+            let env = p.status(&name).await?;
+            let snapshots = p.snapshots(&name).await?;
             if common.json {
                 print_json(&json!({ "environment": env, "snapshots": snapshots }));
             } else {
@@ -181,12 +178,12 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
             common,
             command,
         } => {
-            let p = provider(g, &common)?;
+            let p = provider(g, &common).await?;
             let mut request = ExecRequest::new(command).timeout(Duration::from_secs(timeout));
             if let Some(dir) = cwd {
                 request = request.cwd(dir);
             }
-            let out = p.exec(&name, request).await.map_err(infra_error)?;
+            let out = p.exec(&name, request).await?;
             if common.json {
                 print_json(&out);
             } else {
@@ -210,10 +207,8 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
             snapshot,
             common,
         } => {
-            let p = provider(g, &common)?;
-            let info = drive(p.snapshot(&name, &snapshot), common.json)
-                .await
-                .map_err(infra_error)?;
+            let p = provider(g, &common).await?;
+            let info = drive(p.snapshot(&name, &snapshot), common.json).await?;
             if common.json {
                 print_json(&info);
             } else {
@@ -225,10 +220,8 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
             snapshot,
             common,
         } => {
-            let p = provider(g, &common)?;
-            let env = drive(p.rollback(&name, &snapshot), common.json)
-                .await
-                .map_err(infra_error)?;
+            let p = provider(g, &common).await?;
+            let env = drive(p.rollback(&name, &snapshot), common.json).await?;
             show_env(&env, common.json, g);
         }
         EnvCommand::Down {
@@ -238,11 +231,9 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
             force,
             common,
         } => {
-            let p = provider(g, &common)?;
+            let p = provider(g, &common).await?;
             if destroy {
-                drive(p.destroy(&name), common.json)
-                    .await
-                    .map_err(infra_error)?;
+                drive(p.destroy(&name), common.json).await?;
                 if common.json {
                     print_json(&json!({ "name": name, "destroyed": true }));
                 } else {
@@ -253,9 +244,7 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
                     timeout: Duration::from_secs(timeout),
                     force,
                 };
-                let env = drive(p.stop(&name, options), common.json)
-                    .await
-                    .map_err(infra_error)?;
+                let env = drive(p.stop(&name, options), common.json).await?;
                 show_env(&env, common.json, g);
             }
         }

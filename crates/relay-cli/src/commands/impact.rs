@@ -1,6 +1,6 @@
 //! `relay impact`: what a change affects.
 
-use relay_core::{Impact, RepoGraph};
+use relay::core::{Impact, RepoGraph};
 
 use crate::context::Global;
 use crate::error::CliResult;

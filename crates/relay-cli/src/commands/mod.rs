@@ -13,7 +13,7 @@ pub mod status;
 pub mod sync;
 pub mod voice;
 
-use relay_core::repo::RepoSelection;
+use relay::core::repo::RepoSelection;
 use serde::Serialize;
 
 use crate::error::{CliError, CliResult};

@@ -1,6 +1,6 @@
 //! `relay push`: publish the checked-out branch of repositories.
 
-use relay_core::{
+use relay::core::{
     RepoGraph,
     repo::{PushAction, PushOptions},
 };

@@ -1,15 +1,15 @@
 //! `relay run TASK`: run a coding task in each selected repository, in dependency order.
 
 use std::io::Write;
-use std::sync::Arc;
 
 use futures::StreamExt;
-use relay_core::agent::AgentEvent;
-use relay_core::agent::run::{AgentRunOptions, RepoRun, RunReport, run_across_repos};
-use relay_core::{Event, EventKind, RepoGraph, RepoOutcome};
+use relay::AgentChoice;
+use relay::core::agent::AgentEvent;
+use relay::core::agent::run::{AgentRunOptions, RepoRun, RunReport, run_across_repos};
+use relay::core::{Event, EventKind, RepoOutcome};
 use serde_json::json;
 
-use crate::agent::{AgentArgs, AgentKind};
+use crate::agent::AgentArgs;
 use crate::context::Global;
 use crate::error::{CliError, CliResult, EXIT_FAILED};
 use crate::output::{Color, ReportLine, Style, render_report};
@@ -42,21 +42,24 @@ pub struct Args {
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
     // Tools the agent starts must not linger as zombies where PID 1 does not reap them.
-    relay_agent::become_child_subreaper();
+    relay::agent::become_child_subreaper();
     let selection = args.scope.selection()?;
-    let graph: Arc<dyn RepoGraph> = Arc::new(g.graph()?);
+    let graph = g.relay().build().await?.require_graph()?;
     // Unknown names are a usage error, reported before any agent starts.
     selection.resolve(graph.workspace())?;
-    let agent = args.agent.build(AgentKind::Claude).await?;
-    let template = args
+    let config = args
         .agent
-        .template(&args.task, args.model.as_deref(), args.timeout);
+        .config(AgentChoice::Claude, args.model.as_deref(), args.timeout);
+    // A missing or too old `claude` is a usage error, reported before any repository is touched.
+    let agent = config.build();
+    agent.check().await?;
+    let template = config.template(&args.task);
     let options = AgentRunOptions::new(template)
         .repos(selection)
         .jobs(g.jobs)
         .keep_going(args.keep_going);
 
-    let mut job = run_across_repos(graph, agent, options);
+    let mut job = run_across_repos(graph, agent.as_dyn(), options);
     let style = g.style();
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
@@ -124,11 +127,11 @@ pub fn run_finished(report: &RunReport) -> serde_json::Value {
 /// Live progress for humans: one line per notable event.
 fn human_line(event: &Event, style: Style) -> Option<String> {
     match &event.kind {
-        EventKind::Progress {
+        EventKind::Progress(relay::core::Progress {
             repo: Some(repo),
             message,
             ..
-        } if message.starts_with("running") => Some(format!(
+        }) if message.starts_with("running") => Some(format!(
             "{} {message}",
             style.paint(Color::Cyan, &format!("[{repo}]"))
         )),
@@ -161,7 +164,7 @@ fn human_line(event: &Event, style: Style) -> Option<String> {
                     let text: Vec<&str> = content
                         .iter()
                         .filter_map(|b| match b {
-                            relay_core::agent::ContentBlock::Text { text } => Some(text.as_str()),
+                            relay::core::agent::ContentBlock::Text { text } => Some(text.as_str()),
                             _ => None,
                         })
                         .collect();

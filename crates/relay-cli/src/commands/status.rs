@@ -1,6 +1,6 @@
 //! `relay status`: the morning briefing.
 
-use relay_core::{RepoGraph, repo::RepoStatus};
+use relay::core::{RepoGraph, repo::RepoStatus};
 use serde_json::json;
 
 use crate::context::Global;

@@ -1,6 +1,6 @@
 //! `relay sync`: clone, fetch and fast-forward where it is safe.
 
-use relay_core::{
+use relay::core::{
     RepoGraph, RuleAction,
     repo::{RepoSync, SyncAction, SyncOptions, SyncReport},
 };

@@ -4,18 +4,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use relay_core::RepoGraph;
-use relay_core::tools::ToolRegistry;
-use relay_core::voice::{
-    AudioFormat, ReplyTracker, VoiceError, VoiceEvent, VoiceSession, VoiceSessionConfig,
-    VoiceTransport,
-};
-use relay_voice::{RealtimeConfig, RealtimeTransport, audio};
+use relay::core::tools::{SessionContext, ToolRegistry};
+use relay::core::voice::{AudioFormat, ReplyTracker, VoiceEvent, VoiceSession};
+use relay::voice::audio;
+use relay::{AgentChoice, Part, TransportKind, VoiceConfig};
 
-use crate::agent::{AgentArgs, AgentKind};
+use crate::agent::AgentArgs;
 use crate::context::Global;
-use crate::error::{CliError, CliResult, EXIT_FAILED, EXIT_USAGE};
-use relay_tools::ToolFamilies;
+use crate::error::{CliError, CliResult, EXIT_FAILED};
 
 /// Arguments of `relay voice`.
 #[derive(Debug, clap::Args)]
@@ -25,7 +21,7 @@ pub struct Args {
     #[arg(long, value_name = "URL")]
     url: Option<String>,
     /// Realtime model.
-    #[arg(long, value_name = "M", default_value = relay_voice::realtime::DEFAULT_MODEL)]
+    #[arg(long, value_name = "M", default_value = relay::voice::realtime::DEFAULT_MODEL)]
     model: String,
     /// Send each utterance as a user message and wait for the reply.
     #[arg(long, value_name = "UTTERANCE", num_args = 1..)]
@@ -49,20 +45,6 @@ pub struct Args {
     tools: ToolArgs,
 }
 
-/// A voice error as the CLI reports it: configuration and input problems are usage errors.
-pub fn voice_error(e: VoiceError) -> CliError {
-    let code = match e {
-        VoiceError::MissingConfig { .. }
-        | VoiceError::InvalidConfig(_)
-        | VoiceError::InvalidAudio(_) => EXIT_USAGE,
-        _ => EXIT_FAILED,
-    };
-    CliError {
-        code,
-        message: e.to_string(),
-    }
-}
-
 /// What a conversation may use: the coding agent for `run_agent_task` and the environment
 /// provider for the `env_*` tools.
 #[derive(Debug, Clone, clap::Args)]
@@ -81,61 +63,65 @@ pub struct ToolArgs {
     pub agent_timeout: Option<u64>,
 }
 
-/// The tools of a conversation: repository and agent tools over the workspace, environment
-/// tools over the provider. A part that cannot be built is left out with a note on stderr,
-/// unless its flag asked for it explicitly: then it is an error.
+/// The tools of a conversation, from the facade: repository and agent tools over the workspace,
+/// environment tools over the provider. A part that cannot be had is left out with a note on
+/// stderr, unless its flag asked for it explicitly: then it is an error.
 pub async fn registry(
     g: &Global,
     tools: &ToolArgs,
-    default_agent: AgentKind,
+    default_agent: AgentChoice,
 ) -> Result<Arc<ToolRegistry>, CliError> {
-    let mut registry = ToolRegistry::new();
-    match g.graph() {
-        Ok(graph) => {
-            let graph: Arc<dyn RepoGraph> = Arc::new(graph);
-            registry = registry.with_repo_tools(graph.clone());
-            match tools.agent.build(default_agent).await {
-                Ok(agent) => {
-                    // Tools the agent starts must not linger as zombies.
-                    relay_agent::become_child_subreaper();
-                    let template =
-                        tools
-                            .agent
-                            .template("", tools.agent_model.as_deref(), tools.agent_timeout);
-                    registry = registry.with_agent_tools(graph, agent, template);
-                }
-                Err(e) if tools.agent.agent.is_some() => return Err(e),
-                Err(e) => eprintln!(
-                    "note: no agent tool ({}); --agent shell runs commands without it",
-                    e.message
-                ),
-            }
+    let agent = tools.agent.config(
+        default_agent,
+        tools.agent_model.as_deref(),
+        tools.agent_timeout,
+    );
+    let environments = crate::infra::environments(tools.provider.as_deref())?;
+    let mut builder = g.relay().workspace_if_found();
+    builder = match tools.agent.agent {
+        Some(_) => builder.agent(agent),
+        None => builder.agent_if_available(agent),
+    };
+    builder = match tools.provider {
+        Some(_) => builder.environments(environments),
+        None => builder.environments_if_available(environments),
+    };
+    let relay = builder.build().await?;
+    for left in relay.left_out() {
+        match left.part {
+            Part::Workspace => eprintln!(
+                "note: no workspace, so no repository or agent tools ({})",
+                left.reason
+            ),
+            // Without a workspace there is no agent tool to miss: said above.
+            Part::Agent if relay.graph().is_none() => {}
+            Part::Agent => eprintln!(
+                "note: no agent tool ({}); --agent shell runs commands without it",
+                left.reason
+            ),
+            Part::Environments => eprintln!("note: no environment tools ({})", left.reason),
         }
-        Err(e) => eprintln!(
-            "note: no workspace, so no repository or agent tools ({})",
-            e.message
-        ),
     }
-    match crate::infra::provider(g, tools.provider.as_deref()) {
-        Ok(provider) => registry = registry.with_env_tools(provider),
-        Err(e) if tools.provider.is_some() => return Err(e),
-        Err(e) => eprintln!("note: no environment tools ({})", e.message),
+    if relay.agent().is_some() {
+        // Tools the agent starts must not linger as zombies.
+        relay::agent::become_child_subreaper();
     }
-    Ok(Arc::new(registry))
+    Ok(Arc::new(relay.tools()?))
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
-    let mut builder = RealtimeConfig::builder()
-        .model(&args.model)
-        .api_key_from_env();
+    let mut voice = VoiceConfig::new()
+        .transport(TransportKind::Realtime)
+        .model(&args.model);
     if let Some(url) = &args.url {
-        builder = builder.url(url);
+        voice = voice.url(url);
     }
-    let config = builder.build().map_err(voice_error)?;
+    // A missing key or a bad URL shows before anything else is prepared.
+    voice.realtime_config()?;
     // Read the input before connecting so a bad file costs no session.
     let input = match &args.wav {
         Some(path) => {
-            let wav = audio::read_wav(path).map_err(voice_error)?;
+            let wav = audio::read_wav(path)?;
             Some(audio::pcm16_to_bytes(&audio::resample_to_24k_mono(
                 &wav.samples,
                 wav.sample_rate,
@@ -144,12 +130,8 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
         }
         None => None,
     };
-    let transport =
-        RealtimeTransport::new(config, registry(g, &args.tools, AgentKind::Claude).await?);
-    let session = transport
-        .start(VoiceSessionConfig::default())
-        .await
-        .map_err(voice_error)?;
+    let registry = registry(g, &args.tools, AgentChoice::Claude).await?;
+    let session = voice.start(registry, SessionContext::new()).await?;
     let timeout = Duration::from_secs(args.timeout);
     let mut reply_audio = Vec::new();
     if let Some(pcm) = input {
@@ -159,26 +141,24 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
             if !args.fast {
                 tick.tick().await;
             }
-            session.send_audio(frame.to_vec()).map_err(voice_error)?;
+            session.send_audio(frame.to_vec())?;
         }
         // Trailing silence lets voice activity detection end the turn.
         for _ in 0..10 {
             if !args.fast {
                 tick.tick().await;
             }
-            session
-                .send_audio(vec![0; audio::frame_bytes(AudioFormat::Pcm16, 100)])
-                .map_err(voice_error)?;
+            session.send_audio(vec![0; audio::frame_bytes(AudioFormat::Pcm16, 100)])?;
         }
         wait_reply(&session, args.json, timeout, &mut reply_audio).await?;
     }
     for utterance in &args.text {
-        session.send_text(utterance.clone()).map_err(voice_error)?;
+        session.send_text(utterance.clone())?;
         wait_reply(&session, args.json, timeout, &mut reply_audio).await?;
     }
     if let Some(out) = &args.out {
         let samples = audio::pcm16_from_bytes(&reply_audio);
-        audio::write_wav_pcm16(out, &samples, 24_000, 1).map_err(voice_error)?;
+        audio::write_wav_pcm16(out, &samples, 24_000, 1)?;
         if !args.json {
             println!(
                 "wrote {} ms of reply audio to {}",
@@ -260,7 +240,7 @@ pub fn print_event(event: &VoiceEvent, json: bool) {
         VoiceEvent::ToolCallStarted {
             name, arguments, ..
         } => println!("  tool {name}({arguments})"),
-        VoiceEvent::ToolProgress { message, .. } => println!("  … {message}"),
+        VoiceEvent::ToolProgress { progress, .. } => println!("  … {}", progress.message),
         VoiceEvent::ToolCallFinished {
             name, ok, output, ..
         } => {

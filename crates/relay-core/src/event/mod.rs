@@ -66,17 +66,8 @@ pub enum EventKind {
         /// How many units of work the job expects (repositories, steps), when known.
         total: Option<u64>,
     },
-    /// Work advanced.
-    Progress {
-        /// Units finished so far.
-        done: u64,
-        /// Units expected in all, when known.
-        total: Option<u64>,
-        /// The repository in hand, if any.
-        repo: Option<String>,
-        /// A short human sentence, suitable for speaking ("fetching auth-service").
-        message: String,
-    },
+    /// Work advanced. A job's progress always has [`Progress::done`] set.
+    Progress(Progress),
     /// A log line produced by the work (a subprocess's stderr, a provider's task log).
     Log {
         /// The repository the line belongs to, if any.
@@ -109,6 +100,54 @@ pub enum EventKind {
         /// The error message when the job failed.
         error: Option<String>,
     },
+}
+
+/// Progress of a long operation: a job's [`EventKind::Progress`], and what a tool reports while
+/// it runs ([`ToolProgressSink::report`](crate::tools::ToolProgressSink::report)), all the way to the voice layer's `tool_progress` event.
+///
+/// Serialized flat: `{"done": 1, "total": 4, "repo": "backend", "message": "fetching backend"}`.
+/// `done` is left out when unknown; `total` and `repo` are `null` when unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Progress {
+    /// Units finished so far; always set in a job's events, optional in a tool's reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done: Option<u64>,
+    /// Units expected in all, when known.
+    #[serde(default)]
+    pub total: Option<u64>,
+    /// The repository in hand, if any.
+    #[serde(default)]
+    pub repo: Option<String>,
+    /// A short human sentence, suitable for speaking ("fetching auth-service").
+    pub message: String,
+}
+
+impl Progress {
+    /// Progress that is only a sentence: no counts, no repository.
+    pub fn message(message: impl Into<String>) -> Self {
+        Progress {
+            message: message.into(),
+            ..Progress::default()
+        }
+    }
+
+    /// Sets the units finished so far.
+    pub fn done(mut self, done: u64) -> Self {
+        self.done = Some(done);
+        self
+    }
+
+    /// Sets the units expected in all.
+    pub fn total(mut self, total: impl Into<Option<u64>>) -> Self {
+        self.total = total.into();
+        self
+    }
+
+    /// Sets the repository in hand.
+    pub fn repo(mut self, repo: impl Into<String>) -> Self {
+        self.repo = Some(repo.into());
+        self
+    }
 }
 
 /// Severity of a [`EventKind::Log`] line.
@@ -169,12 +208,12 @@ mod tests {
             job: JobId("job-1".into()),
             seq: 3,
             at_ms: 10,
-            kind: EventKind::Progress {
-                done: 1,
-                total: Some(4),
-                repo: Some("backend".into()),
-                message: "fetching backend".into(),
-            },
+            kind: EventKind::Progress(
+                Progress::message("fetching backend")
+                    .done(1)
+                    .total(4)
+                    .repo("backend"),
+            ),
         };
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(
@@ -184,6 +223,27 @@ mod tests {
         );
         let back: Event = serde_json::from_value(json).unwrap();
         assert_eq!(back, event);
+    }
+
+    #[test]
+    fn unknown_progress_fields_keep_their_shape() {
+        let kind = EventKind::Progress(Progress::message("working").done(2));
+        let json = serde_json::to_value(&kind).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "progress", "done": 2, "total": null, "repo": null,
+                "message": "working"})
+        );
+        assert_eq!(serde_json::from_value::<EventKind>(json).unwrap(), kind);
+        // A tool's report may leave `done` out; it reads back as unknown.
+        let json = serde_json::to_value(Progress::message("working")).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"total": null, "repo": null, "message": "working"})
+        );
+        let back: Progress =
+            serde_json::from_value(serde_json::json!({"message": "working"})).unwrap();
+        assert_eq!(back, Progress::message("working"));
     }
 
     #[test]

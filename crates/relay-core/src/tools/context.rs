@@ -3,6 +3,8 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
+use crate::event::Progress;
+
 /// The project the user is working on, with the repositories related to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrimaryProject {
@@ -37,31 +39,18 @@ impl SessionContext {
     }
 }
 
-/// A progress report from a running tool.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ToolProgress {
-    /// Human-readable, suitable for speaking: "checking dependencies in auth-service".
-    pub message: String,
-    /// Units done.
-    pub done: Option<u64>,
-    /// Units in total.
-    pub total: Option<u64>,
-    /// The repository in hand.
-    pub repo: Option<String>,
-}
-
-/// Where a tool sends progress; a no-op when nobody listens.
+/// Where a tool sends [`Progress`]; a no-op when nobody listens.
 #[derive(Debug, Clone, Default)]
-pub struct ToolProgressSink(Option<mpsc::UnboundedSender<ToolProgress>>);
+pub struct ToolProgressSink(Option<mpsc::UnboundedSender<Progress>>);
 
 impl ToolProgressSink {
     /// A sink feeding `tx`.
-    pub fn new(tx: mpsc::UnboundedSender<ToolProgress>) -> Self {
+    pub fn new(tx: mpsc::UnboundedSender<Progress>) -> Self {
         ToolProgressSink(Some(tx))
     }
 
     /// Reports progress (ignored if the receiver is gone).
-    pub fn report(&self, progress: ToolProgress) {
+    pub fn report(&self, progress: Progress) {
         if let Some(tx) = &self.0 {
             let _ = tx.send(progress);
         }

@@ -1,8 +1,8 @@
 //! Turns a [`Job`]'s events into tool progress.
 
-use crate::event::EventKind;
+use crate::event::{EventKind, Progress};
 use crate::job::Job;
-use crate::tools::{ToolContext, ToolProgress};
+use crate::tools::ToolContext;
 
 /// Runs `job` to completion, reporting its progress and per-repository results to `ctx` — the
 /// way a long tool (sync, an agent run, an environment provision) turns its [`Job`] into spoken
@@ -16,23 +16,10 @@ where
     let mut last = String::new();
     while let Some(event) = job.next_event().await {
         let progress = match event.kind {
-            EventKind::Progress {
-                done,
-                total,
-                repo,
-                message,
-            } => ToolProgress {
-                message,
-                done: Some(done),
-                total,
-                repo,
-            },
-            EventKind::RepoFinished { repo, summary, .. } => ToolProgress {
-                message: format!("{repo}: {summary}"),
-                done: None,
-                total: None,
-                repo: Some(repo),
-            },
+            EventKind::Progress(progress) => progress,
+            EventKind::RepoFinished { repo, summary, .. } => {
+                Progress::message(format!("{repo}: {summary}")).repo(repo)
+            }
             _ => continue,
         };
         if progress.message != last {

@@ -15,7 +15,7 @@ mod schema;
 mod spec;
 mod updates;
 
-pub use context::{PrimaryProject, SessionContext, ToolContext, ToolProgress, ToolProgressSink};
+pub use context::{PrimaryProject, SessionContext, ToolContext, ToolProgressSink};
 pub use job::follow_job;
 pub use registry::{ToolOutput, ToolRegistry};
 pub use schema::validate;

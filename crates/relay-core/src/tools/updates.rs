@@ -8,15 +8,14 @@ use futures::stream::{self, BoxStream};
 use futures::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
-use super::{
-    SessionContext, ToolContext, ToolOutput, ToolProgress, ToolProgressSink, ToolRegistry,
-};
+use super::{SessionContext, ToolContext, ToolOutput, ToolProgressSink, ToolRegistry};
+use crate::event::Progress;
 
 /// One thing a running tool call reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToolUpdate {
     /// A progress report, in the order the tool made it.
-    Progress(ToolProgress),
+    Progress(Progress),
     /// The call ended; always the last update.
     Finished(ToolOutput),
 }
@@ -25,10 +24,10 @@ pub enum ToolUpdate {
 enum State {
     Running(
         BoxFuture<'static, ToolOutput>,
-        mpsc::UnboundedReceiver<ToolProgress>,
+        mpsc::UnboundedReceiver<Progress>,
     ),
     // Progress reported just before the end still comes before the output.
-    Draining(ToolOutput, mpsc::UnboundedReceiver<ToolProgress>),
+    Draining(ToolOutput, mpsc::UnboundedReceiver<Progress>),
     Done,
 }
 
@@ -67,7 +66,7 @@ impl ToolRegistry {
 
 fn next_after_end(
     output: ToolOutput,
-    mut progress: mpsc::UnboundedReceiver<ToolProgress>,
+    mut progress: mpsc::UnboundedReceiver<Progress>,
 ) -> Option<(ToolUpdate, State)> {
     Some(match progress.try_recv() {
         Ok(p) => (ToolUpdate::Progress(p), State::Draining(output, progress)),
@@ -97,12 +96,7 @@ mod tests {
         }
         async fn call(&self, _args: Value, ctx: ToolContext) -> Result<Value, ToolError> {
             for step in ["one", "two"] {
-                ctx.progress.report(ToolProgress {
-                    message: step.into(),
-                    done: None,
-                    total: None,
-                    repo: None,
-                });
+                ctx.progress.report(Progress::message(step));
             }
             Ok(json!("done"))
         }

@@ -1,5 +1,7 @@
 use serde::{Deserialize, Serialize};
 
+use crate::event::Progress;
+
 /// Something that happened in a voice session. Serialized with a `type` tag in snake case.
 ///
 /// Audio travels as raw bytes in the session's output format; serialized as base64 in JSON.
@@ -61,14 +63,16 @@ pub enum VoiceEvent {
         /// Arguments as JSON text, exactly as the model sent them.
         arguments: String,
     },
-    /// A long tool reported progress.
+    /// A long tool reported progress (or the session acknowledged a long tool: then only
+    /// `message` is set).
     ToolProgress {
         /// The call id.
         call_id: String,
         /// Tool name.
         name: String,
-        /// Human-readable progress, suitable for speaking.
-        message: String,
+        /// The report; flattened, so `message` (suitable for speaking) sits beside `call_id`.
+        #[serde(flatten)]
+        progress: Progress,
     },
     /// A tool finished; `output` is what the model receives.
     ToolCallFinished {
@@ -210,5 +214,37 @@ mod base64_bytes {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(d)?;
         STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_progress_is_flat() {
+        let event = VoiceEvent::ToolProgress {
+            call_id: "c1".into(),
+            name: "sync".into(),
+            progress: Progress::message("synced 1 of 3").done(1).total(3),
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "tool_progress", "call_id": "c1", "name": "sync",
+                "message": "synced 1 of 3", "done": 1, "total": 3, "repo": null})
+        );
+        assert_eq!(serde_json::from_value::<VoiceEvent>(json).unwrap(), event);
+        // The older shape, message only, still reads.
+        let old = serde_json::json!({"type": "tool_progress", "call_id": "c1", "name": "sync",
+            "message": "working"});
+        assert_eq!(
+            serde_json::from_value::<VoiceEvent>(old).unwrap(),
+            VoiceEvent::ToolProgress {
+                call_id: "c1".into(),
+                name: "sync".into(),
+                progress: Progress::message("working"),
+            }
+        );
     }
 }

@@ -270,9 +270,7 @@ async fn clone_workspace(
         tokio::select! {
             event = job.next() => match event {
                 Some(event) => match event.kind {
-                    EventKind::Progress { done, total, repo, message } => {
-                        ctx.progress(done, total, repo.as_deref(), message).await;
-                    }
+                    EventKind::Progress(p) => ctx.emit(EventKind::Progress(p)).await,
                     EventKind::Log { repo, level, line } => ctx.log(repo.as_deref(), level, line).await,
                     EventKind::RepoFinished { repo, outcome, summary } => {
                         ctx.repo_finished(&repo, outcome, summary).await;

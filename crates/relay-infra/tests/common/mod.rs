@@ -51,7 +51,7 @@ pub fn messages(events: &[Event]) -> Vec<String> {
     events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Progress { message, .. } => Some(message.clone()),
+            EventKind::Progress(p) => Some(p.message.clone()),
             EventKind::Log { line, .. } => Some(line.clone()),
             _ => None,
         })

@@ -193,11 +193,7 @@ impl FakeProxmox {
     /// Adds a stopped guest (a template when `template`), with `agent: 1` for QEMU.
     pub fn add_guest(&self, kind: GuestKind, vmid: u32, name: &str, template: bool) {
         let mut config = BTreeMap::new();
-        let name_key = match kind {
-            GuestKind::Lxc => "hostname",
-            GuestKind::Qemu => "name",
-        };
-        config.insert(name_key.to_string(), json!(name));
+        config.insert(kind.name_key().to_string(), json!(name));
         config.insert("cores".to_string(), json!("1"));
         config.insert("memory".to_string(), json!("512"));
         match kind {
@@ -219,17 +215,8 @@ impl FakeProxmox {
         self.state().guests.insert(
             vmid,
             Guest {
-                vmid,
-                kind,
-                node,
-                running: false,
-                started_at: None,
                 template,
-                config,
-                snapshots: Vec::new(),
-                parent: None,
-                lock: None,
-                ignores_shutdown: false,
+                ..Guest::new(vmid, kind, node, config)
             },
         );
     }

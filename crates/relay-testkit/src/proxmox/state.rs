@@ -31,6 +31,14 @@ impl GuestKind {
         }
     }
 
+    /// The config key holding the guest's name (`hostname` for LXC, `name` for QEMU).
+    pub(crate) fn name_key(self) -> &'static str {
+        match self {
+            GuestKind::Lxc => "hostname",
+            GuestKind::Qemu => "name",
+        }
+    }
+
     pub(crate) fn parse(s: &str) -> Option<Self> {
         match s {
             "lxc" => Some(GuestKind::Lxc),
@@ -74,17 +82,30 @@ pub(crate) struct Guest {
 }
 
 impl Guest {
+    /// A stopped, unlocked, non-template guest with no snapshots.
+    pub fn new(vmid: u32, kind: GuestKind, node: String, config: BTreeMap<String, Value>) -> Self {
+        Guest {
+            vmid,
+            kind,
+            node,
+            running: false,
+            started_at: None,
+            template: false,
+            config,
+            snapshots: Vec::new(),
+            parent: None,
+            lock: None,
+            ignores_shutdown: false,
+        }
+    }
+
     pub fn label(&self) -> String {
         format!("{} {}", self.kind.label(), self.vmid)
     }
 
     pub fn name(&self) -> String {
-        let key = match self.kind {
-            GuestKind::Lxc => "hostname",
-            GuestKind::Qemu => "name",
-        };
         self.config
-            .get(key)
+            .get(self.kind.name_key())
             .and_then(Value::as_str)
             .map(str::to_string)
             .unwrap_or_else(|| format!("{}{}", self.kind.label(), self.vmid))
@@ -97,6 +118,14 @@ impl Guest {
             .map(|a| a == "1" || a.starts_with("1,") || a.contains("enabled=1"))
             .unwrap_or(false)
     }
+}
+
+/// Seconds since the Unix epoch (0 if the clock is before it).
+pub(crate) fn now_epoch() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
 }
 
 /// What happens to the cluster when a task ends successfully.
@@ -297,10 +326,7 @@ impl State {
         *max = (*max).max(running_on_node);
 
         self.next_task_pid += 1;
-        let epoch = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
+        let epoch = now_epoch();
         let pstart = 0x0100_0000u32 + self.task_order.len() as u32;
         let id = guest.map(|g| g.to_string()).unwrap_or_default();
         let upid = format!(

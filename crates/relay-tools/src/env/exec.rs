@@ -5,8 +5,9 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::{env_name, failed, name_schema};
+use relay_core::event::Progress;
 use relay_core::infra::{ExecOutput, ExecRequest, InfraProvider};
-use relay_core::tools::{Permission, Tool, ToolContext, ToolError, ToolProgress, ToolSpec};
+use relay_core::tools::{Permission, Tool, ToolContext, ToolError, ToolSpec};
 
 /// Most characters of standard output a reply keeps (the end, where results and errors are).
 pub const STDOUT_LIMIT: usize = 4000;
@@ -119,12 +120,10 @@ impl Tool for EnvExecTool {
         if let Some(stdin) = args["stdin"].as_str() {
             request = request.stdin(stdin);
         }
-        ctx.progress.report(ToolProgress {
-            message: format!("running `{}` in {name}", command.join(" ")),
-            done: None,
-            total: None,
-            repo: None,
-        });
+        ctx.progress.report(Progress::message(format!(
+            "running `{}` in {name}",
+            command.join(" ")
+        )));
         match self.provider.exec(name, request).await {
             Ok(out) => Ok(exec_json(&command, name, &out)),
             Err(e) => Err(failed(&*self.provider, e).await),

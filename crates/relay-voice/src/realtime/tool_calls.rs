@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use relay_core::event::Progress;
 use relay_core::tools::{SessionContext, ToolRegistry};
 use relay_core::voice::{VoiceEvent, VoiceSessionConfig};
 use tokio::sync::mpsc;
@@ -146,7 +147,7 @@ impl ToolCalls {
                 self.reporter.emit(VoiceEvent::ToolProgress {
                     call_id: call_id.clone(),
                     name: name.clone(),
-                    message: message.clone(),
+                    progress: Progress::message(message.clone()),
                 });
                 need = ResponseNeed::Status(message);
             }
@@ -181,7 +182,7 @@ impl ToolCalls {
                 self.reporter.emit(VoiceEvent::ToolProgress {
                     call_id,
                     name: name.unwrap_or_default(),
-                    message: progress.message,
+                    progress,
                 });
                 ResponseNeed::Nothing
             }
@@ -240,7 +241,7 @@ impl ToolCalls {
         self.reporter.emit(VoiceEvent::ToolProgress {
             call_id,
             name,
-            message: text.clone(),
+            progress: Progress::message(text.clone()),
         });
         ResponseNeed::Status(text)
     }

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use futures::StreamExt;
-use relay_core::tools::{SessionContext, ToolOutput, ToolProgress, ToolRegistry, ToolUpdate};
+use relay_core::event::Progress;
+use relay_core::tools::{SessionContext, ToolOutput, ToolRegistry, ToolUpdate};
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
@@ -16,7 +17,7 @@ pub enum ToolMsg {
         /// Call id.
         call_id: String,
         /// The report.
-        progress: ToolProgress,
+        progress: Progress,
     },
     /// The tool finished (successfully or not).
     Done {

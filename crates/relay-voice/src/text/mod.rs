@@ -122,10 +122,10 @@ async fn run(
                         let output = loop {
                             tokio::select! {
                                 update = updates.next() => match update {
-                                    Some(ToolUpdate::Progress(p)) => emit(VoiceEvent::ToolProgress {
+                                    Some(ToolUpdate::Progress(progress)) => emit(VoiceEvent::ToolProgress {
                                         call_id: call_id.clone(),
                                         name: name.clone(),
-                                        message: p.message,
+                                        progress,
                                     }),
                                     Some(ToolUpdate::Finished(output)) => break output,
                                     // The stream always ends with Finished; this is never read.

@@ -9,14 +9,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use relay_core::tools::{
-    Permission, Tool, ToolContext, ToolError, ToolProgress, ToolRegistry, ToolSpec,
-};
+use relay_core::tools::{Permission, Tool, ToolContext, ToolError, ToolRegistry, ToolSpec};
 use relay_core::voice::{
     TranscriptionConfig, TurnDetection, VoiceEvent, VoiceSession, VoiceSessionConfig,
     VoiceTransport,
 };
-use relay_core::{RepoGraph, Workspace};
+use relay_core::{Progress, RepoGraph, Workspace};
 use relay_repos::GitRepoGraph;
 use relay_testkit::realtime::FakeRealtime;
 use relay_voice::{RealtimeConfig, RealtimeTransport, ReconnectPolicy};
@@ -60,12 +58,12 @@ impl Tool for Gate {
         .long_running()
     }
     async fn call(&self, _args: Value, ctx: ToolContext) -> Result<Value, ToolError> {
-        ctx.progress.report(ToolProgress {
-            message: "synced 1 of 3 repositories (auth-service)".into(),
-            done: Some(1),
-            total: Some(3),
-            repo: Some("auth-service".into()),
-        });
+        ctx.progress.report(
+            Progress::message("synced 1 of 3 repositories (auth-service)")
+                .done(1)
+                .total(3)
+                .repo("auth-service"),
+        );
         self.release.notified().await;
         Ok(json!({"synced": 3}))
     }
@@ -167,7 +165,7 @@ pub fn progress_messages(events: &[VoiceEvent]) -> Vec<String> {
     events
         .iter()
         .filter_map(|e| match e {
-            VoiceEvent::ToolProgress { message, .. } => Some(message.clone()),
+            VoiceEvent::ToolProgress { progress, .. } => Some(progress.message.clone()),
             _ => None,
         })
         .collect()

@@ -10,7 +10,7 @@ use super::prompt::repo_context;
 use super::{AgentRunOptions, RepoRun, RunError, RunReport};
 use crate::RepoError;
 use crate::agent::{AgentContext, AgentError, AgentOutcome, AgentTask, CodingAgent};
-use crate::event::{EventKind, RepoOutcome};
+use crate::event::{EventKind, Progress, RepoOutcome};
 use crate::job::{Job, JobContext};
 use crate::repo::{RepoGraph, RepoSelection, RepoStatus};
 use crate::words::plural;
@@ -110,12 +110,12 @@ async fn orchestrate(
             let selected = &selected;
             let ctx = &ctx;
             async move {
-                let _ = tx.send(EventKind::Progress {
-                    done: started_at,
-                    total: Some(total),
-                    repo: Some(name.clone()),
-                    message: format!("running the {} agent in {name}", agent.name()),
-                });
+                let _ = tx.send(EventKind::Progress(
+                    Progress::message(format!("running the {} agent in {name}", agent.name()))
+                        .done(started_at)
+                        .total(total)
+                        .repo(name.clone()),
+                ));
                 let run =
                     run_one(&*graph, &*agent, options, selected, &name, status, ctx, &tx).await;
                 (name, run)
@@ -143,12 +143,12 @@ async fn orchestrate(
 fn finished(tx: &mpsc::UnboundedSender<EventKind>, done: &mut u64, total: u64, run: &RepoRun) {
     *done += 1;
     let summary = summary(run);
-    let _ = tx.send(EventKind::Progress {
-        done: *done,
-        total: Some(total),
-        repo: Some(run.name.clone()),
-        message: format!("{}: {summary}", run.name),
-    });
+    let _ = tx.send(EventKind::Progress(
+        Progress::message(format!("{}: {summary}", run.name))
+            .done(*done)
+            .total(total)
+            .repo(run.name.clone()),
+    ));
     let _ = tx.send(EventKind::RepoFinished {
         repo: run.name.clone(),
         outcome: run.outcome,

@@ -1,0 +1,181 @@
+//! The state of one connection and the outbound primitives every handler uses: sending a
+//! server event, sending an error, recording client events and the conversation.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use futures::SinkExt;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::super::Shared;
+use super::super::response::Out;
+use super::super::vad::Vad;
+
+/// The accepted WebSocket.
+pub(super) type Ws = WebSocketStream<TcpStream>;
+
+/// What the loop should do after handling an event.
+pub(super) enum Flow {
+    Continue,
+    /// Drop the socket without a close frame.
+    Drop,
+}
+
+/// One conversation item as the server keeps it.
+pub(super) struct ConvItem {
+    pub(super) item: Value,
+    /// Audio the item holds, ms (what truncation may cut down to).
+    pub(super) audio_ms: u64,
+}
+
+/// The response being streamed.
+pub(super) struct Active {
+    pub(super) id: String,
+    /// Events not sent yet.
+    pub(super) queue: VecDeque<Out>,
+    /// The final `response` object.
+    pub(super) response: Value,
+    /// When the next queued event is due.
+    pub(super) next_at: Instant,
+    /// Audio sent so far per output item, ms.
+    pub(super) audio_sent: HashMap<String, u64>,
+    /// Output items added to the conversation so far.
+    pub(super) started_items: Vec<Value>,
+}
+
+/// The protocol state of one connection.
+pub(super) struct Conn {
+    pub(super) shared: Arc<Shared>,
+    /// Index of this connection's log.
+    pub(super) idx: usize,
+    pub(super) session: Value,
+    pub(super) items: Vec<ConvItem>,
+    pub(super) vad: Vad,
+    /// Input audio buffered since the last commit or clear, ms.
+    pub(super) buffer_ms: u64,
+    /// The item id announced with `speech_started`, used when speech stops.
+    pub(super) pending_user_item: Option<String>,
+    pub(super) active: Option<Active>,
+    /// Responses started (for the rate limits).
+    pub(super) requests: u64,
+}
+
+impl Conn {
+    /// A connection with an empty conversation and this initial `session`.
+    pub(super) fn new(shared: Arc<Shared>, idx: usize, session: Value) -> Self {
+        Conn {
+            shared,
+            idx,
+            session,
+            items: Vec::new(),
+            vad: Vad::default(),
+            buffer_ms: 0,
+            pending_user_item: None,
+            active: None,
+            requests: 0,
+        }
+    }
+
+    /// Copies the conversation into the connection log.
+    pub(super) fn save_conversation(&self) {
+        let conv: Vec<Value> = self.items.iter().map(|i| i.item.clone()).collect();
+        self.shared.with_log(self.idx, |l| l.conversation = conv);
+    }
+
+    /// Sends a server event with a fresh `event_id`, logging when it went out.
+    pub(super) async fn send(&mut self, ws: &mut Ws, event: Value) -> Result<(), ()> {
+        let mut event = event;
+        if let Value::Object(m) = &mut event {
+            m.insert("event_id".into(), Value::from(self.shared.next_id("event")));
+        }
+        let kind = event["type"].as_str().unwrap_or("").to_string();
+        ws.send(Message::text(event.to_string()))
+            .await
+            .map_err(|_| ())?;
+        if kind != "response.output_audio.delta" {
+            let now = std::time::Instant::now();
+            self.shared
+                .with_log(self.idx, |l| l.sent_times.push((kind, now)));
+        }
+        Ok(())
+    }
+
+    /// Sends an `error` event not tied to a client event.
+    pub(super) async fn error(
+        &mut self,
+        ws: &mut Ws,
+        kind: &str,
+        code: &str,
+        message: &str,
+    ) -> Result<(), ()> {
+        self.error_for(ws, kind, code, message, None).await
+    }
+
+    /// Sends an `error` event naming the client event that caused it, and logs it.
+    pub(super) async fn error_for(
+        &mut self,
+        ws: &mut Ws,
+        kind: &str,
+        code: &str,
+        message: &str,
+        client_event_id: Option<Value>,
+    ) -> Result<(), ()> {
+        self.shared.with_log(self.idx, |l| {
+            l.errors_sent.push((code.to_string(), message.to_string()));
+        });
+        let ev = json!({"type": "error", "error": {"type": kind, "code": code, "message": message,
+                        "param": null, "event_id": client_event_id.unwrap_or(Value::Null)}});
+        self.send(ws, ev).await
+    }
+
+    /// Logs a client event (audio replaced by its length unless the scenario records audio).
+    pub(super) fn record(&self, event: &Value) {
+        let mut logged = event.clone();
+        if !self.shared.scenario.record_audio
+            && let Some(audio) = event.get("audio").and_then(Value::as_str)
+        {
+            logged["audio"] = Value::from(format!("<{} base64 chars>", audio.len()));
+        }
+        let now = std::time::Instant::now();
+        self.shared.with_log(self.idx, |l| {
+            l.client_events.push(logged);
+            l.client_event_times.push(now);
+        });
+    }
+
+    /// The id of the last conversation item (`null` when empty), for `previous_item_id`.
+    pub(super) fn last_item_id(&self) -> Value {
+        self.items
+            .last()
+            .map(|i| i.item["id"].clone())
+            .unwrap_or(Value::Null)
+    }
+
+    /// Announces a new conversation item: `conversation.item.added` then `.done`.
+    pub(super) async fn send_item_added(
+        &mut self,
+        ws: &mut Ws,
+        previous: &Value,
+        item: &Value,
+    ) -> Result<(), ()> {
+        self.send(
+            ws,
+            json!({"type": "conversation.item.added", "previous_item_id": previous, "item": item}),
+        )
+        .await?;
+        self.send(
+            ws,
+            json!({"type": "conversation.item.done", "previous_item_id": previous, "item": item}),
+        )
+        .await
+    }
+}
+
+/// The `event_id` a client event carried, echoed in errors about it.
+pub(super) fn client_event_id(event: &Value) -> Option<Value> {
+    event.get("event_id").cloned()
+}
