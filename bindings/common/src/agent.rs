@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use relay_agent::claude::ClaudeCodeAgent;
-use relay_core::agent::run::{AgentRunOptions, RunReport, run_across_repos};
 use relay_agent::shell::ShellAgent;
+use relay_core::agent::run::{AgentRunOptions, RunReport, run_across_repos};
 use relay_core::agent::{AgentEnv, AgentTask, CodingAgent, PermissionMode, PermissionPolicy};
 use relay_core::{Job, JobFailure};
 
