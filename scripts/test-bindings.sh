@@ -5,6 +5,9 @@
 #           examples/node/voice-server/test; peers from the relay-testkit binary)
 #   Kotlin  cargo build + uniffi-bindgen, kotlinc, java  (bindings/uniffi/tests/kotlin)
 #   Swift   bindings generated only (no Swift toolchain here: untested)
+# Every binding is built with the cargo feature `testing`, which adds the test-only
+# `synthetic_job` (Python relay._testing, Node testing.js, Kotlin syntheticJob); the published
+# API, and the committed Node index.js / index.d.ts, are those of a build without it.
 # Needs scripts/setup/{python,node,kotlin}.sh to have run (scripts/test-all.sh runs them).
 # Usage: scripts/test-bindings.sh [python] [node] [kotlin]   (default: all three)
 set -euo pipefail
@@ -29,10 +32,10 @@ expect_tour() {
 }
 
 test_python() {
-  step python "maturin develop into $ROOT/.venv"
+  step python "maturin develop --features testing into $ROOT/.venv"
   [ -x "$ROOT/.venv/bin/maturin" ] || { echo "run scripts/setup/python.sh first" >&2; exit 1; }
   (cd "$ROOT/bindings/python" &&
-    VIRTUAL_ENV="$ROOT/.venv" PATH="$ROOT/.venv/bin:$PATH" maturin develop --quiet)
+    VIRTUAL_ENV="$ROOT/.venv" PATH="$ROOT/.venv/bin:$PATH" maturin develop --quiet --features testing)
   step python "cargo build -p relay-testkit (the test peers: fake Anthropic, Realtime, Proxmox)"
   (cd "$ROOT" && cargo build --quiet -p relay-testkit --bin relay-testkit)
   step python "pytest"
@@ -52,9 +55,33 @@ test_python() {
 }
 
 test_node() {
-  step node "napi build (debug)"
+  step node "napi build (debug, --features testing)"
   [ -d "$ROOT/bindings/node/node_modules/@napi-rs/cli" ] || { echo "run scripts/setup/node.sh first" >&2; exit 1; }
-  (cd "$ROOT/bindings/node" && npx --no-install napi build --platform --js index.js --dts index.d.ts)
+  # Built into a scratch directory: only the .node is installed next to relay.js. The committed
+  # index.js / index.d.ts describe a build without `testing`: they are regenerated from this build
+  # minus the exports of bindings/node/src/testing.rs (which tests get from testing.js).
+  local napi_out="$demo/napi"
+  (cd "$ROOT/bindings/node" && npx --no-install napi build --platform --features testing \
+    --output-dir "$napi_out" --js index.js --dts index.d.ts)
+  cp "$napi_out"/*.node "$ROOT/bindings/node/"
+  node - "$napi_out" "$ROOT/bindings/node" syntheticJob SyntheticJobOptions <<'JS'
+const fs = require('node:fs')
+const path = require('node:path')
+const [from, to, ...testOnly] = process.argv.slice(2)
+const names = new Set(testOnly)
+const read = (file) => fs.readFileSync(path.join(from, file), 'utf8')
+const dropped = new Set()
+const keep = (name) => !(name && names.has(name) && dropped.add(name))
+// index.js: one `module.exports.NAME = nativeBinding.NAME` line per export.
+const js = read('index.js').split('\n').filter((line) => keep(/^module\.exports\.(\w+) = /.exec(line)?.[1]))
+// index.d.ts: top-level declarations (with their doc comments) separated by blank lines.
+const declared = /^export (?:declare )?(?:function|interface|class|type|const enum|enum) (\w+)/m
+const dts = read('index.d.ts').split('\n\n').filter((block) => keep(declared.exec(block)?.[1]))
+const missing = testOnly.filter((name) => !dropped.has(name))
+if (missing.length) throw new Error(`test-only exports not in the build: ${missing.join(', ')}`)
+fs.writeFileSync(path.join(to, 'index.js'), js.join('\n'))
+fs.writeFileSync(path.join(to, 'index.d.ts'), dts.join('\n\n'))
+JS
   step node "cargo build -p relay-testkit (the test peers) and scripts/setup/claude.sh"
   (cd "$ROOT" && cargo build --quiet -p relay-testkit --bin relay-testkit)
   "$ROOT/scripts/setup/claude.sh" >/dev/null
@@ -72,9 +99,10 @@ test_kotlin() {
   local jna=/usr/share/java/jna.jar
   local gen="$TARGET/uniffi"
   [ -x "$kotlin/bin/kotlinc" ] && [ -f "$jna" ] || { echo "run scripts/setup/kotlin.sh first" >&2; exit 1; }
-  step uniffi "cargo build -p relay-uniffi -p uniffi-bindgen"
-  # One invocation, so both share one feature set of uniffi (no second build of it).
-  (cd "$ROOT" && cargo build --quiet -p relay-uniffi -p uniffi-bindgen)
+  step uniffi "cargo build -p relay-uniffi --features testing -p uniffi-bindgen"
+  # One invocation, so both share one feature set of uniffi (no second build of it). `testing`
+  # adds syntheticJob to the library, hence to the Kotlin and Swift generated from it.
+  (cd "$ROOT" && cargo build --quiet -p relay-uniffi --features relay-uniffi/testing -p uniffi-bindgen)
   step uniffi "generate Kotlin (dev.relay) and Swift (Relay) sources into $gen"
   rm -rf "$gen/kotlin" "$gen/swift"
   for lang in kotlin swift; do

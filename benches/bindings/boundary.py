@@ -8,6 +8,7 @@ import sys
 import time
 
 import relay
+from relay._testing import synthetic_job
 
 
 async def main(workspace: str, calls: int, events: int) -> None:
@@ -41,7 +42,7 @@ async def main(workspace: str, calls: int, events: int) -> None:
 
     start = time.perf_counter()
     received = 0
-    async for _event in relay.synthetic_job(events):
+    async for _event in synthetic_job(events):
         received += 1
     seconds = time.perf_counter() - start
     assert received == events + 2

@@ -3,6 +3,9 @@ binding's iterator (events wait in the job's deque until yielded, so a loop left
 none) and the list-based loop it replaced. Prints the median events/s of each.
 
     .venv/bin/python benches/bindings/iterate_ab.py [EVENTS=100000] [ROUNDS=7]
+
+Needs relay built with the cargo feature `testing` (relay._testing), as
+scripts/test-bindings.sh python and benches/bindings/run.sh build it.
 """
 
 import asyncio
@@ -10,7 +13,7 @@ import statistics
 import sys
 import time
 
-import relay
+from relay._testing import synthetic_job
 
 
 async def list_based(job):
@@ -25,7 +28,7 @@ async def list_based(job):
 
 
 async def rate(kind: str, events: int) -> float:
-    job = relay.synthetic_job(events)
+    job = synthetic_job(events)
     iterator = job.__aiter__() if kind == "deque" else list_based(job)
     started = time.perf_counter()
     count = 0

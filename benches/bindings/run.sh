@@ -6,20 +6,24 @@
 # Each runtime makes CALLS awaited status() calls of the 3 repositories, each followed by 10 of an
 # empty selection (same code path without git work: the cost of the call itself).
 # Prints one JSON line per runtime and round, then a summary table (medians over rounds).
-# Note: it installs release builds of the Python and Node bindings in place; the test command
-# (scripts/test-bindings.sh) reinstalls debug builds.
+# Note: it installs release builds of the Python and Node bindings in place, with the cargo feature
+# `testing` (synthetic_job streams the events); the test command (scripts/test-bindings.sh)
+# reinstalls debug builds.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 CALLS="${1:-300}"; EVENTS="${2:-100000}"; ROUNDS="${3:-3}"
 
-ws="$(mktemp -d)"; trap 'rm -rf "$ws"' EXIT
+ws="$(mktemp -d)"; trap 'rm -rf "$ws" "$ws.napi"' EXIT
 "$ROOT/scripts/bindings-fixture.sh" "$ws"
 
 echo "building release artifacts..." >&2
-(cd "$ROOT" && cargo build --quiet --release -p relay-bindings-common --example boundary_baseline)
-(cd "$ROOT/bindings/python" && VIRTUAL_ENV="$ROOT/.venv" PATH="$ROOT/.venv/bin:$PATH" maturin develop --quiet --release)
-(cd "$ROOT/bindings/node" && npx --no-install napi build --platform --release --js index.js --dts index.d.ts >/dev/null)
+(cd "$ROOT" && cargo build --quiet --release -p relay-bindings-common --features testing --example boundary_baseline)
+(cd "$ROOT/bindings/python" && VIRTUAL_ENV="$ROOT/.venv" PATH="$ROOT/.venv/bin:$PATH" maturin develop --quiet --release --features testing)
+# Only the .node: the committed index.js / index.d.ts are those of a build without `testing`.
+(cd "$ROOT/bindings/node" && npx --no-install napi build --platform --release --features testing \
+  --output-dir "$ws.napi" --js index.js --dts index.d.ts >/dev/null)
+cp "$ws.napi"/*.node "$ROOT/bindings/node/"
 
 results="$(mktemp)"
 for round in $(seq 1 "$ROUNDS"); do

@@ -525,22 +525,6 @@ export interface StopOptions {
   force?: boolean
 }
 
-/**
- * Starts a job that streams `events` progress events and returns `events` (or fails as asked).
- * For tests and for measuring the cost of streaming events into Node.
- */
-export declare function syntheticJob(options: SyntheticJobOptions): Job
-
-/** Options of `syntheticJob`. */
-export interface SyntheticJobOptions {
-  /** How many progress events to emit. */
-  events: number
-  /** Pause between two events, in milliseconds (default 0). */
-  intervalMs?: number
-  /** When set, the job fails with code `synthetic_failure` and this message. */
-  failWith?: string
-}
-
 /** How a JavaScript tool presents itself to the model (the first argument of `register`). */
 export interface ToolDefinition {
   /** Unique name: 1 to 64 letters, digits, `_` or `-` (Relay's tools keep theirs). */

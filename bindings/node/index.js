@@ -840,5 +840,4 @@ module.exports.Job = nativeBinding.Job
 module.exports.Tools = nativeBinding.Tools
 module.exports.VoiceSession = nativeBinding.VoiceSession
 module.exports.Workspace = nativeBinding.Workspace
-module.exports.syntheticJob = nativeBinding.syntheticJob
 module.exports.version = nativeBinding.version

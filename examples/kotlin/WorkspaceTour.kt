@@ -1,5 +1,6 @@
 // A tour of Relay from Kotlin: open a workspace, show its dependency graph, the status of each
-// repository and what a change to the first one affects, then stream a job's events to a listener.
+// repository and what a change to the first one affects, then stream the events of a sync (a
+// job) to a listener.
 //
 // scripts/test-bindings.sh kotlin compiles this file with the generated dev.relay bindings and
 // runs it on a fresh workspace; see docs/bindings.md for compiling it yourself.
@@ -27,12 +28,13 @@ fun main(args: Array<String>): Unit = runBlocking {
     val impact = ws.impact(listOf(first))
     println("a change to $first affects: ${impact.transitive.joinToString(", ").ifEmpty { "nothing else" }}")
 
-    // Every long operation is a Job: listen to its events (or await nextBatch), then wait().
-    val job = syntheticJob(5uL, intervalMs = 50uL)
+    // Every long operation is a Job: listen to its events (or await nextBatch), then wait(). A sync
+    // fetches and fast-forwards only (a repository with local changes or no remote is skipped).
+    val job = ws.sync(repos = listOf(first))
     val done = CompletableDeferred<Unit>()
     val handle = job.listen(object : EventListener {
         override fun onEvent(event: Event) {
-            if (event.kind == "progress") println("  progress: ${event.json}")
+            if (event.kind == "repo_finished") println("  ${event.json}")
             if (event.kind == "job_finished") done.complete(Unit)
         }
     })

@@ -1,5 +1,5 @@
 // A tour of Relay from Node: open a workspace, show its dependency graph, the status of each
-// repository and what a change to the first one affects, then stream a job's events.
+// repository and what a change to the first one affects, then stream the events of a sync (a job).
 //
 //   node examples/node/workspace-tour.mjs [WORKSPACE]      (default: search from the cwd)
 //
@@ -33,9 +33,10 @@ const first = ws.repos()[0].name
 const impact = ws.impact([first])
 console.log(`a change to ${first} affects: ${impact.transitive.join(', ') || 'nothing else'}`)
 
-// Every long operation is a Job: iterate over its events, then await its result.
-const job = relay.syntheticJob({ events: 5, intervalMs: 50 })
+// Every long operation is a Job: iterate over its events, then await its result. A sync fetches
+// and fast-forwards only (a repository with local changes or no remote is skipped).
+const job = ws.sync({ repos: [first] })
 for await (const event of job) {
-  if (event.type === 'progress') console.log(`  progress ${event.done}/${event.total}`)
+  if (event.type === 'repo_finished') console.log(`  ${event.repo}: ${event.summary}`)
 }
 console.log('job result:', await job.wait())

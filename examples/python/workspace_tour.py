@@ -1,5 +1,5 @@
 """A tour of Relay from Python: open a workspace, show its dependency graph, the status of each
-repository and what a change to the first one affects, then stream a job's events.
+repository and what a change to the first one affects, then stream the events of a sync (a job).
 
     python examples/python/workspace_tour.py [WORKSPACE]      (default: search from the cwd)
 
@@ -33,11 +33,12 @@ async def main(path: str | None) -> None:
     impact = ws.impact([first])
     print(f"a change to {first} affects: {', '.join(impact['transitive']) or 'nothing else'}")
 
-    # Every long operation is a Job: iterate over its events, then await its result.
-    job = relay.synthetic_job(5, interval_ms=50)
+    # Every long operation is a Job: iterate over its events, then await its result. A sync
+    # fetches and fast-forwards only (a repository with local changes or no remote is skipped).
+    job = ws.sync(repos=[first])
     async for event in job:
-        if event["type"] == "progress":
-            print(f"  progress {event['done']}/{event['total']}")
+        if event["type"] == "repo_finished":
+            print(f"  {event['repo']}: {event['summary']}")
     print("job result:", await job.wait())
 
 

@@ -20,8 +20,8 @@
 //!   ([`HostToolSpec`] + [`ToolCallback`]);
 //! - [`VoiceHandle`]: a voice session (OpenAI Realtime or the offline text transport) over a
 //!   [`ToolsHandle`];
-//! - [`synthetic_job`]: a job that streams a given number of events through the real job
-//!   machinery, used by the binding tests and the boundary benchmarks.
+//! - `synthetic_job` (cargo feature `testing` only): a job that streams a given number of events
+//!   through the real job machinery, used by the binding tests and the boundary benchmarks.
 //!
 //! Nothing here knows about Python, JavaScript or Kotlin: conversions that two bindings would
 //! otherwise each write live here once.
@@ -33,6 +33,7 @@ mod event;
 mod host_tool;
 mod job;
 mod permission;
+#[cfg(any(test, feature = "testing"))]
 mod synthetic;
 #[cfg(test)]
 mod test_support;
@@ -47,6 +48,7 @@ pub use event::EventJson;
 pub use host_tool::{HostToolSpec, ToolCallback};
 pub use job::{DEFAULT_BATCH, JobHandle};
 pub use permission::{CallbackPolicy, PermissionCallback, parse_decision};
+#[cfg(any(test, feature = "testing"))]
 pub use synthetic::{SyntheticJob, synthetic_job};
 pub use tools::{ToolsHandle, ToolsOptions};
 pub use voice::{VoiceHandle, VoiceOptions};

@@ -6,13 +6,14 @@ import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
 const relay = require('../relay.js')
+const { syntheticJob } = require('../testing.js')
 
 test('version is the crate version', () => {
   assert.match(relay.version(), /^\d+\.\d+\.\d+$/)
 })
 
 test('for await yields every event in order as objects', async () => {
-  const job = relay.syntheticJob({ events: 2500 })
+  const job = syntheticJob({ events: 2500 })
   const events = []
   for await (const event of job) events.push(event)
   assert.equal(events.length, 2502)
@@ -36,11 +37,11 @@ test('for await yields every event in order as objects', async () => {
 })
 
 test('wait without reading events resolves to the result', async () => {
-  assert.equal(await relay.syntheticJob({ events: 10000 }).wait(), 10000)
+  assert.equal(await syntheticJob({ events: 10000 }).wait(), 10000)
 })
 
 test('a failed job rejects with an Error carrying code, kind and message', async () => {
-  const job = relay.syntheticJob({ events: 3, failWith: 'disk full on /srv' })
+  const job = syntheticJob({ events: 3, failWith: 'disk full on /srv' })
   const events = []
   for await (const event of job) events.push(event)
   assert.equal(events.at(-1).status, 'failed')
@@ -55,7 +56,7 @@ test('a failed job rejects with an Error carrying code, kind and message', async
 })
 
 test('cancel ends the stream and wait rejects with code cancelled', async () => {
-  const job = relay.syntheticJob({ events: 1000000, intervalMs: 1000 })
+  const job = syntheticJob({ events: 1000000, intervalMs: 1000 })
   const seen = []
   for await (const event of job) {
     seen.push(event)
@@ -68,7 +69,7 @@ test('cancel ends the stream and wait rejects with code cancelled', async () => 
 })
 
 test('a second wait rejects as a usage error', async () => {
-  const job = relay.syntheticJob({ events: 1 })
+  const job = syntheticJob({ events: 1 })
   assert.equal(await job.wait(), 1)
   await assert.rejects(job.wait(), { code: 'usage', kind: 'usage' })
   assert.equal(await job.nextBatch(), null)
@@ -80,7 +81,7 @@ test('a long stream leaves room for timers', async () => {
   let count = 0
   let bytes = 0
   // A consumer slower than the producer: every batch is ready when asked for.
-  for await (const event of relay.syntheticJob({ events: 200000 })) {
+  for await (const event of syntheticJob({ events: 200000 })) {
     count++
     bytes += JSON.stringify(event).length
   }

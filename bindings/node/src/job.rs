@@ -5,9 +5,7 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use relay_bindings_common::{
-    DEFAULT_BATCH, JobHandle, SyntheticJob, synthetic_job as start_synthetic,
-};
+use relay_bindings_common::{DEFAULT_BATCH, JobHandle};
 
 use crate::convert::{next_batch_promise, spawn_json};
 
@@ -60,27 +58,4 @@ impl Job {
         let max = max.map_or(DEFAULT_BATCH, |m| m as usize);
         next_batch_promise(env, async move { inner.next_batch_json(max).await })
     }
-}
-
-/// Options of `syntheticJob`.
-#[napi(object)]
-pub struct SyntheticJobOptions {
-    /// How many progress events to emit.
-    pub events: u32,
-    /// Pause between two events, in milliseconds (default 0).
-    pub interval_ms: Option<u32>,
-    /// When set, the job fails with code `synthetic_failure` and this message.
-    pub fail_with: Option<String>,
-}
-
-/// Starts a job that streams `events` progress events and returns `events` (or fails as asked).
-/// For tests and for measuring the cost of streaming events into Node.
-#[napi]
-pub fn synthetic_job(options: SyntheticJobOptions) -> Job {
-    let spec = SyntheticJob {
-        events: u64::from(options.events),
-        interval_ms: u64::from(options.interval_ms.unwrap_or(0)),
-        fail_with: options.fail_with,
-    };
-    Job::new(within_runtime_if_available(|| start_synthetic(spec)))
 }

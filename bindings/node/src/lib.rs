@@ -14,6 +14,8 @@ mod host_tool;
 mod job;
 mod js_function;
 mod permission;
+#[cfg(feature = "testing")]
+mod testing;
 mod tools;
 mod voice;
 mod workspace;

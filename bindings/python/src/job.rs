@@ -4,11 +4,9 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use relay_bindings_common::{
-    DEFAULT_BATCH, JobHandle, SyntheticJob, synthetic_job as start_synthetic,
-};
+use relay_bindings_common::{DEFAULT_BATCH, JobHandle};
 
-use crate::{aio, runtime};
+use crate::aio;
 
 /// A running long operation (a sync, an agent run, ...) streaming events.
 #[pyclass(module = "relay", name = "Job", frozen)]
@@ -77,22 +75,7 @@ impl PyJob {
     }
 }
 
-/// Starts a job that streams `events` progress events (one every `interval_ms`) and returns
-/// `events`, or fails with a RepoError of code `synthetic_failure` when `fail_with` is given.
-/// For tests and for measuring the cost of streaming events into Python.
-#[pyfunction]
-#[pyo3(signature = (events, interval_ms = 0, fail_with = None))]
-fn synthetic_job(events: u64, interval_ms: u64, fail_with: Option<String>) -> PyJob {
-    let spec = SyntheticJob {
-        events,
-        interval_ms,
-        fail_with,
-    };
-    PyJob::new(runtime::enter(|| start_synthetic(spec)))
-}
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyJob>()?;
-    m.add_function(wrap_pyfunction!(synthetic_job, m)?)?;
     Ok(())
 }

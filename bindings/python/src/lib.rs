@@ -14,6 +14,8 @@ mod json;
 mod loop_call;
 mod permission;
 mod runtime;
+#[cfg(feature = "testing")]
+mod testing;
 mod tools;
 mod voice;
 mod workspace;
@@ -38,5 +40,7 @@ fn relay_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     environments::register(m)?;
     tools::register(m)?;
     voice::register(m)?;
+    #[cfg(feature = "testing")]
+    testing::register(m)?;
     Ok(())
 }

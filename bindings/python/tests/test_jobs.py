@@ -6,6 +6,7 @@ import asyncio
 import pytest
 
 import relay
+from relay._testing import synthetic_job
 
 
 def test_version_is_the_crate_version():
@@ -14,7 +15,7 @@ def test_version_is_the_crate_version():
 
 
 async def test_async_for_yields_every_event_in_order_as_dicts():
-    job = relay.synthetic_job(2500)
+    job = synthetic_job(2500)
     events = [event async for event in job]
     assert len(events) == 2502
     assert [e["seq"] for e in events] == list(range(2502))
@@ -38,11 +39,11 @@ async def test_async_for_yields_every_event_in_order_as_dicts():
 
 
 async def test_wait_without_reading_events_returns_the_result():
-    assert await relay.synthetic_job(10_000).wait() == 10_000
+    assert await synthetic_job(10_000).wait() == 10_000
 
 
 async def test_a_failed_job_raises_repo_error_with_code_and_message():
-    job = relay.synthetic_job(3, fail_with="disk full on /srv")
+    job = synthetic_job(3, fail_with="disk full on /srv")
     events = [event async for event in job]
     assert events[-1]["status"] == "failed"
     assert events[-1]["error"] == "disk full on /srv"
@@ -54,7 +55,7 @@ async def test_a_failed_job_raises_repo_error_with_code_and_message():
 
 
 async def test_cancel_ends_the_stream_and_wait_raises_job_cancelled():
-    job = relay.synthetic_job(1_000_000, interval_ms=1000)
+    job = synthetic_job(1_000_000, interval_ms=1000)
     seen = []
     async for event in job:
         seen.append(event)
@@ -69,7 +70,7 @@ async def test_cancel_ends_the_stream_and_wait_raises_job_cancelled():
 
 
 async def test_cancelling_the_awaiting_asyncio_task_cancels_the_rust_job():
-    job = relay.synthetic_job(1_000_000, interval_ms=5000)
+    job = synthetic_job(1_000_000, interval_ms=5000)
     # Read until the first progress event: the next one is 5 s away.
     while not any(e["type"] == "progress" for e in await job.next_batch()):
         pass
@@ -87,7 +88,7 @@ async def test_cancelling_the_awaiting_asyncio_task_cancels_the_rust_job():
 
 
 async def test_a_task_cancelled_before_it_ever_ran_cancels_the_rust_job():
-    job = relay.synthetic_job(1_000_000, interval_ms=5000)
+    job = synthetic_job(1_000_000, interval_ms=5000)
     while not any(e["type"] == "progress" for e in await job.next_batch()):
         pass
     # The Rust call starts when next_batch() is called; the task is cancelled before its
@@ -102,7 +103,7 @@ async def test_a_task_cancelled_before_it_ever_ran_cancels_the_rust_job():
 
 
 async def test_a_timeout_on_wait_cancels_the_job():
-    job = relay.synthetic_job(1_000_000, interval_ms=5000)
+    job = synthetic_job(1_000_000, interval_ms=5000)
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(job.wait(), timeout=0.1)
     # The result was being awaited when the task was cancelled: it is gone with the job.
@@ -113,7 +114,7 @@ async def test_a_timeout_on_wait_cancels_the_job():
 
 
 async def test_a_second_wait_is_a_usage_error():
-    job = relay.synthetic_job(1)
+    job = synthetic_job(1)
     assert await job.wait() == 1
     with pytest.raises(relay.UsageError):
         await job.wait()
@@ -127,13 +128,13 @@ def test_exceptions_form_one_hierarchy():
 
 
 def test_job_repr_names_its_id():
-    job = relay.synthetic_job(1)
+    job = synthetic_job(1)
     assert repr(job) == f"<relay.Job id={job.id!r}>"
     job.cancel()
 
 
 def test_awaitables_need_a_running_loop_and_start_nothing_without_one():
-    job = relay.synthetic_job(3)
+    job = synthetic_job(3)
     with pytest.raises(RuntimeError, match="no running event loop"):
         job.wait()
 
@@ -156,7 +157,7 @@ async def test_a_long_stream_leaves_room_for_other_tasks():
 
     other = asyncio.create_task(ticker())
     count = 0
-    async for _event in relay.synthetic_job(200_000):
+    async for _event in synthetic_job(200_000):
         count += 1
     stop.set()
     await other

@@ -2,9 +2,7 @@
 
 use std::sync::Arc;
 
-use relay_bindings_common::{
-    DEFAULT_BATCH, JobHandle, SyntheticJob, synthetic_job as start_synthetic,
-};
+use relay_bindings_common::{DEFAULT_BATCH, JobHandle};
 use tokio::task::AbortHandle;
 
 use crate::error::RelayError;
@@ -117,17 +115,4 @@ impl TaskHandle {
     pub fn is_finished(&self) -> bool {
         self.abort.is_finished()
     }
-}
-
-/// Starts a job that streams `events` progress events (one every `interval_ms`) and returns
-/// `events`, or fails with `Repo(code = "synthetic_failure")` when `fail_with` is given.
-/// For tests and for measuring the cost of streaming events.
-#[uniffi::export(default(interval_ms = 0, fail_with = None))]
-pub fn synthetic_job(events: u64, interval_ms: u64, fail_with: Option<String>) -> Arc<Job> {
-    let spec = SyntheticJob {
-        events,
-        interval_ms,
-        fail_with,
-    };
-    Job::new(runtime::enter(|| start_synthetic(spec)))
 }

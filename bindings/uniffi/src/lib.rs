@@ -15,6 +15,8 @@ mod job;
 mod policy;
 mod records;
 mod runtime;
+#[cfg(feature = "testing")]
+mod testing;
 mod tools;
 mod voice;
 mod workspace;
@@ -25,9 +27,11 @@ pub use environments::Environments;
 pub use error::RelayError;
 pub use event::{Event, EventListener};
 pub use host_tool::{ToolDefinition, ToolHandler, ToolHandlerError};
-pub use job::{Job, TaskHandle, synthetic_job};
+pub use job::{Job, TaskHandle};
 pub use policy::{PermissionDecision, PermissionPolicy, PermissionRequest, PolicyError};
 pub use records::{CommitInfo, DependencyGraph, Edge, Impact, RepoSpec, RepoStatus};
+#[cfg(feature = "testing")]
+pub use testing::synthetic_job;
 pub use tools::Tools;
 pub use voice::{
     RateLimit, VoiceEvent, VoiceEventListener, VoiceMetrics, VoiceOptions, VoiceSession,

@@ -31,7 +31,6 @@ from relay._relay import (
     VoiceError,
     VoiceSession,
     Workspace,
-    synthetic_job,
     version,
 )
 
@@ -50,7 +49,6 @@ __all__ = [
     "VoiceError",
     "VoiceSession",
     "Workspace",
-    "synthetic_job",
     "version",
 ]
 

@@ -435,7 +435,3 @@ class VoiceSession:
 
 def version() -> str:
     """The version of the Relay SDK this module was built from."""
-
-def synthetic_job(events: int, interval_ms: int = 0, fail_with: str | None = None) -> Job:
-    """A job streaming ``events`` progress events, returning ``events`` (or failing with a
-    RepoError of code ``synthetic_failure``); for tests and boundary benchmarks."""
