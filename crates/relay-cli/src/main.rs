@@ -1,6 +1,7 @@
 //! `relay`: voice-driven, multi-repository agentic coding from the terminal.
 //!
-//! A thin adapter: every command parses its arguments, calls the crates and renders the result.
+//! A thin adapter: every command parses its arguments, calls the `relay` facade and renders the
+//! result.
 
 mod agent;
 mod commands;
