@@ -12,23 +12,7 @@ use relay_core::infra::{EnvKind, EnvSpec, EnvStatus, ExecRequest, InfraProvider,
 use relay_core::{EventKind, Workspace};
 use relay_infra::LocalProvider;
 use relay_repos::GitRepoGraph;
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use relay_testkit::git::git;
 
 fn make_repo(path: &Path, file: &str, content: &str, message: &str) {
     std::fs::create_dir_all(path).unwrap();
