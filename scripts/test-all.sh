@@ -31,6 +31,8 @@ fi
 cargo fmt --all --check
 # The lints are in the root Cargo.toml ([workspace.lints]); every warning fails the run.
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The API docs build without a broken link or a malformed item.
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
 step "rust: build"
 cargo build --workspace --all-targets --locked

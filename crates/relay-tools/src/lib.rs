@@ -6,7 +6,7 @@
 //! - [`repo`]: over a [`RepoGraph`] — the morning briefing (`project_status`), the primary
 //!   project (`switch_project`), `impact_analysis`, `sync_repos`, `create_branch`, `commit`;
 //! - [`agent`]: over a [`CodingAgent`] — `run_agent_task` across repositories in dependency order;
-//! - [`env`]: over an [`InfraProvider`] — `env_up`, `env_status`, `env_exec`, `env_snapshot`,
+//! - [`env`](mod@env): over an [`InfraProvider`] — `env_up`, `env_status`, `env_exec`, `env_snapshot`,
 //!   `env_rollback`, `env_down`.
 //!
 //! The registry, the tool trait and the permission model are in [`relay_core::tools`]; the

@@ -9,26 +9,45 @@
 //! which permissions" is decided. [`Relay::builder`] opens a workspace and wires the parts;
 //! the `relay` CLI and the Python, Node and Kotlin/Swift bindings all go through it.
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), relay::Error> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), relay::Error> {
 //! use std::sync::Arc;
+//! use relay::core::repo::SyncOptions;
 //! use relay::core::tools::SessionContext;
-//! use relay::{AgentChoice, AgentConfig, EnvironmentsConfig, Relay, VoiceConfig};
+//! use relay::core::voice::{ReplyTracker, VoiceEvent};
+//! use relay::{
+//!     AgentChoice, AgentConfig, EnvironmentsConfig, ProviderKind, Relay, TransportKind, VoiceConfig,
+//! };
+//!
+//! // The sample workspace `relay demo` makes: shared-api, database-migrations, frontend and
+//! // backend, with bare origins — no network, no account.
+//! let dir = tempfile::tempdir().unwrap();
+//! let sample = relay::repos::demo::create_sample_workspace(&dir.path().join("acme"))?;
 //!
 //! let relay = Relay::builder()
-//!     .discover_workspace(".")                        // relay.yaml here or in a parent
+//!     .workspace(&sample.workspace)                   // or .discover_workspace(".")
 //!     .agent(AgentConfig::new(AgentChoice::Shell))    // offline; Claude Code is the default
-//!     .environments(EnvironmentsConfig::new())        // local directories unless Proxmox is set
+//!     .environments(EnvironmentsConfig::new().provider(ProviderKind::Local))
 //!     .build()
 //!     .await?;
+//! relay.require_graph()?.sync(SyncOptions::new()).wait().await?; // clone from the origins
 //!
-//! // Talk to it: OpenAI Realtime with OPENAI_API_KEY, else the offline text transport.
+//! // Talk to it: typed text here; TransportKind::Realtime speaks with OpenAI Realtime
+//! // (OPENAI_API_KEY), which VoiceConfig::new() picks by itself when the key is set.
 //! let session = VoiceConfig::new()
+//!     .transport(TransportKind::Text)
 //!     .start(Arc::new(relay.tools()?), SessionContext::new())
 //!     .await?;
-//! session.send_text("what does a change to shared-api affect?")?;
+//! session.send_text("what is the impact of a change to shared-api?")?;
+//! let mut reply = ReplyTracker::default();
 //! while let Some(event) = session.next_event().await {
-//!     println!("{}", serde_json::to_string(&event).unwrap());
+//!     if let VoiceEvent::AssistantText { text, .. } = &event {
+//!         println!("relay: {text}");
+//!     }
+//!     if reply.observe(&event) {
+//!         break;
+//!     }
 //! }
 //! # Ok(()) }
 //! ```

@@ -238,18 +238,27 @@ impl RelayBuilder {
 /// Relay for one workspace: its repositories, the coding agent, the environment provider, and
 /// the tools a voice model (or any caller) acts through.
 ///
-/// ```no_run
-/// # async fn demo() -> Result<(), relay::Error> {
-/// use relay::{AgentChoice, AgentConfig, AgentRun, EnvironmentsConfig, Relay};
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), relay::Error> {
+/// use relay::core::repo::SyncOptions;
+/// use relay::{AgentChoice, AgentConfig, AgentRun, EnvironmentsConfig, ProviderKind, Relay};
+///
+/// // The sample workspace `relay demo` makes: four repositories with bare origins.
+/// let dir = tempfile::tempdir().unwrap();
+/// let sample = relay::repos::demo::create_sample_workspace(&dir.path().join("acme"))?;
+///
 /// let relay = Relay::builder()
-///     .workspace("/work/acme/relay.yaml")
+///     .workspace(&sample.workspace)
 ///     .agent(AgentConfig::new(AgentChoice::Shell))
-///     .environments(EnvironmentsConfig::new())
+///     .environments(EnvironmentsConfig::new().provider(ProviderKind::Local))
 ///     .build()
 ///     .await?;
+/// relay.require_graph()?.sync(SyncOptions::new()).wait().await?; // clone from the origins
+///
 /// let registry = relay.tools()?;
-/// println!("{} tools", registry.specs().len());
-/// let report = relay.run_agent(AgentRun::new("cargo test"))?.wait().await?;
+/// assert!(registry.spec("run_agent_task").is_some() && registry.spec("env_up").is_some());
+/// let report = relay.run_agent(AgentRun::new("git status --short"))?.wait().await?;
 /// assert!(report.all_succeeded());
 /// # Ok(()) }
 /// ```

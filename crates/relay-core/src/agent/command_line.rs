@@ -1,5 +1,5 @@
 //! Splitting a typed command line into words, shared by the shell agent (which runs a prompt as
-//! a command) and the text transport (which reads "run <command> in <repos>").
+//! a command) and the text transport (which reads `run COMMAND in REPOS`).
 
 use super::AgentError;
 
