@@ -113,8 +113,12 @@ impl CompletionPort {
     /// Resolves every future whose outcome has arrived and runs queued calls; the loop's reader
     /// callback.
     fn drain(&self, py: Python<'_>) -> PyResult<()> {
-        self.shared.wake_pending.store(false, Ordering::SeqCst);
-        // Readable, so this read does not block; it empties the few wake-up bytes.
+        // Readable, so this read does not block; it empties the few wake-up bytes. It must come
+        // before `wake_pending` is cleared: the other way round, a push landing between the two
+        // would write a byte that this read swallows, leaving `wake_pending` set with nothing in
+        // the pipe, and every later push would skip its wake-up (the loop would never drain
+        // again). In this order a push either sees `wake_pending` still set and is taken below,
+        // or sees it clear and writes a byte that wakes the loop once more.
         let mut buf = [0u8; 256];
         let _ = self
             .shared
@@ -122,6 +126,7 @@ impl CompletionPort {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .read(&mut buf);
+        self.shared.wake_pending.store(false, Ordering::SeqCst);
         let ready = self
             .shared
             .queue

@@ -290,3 +290,22 @@ async def test_realtime_model_calls_the_python_tool_and_gets_its_result(tools: r
     assert (finished["name"], finished["ok"]) == ("weather", True), finished
     received = events[-1]["text"].removeprefix("Results: ")
     assert json.loads(received) == {"city": "Tromsø", "sky": "overcast", "celsius": 4}
+
+
+async def test_many_concurrent_calls_all_come_back(tools: relay.Tools):
+    # Every call crosses twice between tokio threads and the loop (the call itself, then its
+    # result). Thousands at once make pushes race the loop's drain of its completion port; a
+    # lost wake-up there once left a call waiting forever (seen as a rare hang in CI).
+    async def echo(args: dict[str, Any]) -> int:
+        return args["n"]
+
+    tools.register(
+        "echo",
+        echo,
+        description="Returns n.",
+        parameters={"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]},
+    )
+    for _ in range(5):
+        calls = [tools.call("echo", {"n": n}) for n in range(400)]
+        results = await asyncio.wait_for(asyncio.gather(*calls), 60)
+        assert [r["value"] for r in results] == list(range(400))

@@ -431,9 +431,17 @@ async fn gives_up_after_bounded_reconnect_attempts() {
         .filter(|e| matches!(e, VoiceEvent::Reconnecting { .. }))
         .count();
     assert_eq!(attempts, 3);
-    let Some(VoiceEvent::Closed { reason }) = events.last() else {
+    let Some(VoiceEvent::Closed {
+        reason,
+        by_application,
+    }) = events.last()
+    else {
         panic!()
     };
+    assert!(
+        !by_application,
+        "the connection gave out, not the application"
+    );
     assert!(
         reason.contains("reconnecting failed after 3 attempt(s)"),
         "{reason}"

@@ -307,8 +307,15 @@ async fn closing_the_session_stops_running_tools() {
     session.close();
     let events = until(&session, |e| matches!(e, VoiceEvent::Closed { .. })).await;
     assert!(
-        matches!(events.last(), Some(VoiceEvent::Closed { reason }) if reason == "closed by the application")
+        matches!(events.last(), Some(VoiceEvent::Closed { reason, .. }) if reason == "closed by the application")
     );
+    assert!(matches!(
+        events.last(),
+        Some(VoiceEvent::Closed {
+            by_application: true,
+            ..
+        })
+    ));
     for _ in 0..100 {
         if dropped.load(std::sync::atomic::Ordering::SeqCst) {
             break;

@@ -204,8 +204,10 @@ pub async fn wait_reply(
         }
         print_event(&event, json);
         let done = tracker.observe(&event);
-        if let VoiceEvent::Closed { reason } = &event
-            && !reason.contains("by the application")
+        if let VoiceEvent::Closed {
+            reason,
+            by_application: false,
+        } = &event
         {
             return Err(CliError {
                 code: EXIT_FAILED,

@@ -145,6 +145,10 @@ pub enum VoiceEvent {
     Closed {
         /// Why it ended.
         reason: String,
+        /// Whether the application ended it (`close()`, dropping the session), as opposed to
+        /// the connection or the service giving out.
+        #[serde(default)]
+        by_application: bool,
     },
 }
 
@@ -246,5 +250,28 @@ mod tests {
                 progress: Progress::message("working"),
             }
         );
+    }
+
+    #[test]
+    fn closed_says_who_ended_the_session() {
+        let event = VoiceEvent::Closed {
+            reason: "the service went away".into(),
+            by_application: false,
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "closed", "reason": "the service went away",
+                "by_application": false})
+        );
+        // Events recorded before the field existed read as not ended by the application.
+        let old = serde_json::json!({"type": "closed", "reason": "closed by the application"});
+        assert!(matches!(
+            serde_json::from_value::<VoiceEvent>(old).unwrap(),
+            VoiceEvent::Closed {
+                by_application: false,
+                ..
+            }
+        ));
     }
 }

@@ -97,7 +97,7 @@ impl Driver {
             tokio::select! {
                 cmd = self.commands.recv() => match cmd {
                     None | Some(SessionCommand::Close) => {
-                        self.shutdown("closed by the application").await;
+                        self.close_by_application().await;
                         break;
                     }
                     Some(cmd) => self.command(cmd).await,
@@ -123,11 +123,12 @@ impl Driver {
         self.tools.cancel_all();
     }
 
-    async fn shutdown(&mut self, reason: &str) {
+    async fn close_by_application(&mut self) {
         self.connection.close().await;
         self.tools.cancel_all();
         self.reporter.emit(VoiceEvent::Closed {
-            reason: reason.into(),
+            reason: "closed by the application".into(),
+            by_application: true,
         });
     }
 
@@ -148,7 +149,10 @@ impl Driver {
             }
             Err(reason) => {
                 self.tools.cancel_all();
-                self.reporter.emit(VoiceEvent::Closed { reason });
+                self.reporter.emit(VoiceEvent::Closed {
+                    reason,
+                    by_application: false,
+                });
                 false
             }
         }

@@ -180,6 +180,7 @@ async fn run(
 fn closed() -> VoiceEvent {
     VoiceEvent::Closed {
         reason: "closed by the application".into(),
+        by_application: true,
     }
 }
 
