@@ -55,6 +55,4 @@ pub use voice::{VoiceHandle, VoiceOptions};
 pub use workspace::{GraphView, Selection, WorkspaceHandle, to_json};
 
 /// The version of the Relay SDK the bindings were built from.
-pub fn version() -> &'static str {
-    env!("CARGO_PKG_VERSION")
-}
+pub use relay::version;

@@ -304,9 +304,9 @@ impl AgentRun {
         self
     }
 
-    /// Most repositories at once within a dependency batch.
+    /// Most repositories at once within a dependency batch (0 counts as 1).
     pub fn jobs(mut self, jobs: usize) -> Self {
-        self.jobs = jobs.max(1);
+        self.jobs = jobs;
         self
     }
 

@@ -39,11 +39,6 @@ impl EnvironmentsConfig {
         self
     }
 
-    /// Whether a provider was named explicitly.
-    pub fn is_explicit(&self) -> bool {
-        self.provider.is_some()
-    }
-
     /// Opens the provider. `repos`, when given, supplies the workspace's `infra:` settings and
     /// root, and the repositories cloned into local environments; without it local environments
     /// start empty.

@@ -52,6 +52,24 @@ enum WorkspaceSource {
     Graph(Arc<dyn RepoGraph>),
 }
 
+/// The part `result` holds; when it failed, nothing for an optional part (the reason is noted
+/// in `left_out`) and the error for a required one.
+fn keep_or_leave_out<T>(
+    result: Result<T, Error>,
+    optional: bool,
+    part: Part,
+    left_out: &mut Vec<LeftOut>,
+) -> Result<Option<T>, Error> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(reason) if optional => {
+            left_out.push(LeftOut { part, reason });
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 impl std::fmt::Debug for WorkspaceSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -160,15 +178,14 @@ impl RelayBuilder {
     pub async fn build(self) -> Result<Relay, Error> {
         let mut left_out = Vec::new();
         let graph = match self.open_graph() {
-            Ok(graph) => Some(graph),
-            Err(e) if self.workspace_optional && e.is_workspace_not_found() => {
-                left_out.push(LeftOut {
-                    part: Part::Workspace,
-                    reason: e,
-                });
-                None
-            }
-            Err(e) => return Err(e),
+            // Only a missing workspace may be left out: an invalid one is always an error.
+            Err(e) if !e.is_workspace_not_found() => return Err(e),
+            opened => keep_or_leave_out(
+                opened,
+                self.workspace_optional,
+                Part::Workspace,
+                &mut left_out,
+            )?,
         };
         let agent = match self.agent {
             None => None,
@@ -184,32 +201,18 @@ impl RelayBuilder {
             }
             Some((config, optional)) => {
                 let agent = config.build();
-                match agent.check().await {
-                    Ok(()) => Some((agent, config)),
-                    Err(reason) if optional => {
-                        left_out.push(LeftOut {
-                            part: Part::Agent,
-                            reason,
-                        });
-                        None
-                    }
-                    Err(e) => return Err(e),
-                }
+                let checked = agent.check().await.map(|()| (agent, config));
+                keep_or_leave_out(checked, optional, Part::Agent, &mut left_out)?
             }
         };
         let environments = match self.environments {
             None => None,
-            Some((config, optional)) => match config.open(graph.clone()) {
-                Ok(provider) => Some(provider),
-                Err(reason) if optional => {
-                    left_out.push(LeftOut {
-                        part: Part::Environments,
-                        reason,
-                    });
-                    None
-                }
-                Err(e) => return Err(e),
-            },
+            Some((config, optional)) => keep_or_leave_out(
+                config.open(graph.clone()),
+                optional,
+                Part::Environments,
+                &mut left_out,
+            )?,
         };
         Ok(Relay {
             graph,
@@ -281,12 +284,12 @@ impl Relay {
     /// `relay.yaml` is looked for there and in its parents, like git looks for `.git`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let workspace = if path.is_file() {
-            Workspace::load(path)?
+        let builder = if path.is_file() {
+            Self::builder().workspace(path)
         } else {
-            Workspace::discover(path)?
+            Self::builder().discover_workspace(path)
         };
-        Ok(Self::from_graph(Arc::new(GitRepoGraph::new(workspace))))
+        Ok(Self::from_graph(builder.open_graph()?))
     }
 
     /// Relay over an embedding application's own [`RepoGraph`].
