@@ -11,6 +11,11 @@
 //! - `git sequential`: `xargs -P 1 git -C REPO status --porcelain=v2 --branch`;
 //! - `git parallel`: the same with `xargs -P <cores>`.
 //!
+//! Then the stale-index phase: each round sets every tracked file's mtime an hour back in all
+//! repositories (as a restore or an rsync without `-t` leaves them), and times the first status
+//! after that and the next one, for Relay and for `git status` (parallel). Both refresh the
+//! index's stat data on the first run, so the second must cost what a fresh-index status costs.
+//!
 //! Prints medians and the ratios to the git runs. Run: `benches/status_vs_git.sh` or
 //! `cargo bench -p relay-repos --bench status_vs_git`.
 
@@ -151,6 +156,79 @@ fn main() {
             paired(i, 3)
         );
     }
+
+    let dirs: Vec<PathBuf> = std::fs::read_to_string(&list)
+        .unwrap()
+        .lines()
+        .map(PathBuf::from)
+        .collect();
+    stale_phase(
+        rounds,
+        &dirs,
+        &relay_in_process,
+        &|| git_xargs(cores),
+        medians[0],
+    );
+}
+
+/// The stale-index phase (see the crate docs): returns nothing, prints its table.
+fn stale_phase(
+    rounds: usize,
+    dirs: &[PathBuf],
+    relay: &dyn Fn(),
+    git_parallel: &dyn Fn(),
+    fresh_relay_ms: f64,
+) {
+    let make_stale = || {
+        for dir in dirs {
+            let files = Command::new("git")
+                .arg("-C")
+                .arg(dir)
+                .args(["ls-files", "-z"])
+                .output()
+                .unwrap()
+                .stdout;
+            let mut touch = Command::new("xargs")
+                .args(["-0", "touch", "-d", "1 hour ago", "--"])
+                .current_dir(dir)
+                .stdin(Stdio::piped())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            touch.stdin.take().unwrap().write_all(&files).unwrap();
+            assert!(touch.wait().unwrap().success());
+        }
+    };
+    let mut times: [Vec<Duration>; 4] = Default::default();
+    for _ in 0..rounds {
+        make_stale();
+        times[0].push(time(relay));
+        times[1].push(time(relay));
+        make_stale();
+        times[2].push(time(git_parallel));
+        times[3].push(time(git_parallel));
+    }
+    let medians: Vec<f64> = times.iter().map(|t| median_ms(t)).collect();
+    println!("\nstale indexes (every tracked file's mtime set an hour back before each first run)");
+    println!("| run | median ms |");
+    println!("|---|---:|");
+    for (name, ms) in [
+        "relay status, first run on stale indexes",
+        "relay status, next run",
+        "git status (parallel), first run on stale indexes",
+        "git status (parallel), next run",
+    ]
+    .iter()
+    .zip(&medians)
+    {
+        println!("| {name} | {ms:.1} |");
+    }
+    println!(
+        "relay first / git first = {:.3}; relay next / git next = {:.3}; relay next / relay on fresh indexes = {:.3}",
+        medians[0] / medians[2],
+        medians[1] / medians[3],
+        medians[1] / fresh_relay_ms
+    );
 }
 
 /// The fresh-process variant: what `relay status` does, minus rendering.

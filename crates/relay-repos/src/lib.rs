@@ -30,6 +30,7 @@ mod commit;
 pub mod demo;
 mod git_cli;
 mod graph;
+mod index_refresh;
 mod open;
 mod parallel;
 mod push;

@@ -15,6 +15,7 @@ use relay_core::{
     repo::{CommitInfo, RepoStatus},
 };
 
+use crate::index_refresh::{Skipped, StatUpdate, write_stat_updates};
 use crate::open::{git_error, open};
 
 /// Reads the status of one repository. `threads` limits gix's own parallelism (1 when many
@@ -239,8 +240,10 @@ pub(crate) fn changed_paths(
     use gix::status::plumbing::index_as_worktree_with_renames::{Entry, Recorder};
 
     let err = |e: gix::Error| git_error(spec, "status", e);
+    let started = std::time::SystemTime::now();
     let index = repo.index_or_empty().map_err(err)?;
     let mut paths = ChangedPaths::default();
+    let mut stat_updates = Vec::new();
     staged_changes(repo, spec, &index, &mut paths)?;
 
     let mode = untracked.unwrap_or_else(|| configured_untracked_files(repo));
@@ -279,13 +282,22 @@ pub(crate) fn changed_paths(
     for record in recorder.records {
         match record {
             Entry::Modification {
-                rela_path, status, ..
+                rela_path,
+                status,
+                entry,
+                entry_index,
+                ..
             } => match status {
                 EntryStatus::Conflict { .. } => {
                     paths.conflicted.insert(rela_path.to_owned());
                 }
                 EntryStatus::Change(_) | EntryStatus::IntentToAdd => {
                     paths.unstaged.insert(rela_path.to_owned());
+                }
+                // A racily clean entry comes back with its own stat: git does not rewrite the
+                // index for those, and neither does Relay.
+                EntryStatus::NeedsUpdate(stat) if stat != entry.stat => {
+                    stat_updates.push(StatUpdate { entry_index, stat });
                 }
                 EntryStatus::NeedsUpdate(_) => {}
             },
@@ -304,6 +316,13 @@ pub(crate) fn changed_paths(
                 paths.unstaged.insert(source.rela_path().to_owned());
                 paths.untracked.push(dirwalk_entry.rela_path);
             }
+        }
+    }
+    // Like git, record the stat data of files that were hashed and found unchanged, so the next
+    // status compares stats only (best effort: a skipped refresh costs time, never correctness).
+    if let Err(reason) = write_stat_updates(repo, index.checksum(), &stat_updates, started) {
+        if reason != Skipped::NothingToUpdate {
+            tracing::debug!(repo = %spec.name, ?reason, "index stat data not refreshed");
         }
     }
     // Unmerged paths are shown only as conflicts.
