@@ -15,17 +15,23 @@ use support::*;
 /// A workspace of `shared-api` and `backend` with rule `shared-api:main → update_dependents`,
 /// a new commit waiting on each origin.
 fn setup() -> (Sandbox, relay_core::Workspace) {
+    let (s, ws, _) = setup_with_head();
+    (s, ws)
+}
+
+/// Like [`setup`], with the sha backend's origin moved to.
+fn setup_with_head() -> (Sandbox, relay_core::Workspace, String) {
     let s = Sandbox::new();
     s.repo("shared-api");
     s.repo("backend");
     s.push_upstream("shared-api", "api.txt");
-    s.push_upstream("backend", "backend.txt");
+    let backend_after = s.push_upstream("backend", "backend.txt");
     let ws = s.workspace(&format!(
         "repositories:\n{}{}sync_rules:\n  - trigger: \"shared-api:main\"\n    action: update_dependents\n    notify: [backend]\n",
         repo_yaml("shared-api", &[]),
         repo_yaml("backend", &["shared-api"]),
     ));
-    (s, ws)
+    (s, ws, backend_after)
 }
 
 /// Delivers a check_suite (the sentinel) and returns the next job's notifications.
@@ -269,7 +275,7 @@ async fn ping_unknown_events_and_other_branches_are_accepted_and_ignored() {
 
 #[tokio::test]
 async fn after_shutdown_deliveries_get_503_with_retry_after_and_nothing_is_lost() {
-    let (s, ws) = setup();
+    let (s, ws, backend_after) = setup_with_head();
     let mut server = start(ws).await;
     let push = push_payload(
         "shared-api",
@@ -286,7 +292,7 @@ async fn after_shutdown_deliveries_get_503_with_retry_after_and_nothing_is_lost(
     // The accepted push was acted on before the worker stopped.
     let job = server.next_job().await;
     assert_eq!(operation(&job), "webhook push");
-    assert_ne!(fingerprint(&s.root().join("backend")), "");
+    assert_eq!(head(&s.root().join("backend")), backend_after);
 
     let refused = delivery_id();
     let a = server.deliver("push", &refused, &push).await;

@@ -95,7 +95,8 @@ pub fn head(dir: &Path) -> String {
     git(dir, &["rev-parse", "HEAD"]).trim().to_owned()
 }
 
-/// The state of a working copy that must not change: HEAD, branches, status and file contents.
+/// The state of a working copy that must not change: HEAD, branches, status and file contents
+/// (not the remote-tracking refs: a fetch may move those).
 pub fn fingerprint(dir: &Path) -> String {
     let mut out = git(
         dir,
@@ -105,7 +106,7 @@ pub fn fingerprint(dir: &Path) -> String {
             "refs/heads",
         ],
     );
-    out.push_str(&git(
+    let status = git(
         dir,
         &[
             "status",
@@ -113,7 +114,11 @@ pub fn fingerprint(dir: &Path) -> String {
             "--branch",
             "--untracked-files=all",
         ],
-    ));
+    );
+    for line in status.lines().filter(|l| !l.starts_with("# branch.ab")) {
+        out.push_str(line);
+        out.push('\n');
+    }
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -220,10 +225,39 @@ impl Running {
         signature: Option<&str>,
         body: Vec<u8>,
     ) -> Answer {
+        self.post_as("application/json", event, id, signature, body)
+            .await
+    }
+
+    /// Delivers `json` the way GitHub does for a webhook whose content type is
+    /// `application/x-www-form-urlencoded`: `payload=<json>`, the signature over that body.
+    pub async fn deliver_form(&self, event: &str, id: &str, json: &[u8]) -> Answer {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("payload", std::str::from_utf8(json).unwrap())
+            .finish();
+        let signature = sign(SECRET.as_bytes(), body.as_bytes());
+        self.post_as(
+            "application/x-www-form-urlencoded",
+            event,
+            id,
+            Some(&signature),
+            body.into_bytes(),
+        )
+        .await
+    }
+
+    async fn post_as(
+        &self,
+        content_type: &str,
+        event: &str,
+        id: &str,
+        signature: Option<&str>,
+        body: Vec<u8>,
+    ) -> Answer {
         let mut request = self
             .client
             .post(format!("{}/webhooks/github", self.base))
-            .header("content-type", "application/json")
+            .header("content-type", content_type)
             .header("user-agent", "GitHub-Hookshot/044aadd")
             .header("x-github-event", event)
             .header("x-github-delivery", id)

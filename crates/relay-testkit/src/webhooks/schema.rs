@@ -215,14 +215,13 @@ pub(super) fn check(doc: &Value, schema: &Value, value: &Value, path: &str, out:
                 out.push(format!("{at}: {n} is above the maximum"));
             }
         }
-        Value::String(s) => {
+        Value::String(s)
             if schema
                 .get("maxLength")
                 .and_then(Value::as_u64)
-                .is_some_and(|m| s.chars().count() as u64 > m)
-            {
-                out.push(format!("{at}: longer than maxLength"));
-            }
+                .is_some_and(|m| s.chars().count() as u64 > m) =>
+        {
+            out.push(format!("{at}: longer than maxLength"));
         }
         _ => {}
     }
