@@ -23,7 +23,8 @@
 //! let app = axum::Router::new().merge(relay_server::router(&webhooks));
 //! // ...or let Relay serve them.
 //! let server = Server::bind("127.0.0.1:8080").await?;
-//! server.serve(app, async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! let (stop, stopped) = tokio::sync::oneshot::channel::<()>(); // fire `stop` on SIGTERM
+//! server.serve(app, async { let _ = stopped.await; }).await?;
 //! let report = webhooks.shutdown(std::time::Duration::from_secs(30)).await;
 //! # Ok(()) }
 //! ```
