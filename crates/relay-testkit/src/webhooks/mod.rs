@@ -45,6 +45,21 @@ impl OctokitWebhooks {
         })
     }
 
+    /// The keys of every webhook in the description (`"push"`, `"issues-opened"`, ...).
+    pub fn keys(&self) -> Vec<String> {
+        self.doc["webhooks"]
+            .as_object()
+            .map(|w| w.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The `X-GitHub-Event` name of webhook `key` (`"issues-opened"` → `"issues"`): its
+    /// `x-github.subcategory`.
+    pub fn event_name(&self, key: &str) -> Option<String> {
+        let post = &self.doc["webhooks"][key]["post"];
+        post["x-github"]["subcategory"].as_str().map(str::to_owned)
+    }
+
     /// The request body schema of webhook `key` (`"push"`, `"check-suite-completed"`, ...: the
     /// keys of the description's `webhooks`).
     pub fn schema(&self, key: &str) -> &Value {
@@ -69,7 +84,13 @@ impl OctokitWebhooks {
     /// The smallest payload webhook `key`'s schema allows: every required field, filled with the
     /// schema's first example, enum value or a value of its type.
     pub fn instance(&self, key: &str) -> Value {
-        schema::instance(&self.doc, self.schema(key), 0)
+        schema::instance(&self.doc, self.schema(key), 0, false)
+    }
+
+    /// Like [`instance`](Self::instance), with `null` wherever the schema allows it: the
+    /// payload a parser must survive when GitHub leaves every nullable field empty.
+    pub fn instance_with_nulls(&self, key: &str) -> Value {
+        schema::instance(&self.doc, self.schema(key), 0, true)
     }
 
     /// Every way `payload` breaks webhook `key`'s schema (empty when it conforms).

@@ -26,18 +26,61 @@ fn types(schema: &Value) -> Vec<&str> {
     }
 }
 
-/// The smallest instance of `schema`.
-pub(super) fn instance(doc: &Value, schema: &Value, depth: usize) -> Value {
+/// The smallest instance of `schema`; with `nulls`, `null` wherever the schema allows it.
+pub(super) fn instance(doc: &Value, schema: &Value, depth: usize, nulls: bool) -> Value {
+    let schema = resolve(doc, schema);
+    if nulls && depth > 0 && allows_null(doc, schema) {
+        return Value::Null;
+    }
+    filled(doc, schema, depth, nulls)
+}
+
+/// An instance of `schema` that is not `null` itself.
+fn filled(doc: &Value, schema: &Value, depth: usize, nulls: bool) -> Value {
     let schema = resolve(doc, schema);
     assert!(depth < 48, "schema recursion too deep");
     if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
         let mut merged = Map::new();
         for part in all {
-            if let Value::Object(o) = instance(doc, part, depth + 1) {
+            if let Value::Object(o) = instance(doc, part, depth + 1, nulls) {
                 merged.extend(o);
             }
         }
-        if let Value::Object(own) = object(doc, schema, depth) {
+        // A property one part allows to be null and another does not must not be null: it
+        // gets what every part that describes it asks for.
+        let described = |name: &str| -> Vec<&Value> {
+            all.iter()
+                .filter_map(|part| {
+                    resolve(doc, part)
+                        .get("properties")
+                        .and_then(|p| p.get(name))
+                })
+                .collect()
+        };
+        let names: Vec<String> = merged.keys().cloned().collect();
+        for name in names {
+            if !merged[&name].is_null()
+                || described(&name)
+                    .iter()
+                    .all(|p| allows_null(doc, resolve(doc, p)))
+            {
+                continue;
+            }
+            let mut value = Value::Null;
+            for property in described(&name) {
+                match (&mut value, filled(doc, property, depth + 1, nulls)) {
+                    (Value::Object(have), Value::Object(more)) => {
+                        for (k, v) in more {
+                            have.entry(k).or_insert(v);
+                        }
+                    }
+                    (have @ Value::Null, v) => *have = v,
+                    _ => {}
+                }
+            }
+            merged.insert(name, value);
+        }
+        if let Value::Object(own) = object(doc, schema, depth, nulls) {
             merged.extend(own);
         }
         return Value::Object(merged);
@@ -48,7 +91,7 @@ pub(super) fn instance(doc: &Value, schema: &Value, depth: usize) -> Value {
                 .iter()
                 .find(|a| types(resolve(doc, a)) != ["null"])
                 .unwrap_or(&alternatives[0]);
-            return instance(doc, pick, depth + 1);
+            return instance(doc, pick, depth + 1, nulls);
         }
     }
     if let Some(first) = schema
@@ -71,7 +114,7 @@ pub(super) fn instance(doc: &Value, schema: &Value, depth: usize) -> Value {
         .and_then(|e| e.first())
         .or_else(|| schema.get("example"));
     match ty {
-        "object" => object(doc, schema, depth),
+        "object" => object(doc, schema, depth, nulls),
         "array" => Value::Array(Vec::new()),
         "string" => match (example, schema.get("format").and_then(Value::as_str)) {
             (Some(Value::String(s)), _) => Value::String(s.clone()),
@@ -90,7 +133,30 @@ pub(super) fn instance(doc: &Value, schema: &Value, depth: usize) -> Value {
     }
 }
 
-fn object(doc: &Value, schema: &Value, depth: usize) -> Value {
+/// Whether `schema` (resolved) accepts `null`: by its type, its enum, or one of its alternatives.
+fn allows_null(doc: &Value, schema: &Value) -> bool {
+    let types = types(schema);
+    if !types.is_empty() && !types.contains(&"null") {
+        return false;
+    }
+    if let Some(e) = schema.get("enum").and_then(Value::as_array) {
+        return e.contains(&Value::Null);
+    }
+    // Every keyword must accept null: `type: [null, string]` with `oneOf: [string, integer]`
+    // does not.
+    let alternatives: Vec<&Vec<Value>> = ["oneOf", "anyOf"]
+        .iter()
+        .filter_map(|k| schema.get(*k).and_then(Value::as_array))
+        .collect();
+    if !alternatives.is_empty() {
+        return alternatives
+            .iter()
+            .all(|alts| alts.iter().any(|a| allows_null(doc, resolve(doc, a))));
+    }
+    types.contains(&"null")
+}
+
+fn object(doc: &Value, schema: &Value, depth: usize, nulls: bool) -> Value {
     let mut out = Map::new();
     let properties = schema.get("properties").and_then(Value::as_object);
     for name in schema
@@ -102,7 +168,7 @@ fn object(doc: &Value, schema: &Value, depth: usize) -> Value {
     {
         let value = properties
             .and_then(|p| p.get(name))
-            .map_or(Value::Null, |p| instance(doc, p, depth + 1));
+            .map_or(Value::Null, |p| instance(doc, p, depth + 1, nulls));
         out.insert(name.to_owned(), value);
     }
     Value::Object(out)
