@@ -304,3 +304,69 @@ async fn after_shutdown_deliveries_get_503_with_retry_after_and_nothing_is_lost(
     );
     server.stop();
 }
+
+#[tokio::test]
+async fn a_full_queue_answers_503_and_the_redelivery_is_accepted_later() {
+    let (s, ws) = setup();
+    // shared-api's origin is a git:// server that accepts and never answers: the first push's
+    // sync waits in fetch until the test lets go, keeping the worker busy.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("git://{}/shared-api.git", listener.local_addr().unwrap());
+    relay_testkit::git::git(
+        &s.root().join("shared-api"),
+        &["remote", "set-url", "origin", &url],
+    );
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let hold = std::thread::spawn(move || {
+        let (connection, _) = listener.accept().expect("the sync connects");
+        let _ = released.recv();
+        drop(connection);
+    });
+    let mut server = start_with(ws, |b| b.queue_capacity(1)).await;
+    let push = push_payload(
+        "shared-api",
+        "main",
+        "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+    );
+
+    // The worker takes the first delivery (its job starts) and hangs in fetch.
+    assert_eq!(
+        server.deliver("push", &delivery_id(), &push).await.status,
+        202
+    );
+    let started = tokio::time::timeout(std::time::Duration::from_secs(60), server.events.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        started.kind,
+        relay_core::EventKind::JobStarted { .. }
+    ));
+    // The second fills the queue; the third finds it full.
+    assert_eq!(
+        server.deliver("push", &delivery_id(), &push).await.status,
+        202
+    );
+    let third = delivery_id();
+    let a = server.deliver("push", &third, &push).await;
+    assert_eq!(a.status, 503, "{a:?}");
+    assert_eq!(a.retry_after.as_deref(), Some("10"));
+    assert!(
+        a.body["error"].as_str().unwrap().contains("queue is full"),
+        "{a:?}"
+    );
+
+    // Let the fetch fail; both accepted deliveries are acted on.
+    release.send(()).unwrap();
+    hold.join().unwrap();
+    let mut pushes = 0;
+    while pushes < 2 {
+        let event = server.events.recv().await.unwrap();
+        if matches!(event.kind, relay_core::EventKind::JobFinished { .. }) {
+            pushes += 1;
+        }
+    }
+    // The refused delivery was not recorded: GitHub's redelivery of it is accepted.
+    let a = server.deliver("push", &third, &push).await;
+    assert_eq!(a.status, 202, "{a:?}");
+}
