@@ -12,7 +12,7 @@ pub enum ServerError {
     NoSecret,
     /// The address could not be bound.
     #[error(
-        "cannot listen on {addr}: {source} (is another server using the port? pick one with --bind)"
+        "cannot listen on {addr}: {source} (is another server using the port? choose another address)"
     )]
     Bind {
         /// The address asked for.

@@ -215,8 +215,9 @@ pub fn sync_rule_notification(
             .iter()
             .filter(|e| rule.notify.contains(&e.name))
         {
+            // Short enough to speak; the full reason is in the job's `repo_finished` event.
             let why = |e: &relay_core::repo::RepoSync| match &e.reason {
-                Some(reason) => format!("{} ({reason})", e.name),
+                Some(reason) => format!("{} ({})", e.name, short_reason(reason)),
                 None => e.name.clone(),
             };
             match entry.action {
@@ -234,4 +235,11 @@ pub fn sync_rule_notification(
         skipped,
         failed,
     }
+}
+
+/// The head of a sync reason: "uncommitted changes (1 staged, ...); commit or stash them" →
+/// "uncommitted changes".
+fn short_reason(reason: &str) -> &str {
+    let end = reason.find([';', ':', '(']).unwrap_or(reason.len());
+    reason[..end].trim()
 }
