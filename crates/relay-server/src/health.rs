@@ -10,7 +10,7 @@ use crate::webhooks::handler_reply;
 /// The path of the health check.
 pub const HEALTH_PATH: &str = "/healthz";
 
-/// A router with `GET /healthz`, answering `{"status": "ok", "version": "..."}`.
+/// A router with `GET /healthz`, answering `{"status": "ok"}`.
 pub(crate) fn router() -> Router {
     Router::new().route(HEALTH_PATH, get(health))
 }
