@@ -38,6 +38,7 @@ mod serve;
 pub mod webhooks;
 
 pub use error::ServerError;
+pub use health::HEALTH_PATH;
 pub use serve::{DEFAULT_BIND, Server};
 
 /// Relay's routes: `GET /healthz` and `POST /webhooks/github` (see [`webhooks`]).
