@@ -54,6 +54,8 @@ enum Command {
     Chat(commands::chat::Args),
     /// Development environments on Proxmox VE or as local directories (issue 5).
     Env(commands::env::Args),
+    /// Serve GitHub webhooks (POST /webhooks/github) and /healthz; pushes run sync rules.
+    Serve(commands::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +86,7 @@ fn main() -> ExitCode {
             Command::Voice(args) => commands::voice::run(g, args).await,
             Command::Chat(args) => commands::chat::run(g, args).await,
             Command::Env(args) => commands::env::run(g, args).await,
+            Command::Serve(args) => commands::serve::run(g, args).await,
         }
     });
     match result {

@@ -287,6 +287,11 @@ impl JobContext {
         .await;
     }
 
+    /// Emits [`EventKind::Notification`].
+    pub async fn notify(&self, notification: crate::event::Notification) {
+        self.emit(EventKind::Notification(notification)).await;
+    }
+
     /// Runs `inner` to completion as part of this job: its progress, log, per-repository and
     /// agent events are re-emitted here (its own start and finish are not: this job has its own),
     /// and cancelling this job cancels `inner`.

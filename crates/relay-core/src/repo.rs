@@ -15,6 +15,10 @@ use crate::error::RepoError;
 use crate::graph::{GraphError, Impact};
 use crate::job::Job;
 
+mod github;
+
+pub use github::{GithubSlug, github_slug};
+
 /// Which repositories an operation covers.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(tag = "type", content = "repos", rename_all = "snake_case")]

@@ -6,10 +6,12 @@
 //! - [`realtime`]: the OpenAI Realtime GA WebSocket protocol;
 //! - [`proxmox`]: the Proxmox VE API over TLS.
 //!
-//! [`git`] makes real repositories and workspaces for tests.
+//! [`git`] makes real repositories and workspaces for tests; [`webhooks`] gives GitHub's webhook
+//! payloads (schemas and examples from `@octokit/openapi-webhooks`) and signs them as GitHub does.
 
 pub mod anthropic;
 pub mod claude_cli;
 pub mod git;
 pub mod proxmox;
 pub mod realtime;
+pub mod webhooks;

@@ -482,3 +482,32 @@ async fn mulaw_session_advertises_g711_and_detects_speech() {
         "audio/pcmu"
     );
 }
+
+#[tokio::test]
+async fn announcements_are_spoken_out_of_band_in_order() {
+    let server = FakeRealtime::start(Scenario::new()).await.unwrap();
+    let session = start(&server, registry(None)).await;
+    session
+        .announce("CI on backend failed on main (tests).")
+        .unwrap();
+    session.announce("CI on backend is green again.").unwrap();
+    let events = until_says(&session, "green again").await;
+    let said = texts(&events);
+    assert_eq!(
+        said,
+        [
+            "CI on backend failed on main (tests).",
+            "CI on backend is green again."
+        ],
+        "both spoken, in order: {events:#?}"
+    );
+    let creates = server.client_events_of("response.create");
+    assert_eq!(creates.len(), 2, "{creates:#?}");
+    for create in &creates {
+        assert_eq!(create["response"]["conversation"], "none");
+        assert_eq!(create["response"]["tool_choice"], "none");
+    }
+    // Not part of the conversation: the model never answers an announcement.
+    assert!(server.connection(0).conversation.is_empty());
+    session.close();
+}

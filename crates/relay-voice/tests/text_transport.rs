@@ -120,3 +120,36 @@ async fn closing_during_a_tool_cancels_it_and_ends_the_session() {
         "nothing follows Closed"
     );
 }
+
+#[tokio::test]
+async fn announcements_are_written_out_of_band_in_order() {
+    let session = TextTransport::new(Arc::new(ToolRegistry::new()))
+        .start(VoiceSessionConfig::default())
+        .await
+        .unwrap();
+    session
+        .announce("CI on backend failed on main (tests).")
+        .unwrap();
+    session.announce("CI on backend is green again.").unwrap();
+    let mut said = Vec::new();
+    while said.len() < 2 {
+        match session.next_event().await.expect("the session is open") {
+            VoiceEvent::AssistantText { text, .. } => said.push(text),
+            VoiceEvent::ResponseDone { out_of_band, .. } => {
+                assert!(
+                    out_of_band,
+                    "an announcement is not part of the conversation"
+                );
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        said,
+        [
+            "CI on backend failed on main (tests).",
+            "CI on backend is green again."
+        ]
+    );
+    session.close();
+}

@@ -29,6 +29,9 @@ pub enum Error {
     /// The operation was cancelled or crashed.
     #[error(transparent)]
     Job(#[from] JobFailure),
+    /// The HTTP server (`relay serve`, webhooks) could not start or stopped.
+    #[error(transparent)]
+    Server(#[from] relay_server::ServerError),
     /// The request itself is wrong (an unknown agent name, a missing part); the message says
     /// how to ask.
     #[error("{0}")]
@@ -52,6 +55,7 @@ impl Error {
             Error::Agent(e) => e.code(),
             Error::Infra(e) => e.code(),
             Error::Voice(e) => e.code(),
+            Error::Server(e) => e.code(),
             Error::Usage(_) => "usage",
         }
     }
@@ -84,6 +88,7 @@ impl Error {
                     | VoiceError::InvalidConfig(_)
                     | VoiceError::InvalidAudio(_)
             ),
+            Error::Server(e) => e.is_usage(),
             Error::Job(_) => false,
         }
     }

@@ -54,8 +54,8 @@
 //!
 //! The parts are reachable as modules for what the facade does not wrap: [`core`] (traits,
 //! types, events and jobs), [`repos`] (the git implementation), [`agent`] (Claude Code and the
-//! shell agent), [`tools`] (the tool families), [`infra`] (Proxmox VE and local environments)
-//! and [`voice`] (OpenAI Realtime, the text transport, audio).
+//! shell agent), [`tools`] (the tool families), [`infra`] (Proxmox VE and local environments),
+//! [`voice`] (OpenAI Realtime, the text transport, audio) and [`server`] (webhooks, `relay serve`).
 
 mod agent_config;
 mod environments;
@@ -81,6 +81,9 @@ pub use relay_core as core;
 pub use relay_infra as infra;
 /// Repositories: the git implementation of `RepoGraph`.
 pub use relay_repos as repos;
+/// The HTTP server: GitHub webhooks that drive sync rules and CI notifications, `/healthz`;
+/// `relay serve`, or an axum `Router` to mount in your own service.
+pub use relay_server as server;
 /// The tool families: repositories, agent runs, environments.
 pub use relay_tools as tools;
 /// Voice transports: OpenAI Realtime and text; audio helpers.

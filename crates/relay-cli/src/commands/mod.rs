@@ -9,6 +9,7 @@ pub mod graph;
 pub mod impact;
 pub mod push;
 pub mod run;
+pub mod serve;
 pub mod status;
 pub mod sync;
 pub mod voice;

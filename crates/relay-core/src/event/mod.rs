@@ -11,8 +11,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 mod agent;
+mod notification;
 
 pub use agent::{AgentEvent, ContentBlock, RawJson};
+pub use notification::{CiConclusion, Notification};
 
 /// Identifies one job within a process; unique for the life of the process.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -93,6 +95,9 @@ pub enum EventKind {
         /// The agent's event.
         event: AgentEvent,
     },
+    /// Something to tell the user about: a webhook-driven action, a CI result on a watched
+    /// branch. Carries its own `kind` tag; [`Notification::sentence`] is what a voice session says.
+    Notification(Notification),
     /// Always the last event of a job.
     JobFinished {
         /// How the job ended.

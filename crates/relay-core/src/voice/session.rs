@@ -20,6 +20,9 @@ pub enum SessionCommand {
         /// Milliseconds played so far.
         played_ms: u64,
     },
+    /// Something to tell the user out of band (a webhook's notification, a CI result): spoken
+    /// as a short status line, never dropped or merged, after the answer in progress.
+    Announce(String),
     /// Ends the session.
     Close,
 }
@@ -98,6 +101,15 @@ impl VoiceSession {
             item_id: item_id.into(),
             played_ms,
         })
+    }
+
+    /// Tells the user `text` out of band, e.g. a
+    /// [`Notification::sentence`](crate::event::Notification::sentence) ("CI on backend is green
+    /// again."). It is not part of the conversation: the model does not answer it. Spoken (or
+    /// written, without audio output) after the answer in progress; announcements are spoken in
+    /// order, none is dropped.
+    pub fn announce(&self, text: impl Into<String>) -> Result<(), VoiceError> {
+        self.send(SessionCommand::Announce(text.into()))
     }
 
     /// The next event, or `None` once the session has ended and every event was read.

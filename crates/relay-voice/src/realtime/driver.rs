@@ -243,6 +243,10 @@ impl Driver {
             SessionCommand::Playback { item_id, played_ms } => {
                 self.playback.played(&item_id, played_ms);
             }
+            SessionCommand::Announce(text) => {
+                self.responses.request_announcement(text);
+                self.respond().await;
+            }
             SessionCommand::Close => {}
         }
     }

@@ -2,7 +2,7 @@
 //! conversation, or an out-of-band status line) wait their turn and go out as `response.create`
 //! once the running response is done.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use relay_core::voice::{TokenUsage, VoiceEvent};
 use serde_json::{Value, json};
@@ -17,6 +17,8 @@ enum Request {
     Answer,
     /// Speak a short status line out of band (acknowledgement or progress).
     Status(String),
+    /// Speak an application's announcement out of band (never dropped).
+    Announce(String),
 }
 
 /// The response discipline of a session: what runs, what we asked for, what waits.
@@ -36,6 +38,8 @@ pub(super) struct ResponseQueue {
     want_answer: bool,
     /// A status line waiting to be spoken (only the newest is kept).
     pending_status: Option<String>,
+    /// Announcements waiting to be spoken, in order (all are kept).
+    announcements: VecDeque<String>,
     /// Ids of status responses: out of band, never part of the conversation.
     status_responses: HashSet<String>,
 }
@@ -52,6 +56,7 @@ impl ResponseQueue {
             inflight: None,
             want_answer: false,
             pending_status: None,
+            announcements: VecDeque::new(),
             status_responses: HashSet::new(),
         }
     }
@@ -64,6 +69,11 @@ impl ResponseQueue {
     /// Asks to speak `text` as a status line, replacing one still waiting.
     pub(super) fn request_status(&mut self, text: String) {
         self.pending_status = Some(text);
+    }
+
+    /// Asks to speak the application's announcement `text` after what is already waiting.
+    pub(super) fn request_announcement(&mut self, text: String) {
+        self.announcements.push_back(text);
     }
 
     /// Every tool call finished: answer with their outputs.
@@ -98,6 +108,8 @@ impl ResponseQueue {
         let request = if self.want_answer && tools_idle {
             self.want_answer = false;
             Request::Answer
+        } else if let Some(s) = self.announcements.pop_front() {
+            Request::Announce(s)
         } else if let Some(s) = self.pending_status.take() {
             Request::Status(s)
         } else {
@@ -106,7 +118,7 @@ impl ResponseQueue {
         let event_id = ids.next("relay_evt");
         let options = match &request {
             Request::Answer => None,
-            Request::Status(text) => Some(ResponseOptions {
+            Request::Status(text) | Request::Announce(text) => Some(ResponseOptions {
                 instructions: Some(format!(
                     "Tell the user, in one short sentence and in the conversation's language: \"{text}\""
                 )),
@@ -179,6 +191,7 @@ impl ResponseQueue {
                 // A newer status line wins over the refused one.
                 self.pending_status.get_or_insert(s);
             }
+            Some(Request::Announce(s)) => self.announcements.push_front(s),
             None => {}
         }
         self.create_event_id = None;
@@ -199,14 +212,17 @@ impl ResponseQueue {
         }
     }
 
-    /// The connection dropped: nothing runs any more. A requested answer is asked for again on
-    /// the next connection; a status line would be stale by then.
+    /// The connection dropped: nothing runs any more. A requested answer and an announcement
+    /// being spoken are asked for again on the next connection; a status line would be stale by
+    /// then.
     pub(super) fn connection_lost(&mut self) {
         self.active = false;
         self.active_response_id = None;
         self.create_event_id = None;
-        if self.inflight.take() == Some(Request::Answer) {
-            self.want_answer = true;
+        match self.inflight.take() {
+            Some(Request::Answer) => self.want_answer = true,
+            Some(Request::Announce(s)) => self.announcements.push_front(s),
+            _ => {}
         }
     }
 }

@@ -67,6 +67,7 @@ async fn run(
         let _ = parts.events.send(e);
     };
     let mut turn = 0u64;
+    let mut announced = 0u64;
     // Input that arrived while a tool ran, handled in order afterwards.
     let mut queued: VecDeque<SessionCommand> = VecDeque::new();
     loop {
@@ -84,6 +85,20 @@ async fn run(
                 message: "the text transport takes typed utterances only; use the realtime transport for audio".into(),
             }),
             SessionCommand::Playback { .. } => {}
+            SessionCommand::Announce(text) => {
+                // Out of band, like the Realtime transport's status lines.
+                announced += 1;
+                emit(VoiceEvent::AssistantText {
+                    item_id: format!("announcement_{announced}"),
+                    text,
+                });
+                emit(VoiceEvent::ResponseDone {
+                    response_id: format!("announcement_{announced}"),
+                    status: "completed".into(),
+                    usage: TokenUsage::default(),
+                    out_of_band: true,
+                });
+            }
             SessionCommand::Text(text) => {
                 turn += 1;
                 emit(VoiceEvent::UserTranscript {

@@ -1,0 +1,183 @@
+//! `relay serve` end to end: the real binary on a free port, a signed push as GitHub sends it,
+//! the sync rule's dependents synced on disk, the job printed, SIGTERM stops it cleanly.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use relay_testkit::git::git;
+use relay_testkit::webhooks::{OctokitWebhooks, set, sign};
+use serde_json::json;
+
+const SECRET: &str = "e2e secret";
+
+/// Bare origin `origins/NAME.git` with one commit, cloned to `ws/NAME`.
+fn repo(root: &Path, name: &str) {
+    let origin = root.join(format!("origins/{name}.git"));
+    let o = origin.to_str().unwrap();
+    git(root, &["init", "-q", "--bare", "-b", "main", o]);
+    let seed = root.join(format!("seed-{name}"));
+    git(root, &["clone", "-q", o, seed.to_str().unwrap()]);
+    git(&seed, &["symbolic-ref", "HEAD", "refs/heads/main"]);
+    std::fs::write(seed.join("README.md"), name).unwrap();
+    git(&seed, &["add", "."]);
+    git(&seed, &["commit", "-q", "-m", "first"]);
+    git(&seed, &["push", "-q", "origin", "main"]);
+    git(
+        root,
+        &[
+            "clone",
+            "-q",
+            o,
+            root.join("ws").join(name).to_str().unwrap(),
+        ],
+    );
+    // Upstream moves on after the clone.
+    std::fs::write(seed.join("new.txt"), "new\n").unwrap();
+    git(&seed, &["add", "."]);
+    git(&seed, &["commit", "-q", "-m", "upstream change"]);
+    git(&seed, &["push", "-q", "origin", "main"]);
+}
+
+fn head(dir: &Path, rev: &str) -> String {
+    git(dir, &["rev-parse", rev]).trim().to_owned()
+}
+
+/// POSTs `body` to `addr` as GitHub delivers a push; returns the status line.
+fn post_push(addr: &str, body: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).expect("connect to relay serve");
+    let head = format!(
+        "POST /webhooks/github HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: GitHub-Hookshot/044aadd\r\n\
+         Content-Type: application/json\r\nX-GitHub-Event: push\r\n\
+         X-GitHub-Delivery: 9f1b2c3d-0000-11f0-8000-000000000001\r\nX-Hub-Signature-256: {}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        sign(SECRET.as_bytes(), body),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn relay_serve_syncs_the_dependents_on_a_signed_push_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("ws")).unwrap();
+    std::fs::create_dir_all(root.join("origins")).unwrap();
+    repo(root, "shared-api");
+    repo(root, "backend");
+    std::fs::write(
+        root.join("ws/relay.yaml"),
+        "repositories:\n  - name: shared-api\n    url: git@github.com:acme/shared-api.git\n  \
+         - name: backend\n    url: https://github.com/acme/backend\n    dependencies: [shared-api]\n\
+         sync_rules:\n  - trigger: \"shared-api:main\"\n    action: update_dependents\n    notify: [backend]\n",
+    )
+    .unwrap();
+    let backend = root.join("ws/backend");
+    let upstream = head(&root.join("origins/backend.git"), "main");
+    assert_ne!(head(&backend, "HEAD"), upstream);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
+        .args(["serve", "--bind", "127.0.0.1:0", "-w"])
+        .arg(root.join("ws"))
+        .env("RELAY_WEBHOOK_SECRET", SECRET)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("relay runs");
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("relay serve prints where it listens, got {first:?}"))
+        .to_owned();
+
+    let gh = OctokitWebhooks::load();
+    let mut push = gh.instance("push");
+    set(&mut push, "/ref", json!("refs/heads/main"));
+    set(
+        &mut push,
+        "/after",
+        json!(head(&root.join("origins/shared-api.git"), "main")),
+    );
+    set(&mut push, "/repository/full_name", json!("acme/shared-api"));
+    set(
+        &mut push,
+        "/repository/clone_url",
+        json!("https://github.com/acme/shared-api.git"),
+    );
+    set(
+        &mut push,
+        "/repository/ssh_url",
+        json!("git@github.com:acme/shared-api.git"),
+    );
+    gh.assert_valid("push", &push);
+    let status = post_push(&addr, &serde_json::to_vec(&push).unwrap());
+    assert_eq!(status, "HTTP/1.1 202 Accepted");
+
+    let mut printed = Vec::new();
+    let said = loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(120))
+            .unwrap_or_else(|_| {
+                panic!("no sync rule line within two minutes; printed {printed:#?}")
+            });
+        printed.push(line.clone());
+        if line.contains("changed on GitHub") {
+            break line;
+        }
+    };
+    assert!(
+        said.ends_with("shared-api's main changed on GitHub: updated backend."),
+        "{said}"
+    );
+    assert!(
+        printed.iter().any(|l| l.ends_with("webhook push")),
+        "{printed:#?}"
+    );
+    assert_eq!(
+        head(&backend, "HEAD"),
+        upstream,
+        "backend was fast-forwarded"
+    );
+
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(status.success(), "exit {status:?}: {rest}");
+    assert!(rest.contains("relay serve: stopped"), "{rest}");
+}
+
+#[test]
+fn relay_serve_without_a_secret_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    relay_testkit::git::write_workspace(dir.path(), &[("a", &[])]);
+    let out = Command::new(env!("CARGO_BIN_EXE_relay"))
+        .args(["serve", "--bind", "127.0.0.1:0", "-w"])
+        .arg(dir.path())
+        .env_remove("RELAY_WEBHOOK_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("set RELAY_WEBHOOK_SECRET"), "{err}");
+}
