@@ -183,7 +183,11 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
             if let Some(dir) = cwd {
                 request = request.cwd(dir);
             }
-            let out = p.exec(&name, request).await?;
+            // SIGINT, SIGTERM, SIGHUP: the command's process group is killed before relay exits.
+            let out = crate::shutdown::until_signal(async {
+                p.exec(&name, request).await.map_err(CliError::from)
+            })
+            .await?;
             if common.json {
                 print_json(&out);
             } else {

@@ -51,20 +51,17 @@ pub(crate) async fn run(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    // SAFETY: only async-signal-safe calls (setpgid, setrlimit) between fork and exec.
+    // SAFETY: only async-signal-safe calls (setrlimit) between fork and exec.
     unsafe {
         cmd.pre_exec(move || {
-            if libc::setpgid(0, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
             set_limit(libc::RLIMIT_DATA, limits.data_bytes)?;
             set_limit(libc::RLIMIT_FSIZE, limits.file_bytes)?;
             set_limit(libc::RLIMIT_CORE, 0)?;
             Ok(())
         });
     }
-    let mut child = cmd
-        .spawn()
+    // Its own process group, a parent-death signal, the owner token (relay_process).
+    let (mut child, _group) = relay_process::spawn(cmd)
         .map_err(|e| InfraError::InvalidRequest(format!("cannot run `{}`: {e}", command[0])))?;
     let pid = child.id();
     if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
