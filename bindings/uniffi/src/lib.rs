@@ -40,6 +40,15 @@ pub use workspace::Workspace;
 
 uniffi::setup_scaffolding!("relay");
 
+/// Kills every process group Relay started in this process (agents, environment commands) and
+/// everything under them; returns how many were running. The Kotlin package registers it as a
+/// JVM shutdown hook (`RelayShutdown.install()`, done when the library loads), so runs in flight
+/// do not outlive the JVM.
+#[uniffi::export]
+pub fn shutdown() -> u32 {
+    relay_bindings_common::shutdown() as u32
+}
+
 /// The version of the Relay SDK this library was built from.
 #[uniffi::export]
 pub fn version() -> String {
