@@ -60,23 +60,16 @@ impl AgentProcess {
         let stderr_task = child.stderr.take().map(|stderr| {
             let tail = stderr_tail.clone();
             tokio::spawn(async move {
-                let mut lines = BufReader::new(stderr).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
+                let mut reader = BufReader::new(stderr);
+                // Lines are cut while they are read: a child that writes gigabytes without a
+                // newline costs STDERR_LINE_MAX bytes here, not gigabytes.
+                while let Some(line) = read_capped_line(&mut reader, STDERR_LINE_MAX).await {
                     if let Some(callback) = &on_stderr {
                         callback(line.clone());
                     }
                     let mut tail = tail.lock().expect("stderr tail lock");
                     if tail.len() == STDERR_TAIL_LINES {
                         tail.pop_front();
-                    }
-                    let mut line = line;
-                    if line.len() > STDERR_LINE_MAX {
-                        let mut cut = STDERR_LINE_MAX;
-                        while !line.is_char_boundary(cut) {
-                            cut -= 1;
-                        }
-                        line.truncate(cut);
-                        line.push('…');
                     }
                     tail.push_back(line);
                 }
@@ -183,6 +176,49 @@ impl Drop for AgentProcess {
             tree::kill_members(&members);
         }
     }
+}
+
+/// Reads one line of at most `max` bytes (longer lines are cut, marked with `…`, and the rest
+/// up to the newline is skipped without being kept); `None` at the end of the stream.
+pub(crate) async fn read_capped_line<R: tokio::io::AsyncBufRead + Unpin>(
+    reader: &mut R,
+    max: usize,
+) -> Option<String> {
+    let mut line: Vec<u8> = Vec::new();
+    let mut cut = false;
+    let mut any = false;
+    while let Ok(available) = reader.fill_buf().await {
+        if available.is_empty() {
+            break;
+        }
+        any = true;
+        let (chunk, newline) = match memchr::memchr(b'\n', available) {
+            Some(pos) => (&available[..pos], true),
+            None => (available, false),
+        };
+        let room = max.saturating_sub(line.len());
+        if chunk.len() > room {
+            cut = true;
+        }
+        line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let used = chunk.len() + usize::from(newline);
+        reader.consume(used);
+        if newline {
+            break;
+        }
+    }
+    if !any {
+        return None;
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    let mut text = String::from_utf8_lossy(&line).into_owned();
+    if cut {
+        // from_utf8_lossy may have replaced a code point split by the cut; that is fine.
+        text.push('…');
+    }
+    Some(text)
 }
 
 /// Describes an exit status in words for error messages.

@@ -21,6 +21,7 @@
 
 mod args;
 pub mod binary;
+mod confine;
 mod control;
 pub mod decoder;
 
@@ -53,7 +54,12 @@ pub(crate) struct ClaudeConfig {
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) overall_timeout: Option<Duration>,
     pub(crate) exit_grace: Duration,
+    pub(crate) permission_timeout: Duration,
 }
+
+/// How long a permission question (the policy, then a person) may take before the tool is
+/// denied: 60 s.
+pub const DEFAULT_PERMISSION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The Claude Code CLI as a [`CodingAgent`]. Cheap to share (`Arc`) across concurrent runs.
 pub struct ClaudeCodeAgent {
@@ -86,6 +92,7 @@ impl ClaudeCodeAgent {
                 idle_timeout: Some(Duration::from_secs(600)),
                 overall_timeout: None,
                 exit_grace: Duration::from_secs(10),
+                permission_timeout: DEFAULT_PERMISSION_TIMEOUT,
             },
         }
     }
@@ -166,6 +173,13 @@ impl ClaudeCodeAgentBuilder {
     /// How long to wait for the CLI to exit after its result before killing it (default 10 s).
     pub fn exit_grace(mut self, grace: Duration) -> Self {
         self.config.exit_grace = grace;
+        self
+    }
+    /// How long the permission policy, and then a person it asks, may each take to answer a
+    /// tool permission question before the tool is denied (default
+    /// [`DEFAULT_PERMISSION_TIMEOUT`]).
+    pub fn permission_timeout(mut self, timeout: Duration) -> Self {
+        self.config.permission_timeout = timeout;
         self
     }
     /// Finishes the agent.
