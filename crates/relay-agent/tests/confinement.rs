@@ -175,3 +175,44 @@ async fn a_permission_policy_that_never_answers_is_denied_after_the_timeout() {
         ["no answer to the permission question within 1 s; denied"]
     );
 }
+
+#[tokio::test]
+async fn the_cli_sandbox_passed_as_settings_keeps_bash_writes_inside() {
+    // Needs bubblewrap and socat (scripts/setup/sandbox.sh).
+    let outside = tempfile::tempdir().unwrap();
+    let outside_file = outside.path().canonicalize().unwrap().join("from-bash.txt");
+    let command = format!(
+        "touch inside.txt; touch {} || echo blocked",
+        outside_file.display()
+    );
+    let h = Harness::new(|_| {
+        Script::new(vec![
+            Turn::tool(
+                "Touching.",
+                "Bash",
+                json!({"command": command, "description": "touch two files"}),
+            ),
+            Turn::text("Done."),
+        ])
+    })
+    .await;
+    let rec = Recorder::default();
+    let agent = h
+        .agent()
+        .policy(relay_core::agent::AllowAll)
+        .settings(r#"{"sandbox": {"enabled": true, "autoAllowBashIfSandboxed": true, "allowUnsandboxedCommands": false}}"#)
+        .build();
+    let task = AgentTask::builder("touch files", &h.repo).build();
+    let outcome = agent.run(task, rec.context()).await.unwrap();
+    assert_eq!(outcome.status, AgentStatus::Success, "{outcome:?}");
+    assert!(
+        h.repo.join("inside.txt").exists(),
+        "writes inside work: {:?}",
+        rec.events()
+    );
+    assert!(
+        !outside_file.exists(),
+        "the sandbox kept Bash from writing outside: {:?}",
+        rec.events()
+    );
+}

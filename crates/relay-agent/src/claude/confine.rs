@@ -11,7 +11,9 @@
 //! without asking): when a task allows them, Relay allows them itself after the check.
 //! `Bash` is not confined by this: a command can write anywhere the user can (see docs/agent.md).
 
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
+
+use relay_core::paths::resolve;
 
 use relay_core::agent::AgentTask;
 use serde_json::Value;
@@ -140,50 +142,11 @@ impl Confinement {
     }
 }
 
-/// The real path of `path` (absolute): the longest existing prefix resolved through symlinks
-/// (a dangling symlink by following its target), then the parts that do not exist yet. `None`
-/// when a `..` follows a part that does not exist, or links nest more than 40 deep.
-pub(crate) fn resolve(path: &Path) -> Option<PathBuf> {
-    resolve_depth(path, 0)
-}
-
-fn resolve_depth(path: &Path, depth: u32) -> Option<PathBuf> {
-    if depth > 40 {
-        return None;
-    }
-    let mut existing = path.to_path_buf();
-    let mut missing: Vec<std::ffi::OsString> = Vec::new();
-    while existing.symlink_metadata().is_err() {
-        match existing.components().next_back() {
-            Some(Component::Normal(name)) => missing.push(name.to_os_string()),
-            Some(Component::CurDir) => {}
-            // `..` or the root: cannot be resolved without the directory existing.
-            _ => return None,
-        }
-        existing = existing.parent()?.to_path_buf();
-    }
-    let mut base = match existing.canonicalize() {
-        Ok(base) => base,
-        Err(_) => {
-            // A dangling symlink: where it points is what a write would create.
-            let target = std::fs::read_link(&existing).ok()?;
-            let target = match existing.parent() {
-                Some(parent) if target.is_relative() => parent.join(target),
-                _ => target,
-            };
-            resolve_depth(&target, depth + 1)?
-        }
-    };
-    for name in missing.into_iter().rev() {
-        base.push(name);
-    }
-    Some(base)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::path::Path;
 
     fn confinement(repo: &Path, home: &Path) -> Confinement {
         let task = AgentTask::builder("p", repo).build();

@@ -55,6 +55,7 @@ pub(crate) struct ClaudeConfig {
     pub(crate) overall_timeout: Option<Duration>,
     pub(crate) exit_grace: Duration,
     pub(crate) permission_timeout: Duration,
+    pub(crate) settings: Option<String>,
 }
 
 /// How long a permission question (the policy, then a person) may take before the tool is
@@ -93,6 +94,7 @@ impl ClaudeCodeAgent {
                 overall_timeout: None,
                 exit_grace: Duration::from_secs(10),
                 permission_timeout: DEFAULT_PERMISSION_TIMEOUT,
+                settings: None,
             },
         }
     }
@@ -180,6 +182,15 @@ impl ClaudeCodeAgentBuilder {
     /// [`DEFAULT_PERMISSION_TIMEOUT`]).
     pub fn permission_timeout(mut self, timeout: Duration) -> Self {
         self.config.permission_timeout = timeout;
+        self
+    }
+    /// Extra Claude Code settings for every run, as JSON or a settings file path (the CLI's
+    /// `--settings`). The way to turn on the CLI's own sandbox for `Bash`, which Relay's path
+    /// checks do not cover, where the installed CLI supports it, e.g.
+    /// `{"sandbox": {"enabled": true, "autoAllowBashIfSandboxed": false}}` (on Linux the CLI
+    /// needs `bubblewrap` for it). See docs/agent.md.
+    pub fn settings(mut self, settings: impl Into<String>) -> Self {
+        self.config.settings = Some(settings.into());
         self
     }
     /// Finishes the agent.

@@ -34,7 +34,10 @@ pub(crate) async fn run(
         return Err(AgentError::MissingCwd(task.cwd.clone()));
     }
     let repo = task.repo_name();
-    let args = super::args::cli_args(&task);
+    let mut args = super::args::cli_args(&task);
+    if let Some(settings) = &config.settings {
+        args.extend(["--settings".to_string(), settings.clone()]);
+    }
     let confinement = Confinement::for_task(&task, &config.env.0);
     let mut env = config.env.0.clone();
     env.extend(task.env.0.iter().cloned());
