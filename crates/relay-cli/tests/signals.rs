@@ -253,3 +253,21 @@ fn relay_env_exec_leaves_no_process_however_it_dies() {
         stop_and_check(child, &mark, stop);
     }
 }
+
+#[test]
+fn relay_chat_with_an_agent_run_in_flight_leaves_no_process_however_it_dies() {
+    for stop in STOPS {
+        let (_tmp, ws) = workspace();
+        let mark = marker("chat");
+        let mut cmd = relay_command(&ws, &mark, &["chat", "--agent", "shell"]);
+        cmd.stdin(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        // stdin stays open: the chat waits for the run, not for the end of its input.
+        let mut stdin = child.stdin.take().unwrap();
+        use std::io::Write;
+        writeln!(stdin, "run `sh -c 'sleep 631 & sleep 632'` in app").unwrap();
+        wait_for(&mark, "sleep 63", 2, &mut child);
+        stop_and_check(child, &mark, stop);
+        drop(stdin);
+    }
+}

@@ -8,6 +8,11 @@ use crate::watchdog;
 /// Leaders (= group ids) of the live process groups started through [`crate::spawn`].
 static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
 
+/// Held for the whole of a [`kill_all`], so a second call (a second Ctrl-C, then the exit hook)
+/// returns only when the first has finished killing: otherwise the process could exit with a
+/// tree stopped but not yet killed.
+static KILLING: Mutex<()> = Mutex::new(());
+
 /// Keeps a process group in the table of live groups until dropped.
 ///
 /// Dropping it does not kill anything: the owner of the child kills and reaps its own group
@@ -57,6 +62,7 @@ pub fn live_groups() -> Vec<i32> {
 /// For shutdown paths: signal handlers, `atexit` hooks, a second Ctrl-C. The owners of the
 /// children still reap them when they get to run; at process exit nobody needs to.
 pub fn kill_all() -> usize {
+    let _one_at_a_time = KILLING.lock().unwrap_or_else(|e| e.into_inner());
     let groups = std::mem::take(&mut *GROUPS.lock().unwrap_or_else(|e| e.into_inner()));
     for &pgid in &groups {
         let members = tree::freeze(pgid);
