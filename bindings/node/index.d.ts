@@ -519,6 +519,13 @@ export interface SelectionOptions {
   affectedBy?: Array<string>
 }
 
+/**
+ * Kills every process group Relay started in this process (agents, environment commands) and
+ * everything under them; returns how many were running. `relay.js` calls it on
+ * `process.on('exit')`, so runs in flight do not outlive Node.
+ */
+export declare function shutdown(): number
+
 /** Options of `stop`. */
 export interface StopOptions {
   /** Skip the clean shutdown (default false). */

@@ -840,4 +840,5 @@ module.exports.Job = nativeBinding.Job
 module.exports.Tools = nativeBinding.Tools
 module.exports.VoiceSession = nativeBinding.VoiceSession
 module.exports.Workspace = nativeBinding.Workspace
+module.exports.shutdown = nativeBinding.shutdown
 module.exports.version = nativeBinding.version

@@ -46,4 +46,11 @@ native.Tools.prototype.call = function call(name, args) {
   return this.invoke(name, args).wait()
 }
 
+// Runs still in flight when Node exits must not outlive it: kill every process Relay started.
+// (A Node killed by a signal it does not handle never emits 'exit'; on Linux the parent-death
+// signal and Relay's watchdog process end the children then.)
+process.on('exit', () => {
+  native.shutdown()
+})
+
 module.exports = native

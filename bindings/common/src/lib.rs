@@ -56,3 +56,14 @@ pub use workspace::{GraphView, Selection, WorkspaceHandle, to_json};
 
 /// The version of the Relay SDK the bindings were built from.
 pub use relay::version;
+
+/// Kills every process group Relay started in this process (agents, environment commands) and
+/// everything under them; returns how many groups were still running.
+///
+/// Each binding calls it when its host exits (Python `atexit`, Node `process.on('exit')`, a JVM
+/// shutdown hook), so runs still in flight do not outlive the host. A host killed outright
+/// (SIGKILL) is covered on Linux by the parent-death signal and the watchdog of
+/// [`relay::process`].
+pub fn shutdown() -> usize {
+    relay::process::kill_all()
+}

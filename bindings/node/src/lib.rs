@@ -22,6 +22,14 @@ mod workspace;
 
 use napi_derive::napi;
 
+/// Kills every process group Relay started in this process (agents, environment commands) and
+/// everything under them; returns how many were running. `relay.js` calls it on
+/// `process.on('exit')`, so runs in flight do not outlive Node.
+#[napi]
+pub fn shutdown() -> u32 {
+    relay_bindings_common::shutdown() as u32
+}
+
 /// The version of the Relay SDK this module was built from.
 #[napi]
 pub fn version() -> String {

@@ -28,10 +28,18 @@ fn version() -> &'static str {
     relay_bindings_common::version()
 }
 
+/// Kills every process group Relay started in this interpreter; returns how many were running.
+/// `relay/__init__.py` registers it with `atexit`, so runs in flight do not outlive Python.
+#[pyfunction]
+fn shutdown() -> usize {
+    relay_bindings_common::shutdown()
+}
+
 #[pymodule]
 #[pyo3(name = "_relay")]
 fn relay_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(shutdown, m)?)?;
     errors::register(m)?;
     completion::register(m)?;
     job::register(m)?;

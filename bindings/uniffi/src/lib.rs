@@ -40,6 +40,15 @@ pub use workspace::Workspace;
 
 uniffi::setup_scaffolding!("relay");
 
+/// Kills every process group Relay started in this process (agents, environment commands) and
+/// everything under them; returns how many were running. Relay already runs it from the C
+/// library's `atexit` when the JVM exits normally; a Kotlin app that wants it earlier in its
+/// shutdown registers it itself: `Runtime.getRuntime().addShutdownHook(Thread { shutdown() })`.
+#[uniffi::export]
+pub fn shutdown() -> u32 {
+    relay_bindings_common::shutdown() as u32
+}
+
 /// The version of the Relay SDK this library was built from.
 #[uniffi::export]
 pub fn version() -> String {

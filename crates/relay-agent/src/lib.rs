@@ -26,6 +26,5 @@ pub mod claude;
 mod lines;
 mod process;
 pub mod shell;
-mod tree;
 
-pub use process::become_child_subreaper;
+pub use relay_process::become_child_subreaper;

@@ -11,8 +11,9 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
-use crate::tree::{self, Member};
 use relay_core::agent::AgentError;
+use relay_process::GroupGuard;
+use relay_process::tree::{self, Member};
 
 const STDERR_TAIL_LINES: usize = 20;
 const STDERR_LINE_MAX: usize = 2000;
@@ -24,6 +25,8 @@ pub(crate) struct AgentProcess {
     program: String,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
     stderr_task: Option<tokio::task::JoinHandle<()>>,
+    /// Keeps the group in the table `relay_process::kill_all` works on.
+    _group: GroupGuard,
 }
 
 impl AgentProcess {
@@ -44,35 +47,29 @@ impl AgentProcess {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .process_group(0)
             .kill_on_drop(true);
-        let mut child = command.spawn().map_err(|source| AgentError::Io {
-            action: "start",
-            program: program.display().to_string(),
-            source,
-        })?;
+        // Its own process group, a parent-death signal, the owner token (relay_process).
+        let (mut child, group) =
+            relay_process::spawn(command).map_err(|source| AgentError::Io {
+                action: "start",
+                program: program.display().to_string(),
+                source,
+            })?;
         let pgid = child.id().map(|id| id as i32).unwrap_or(0);
         let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
         let stderr_task = child.stderr.take().map(|stderr| {
             let tail = stderr_tail.clone();
             tokio::spawn(async move {
-                let mut lines = BufReader::new(stderr).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
+                let mut reader = BufReader::new(stderr);
+                // Lines are cut while they are read: a child that writes gigabytes without a
+                // newline costs STDERR_LINE_MAX bytes here, not gigabytes.
+                while let Some(line) = read_capped_line(&mut reader, STDERR_LINE_MAX).await {
                     if let Some(callback) = &on_stderr {
                         callback(line.clone());
                     }
                     let mut tail = tail.lock().expect("stderr tail lock");
                     if tail.len() == STDERR_TAIL_LINES {
                         tail.pop_front();
-                    }
-                    let mut line = line;
-                    if line.len() > STDERR_LINE_MAX {
-                        let mut cut = STDERR_LINE_MAX;
-                        while !line.is_char_boundary(cut) {
-                            cut -= 1;
-                        }
-                        line.truncate(cut);
-                        line.push('…');
                     }
                     tail.push_back(line);
                 }
@@ -84,6 +81,7 @@ impl AgentProcess {
             program: program.display().to_string(),
             stderr_tail,
             stderr_task,
+            _group: group,
         })
     }
 
@@ -180,6 +178,49 @@ impl Drop for AgentProcess {
     }
 }
 
+/// Reads one line of at most `max` bytes (longer lines are cut, marked with `…`, and the rest
+/// up to the newline is skipped without being kept); `None` at the end of the stream.
+pub(crate) async fn read_capped_line<R: tokio::io::AsyncBufRead + Unpin>(
+    reader: &mut R,
+    max: usize,
+) -> Option<String> {
+    let mut line: Vec<u8> = Vec::new();
+    let mut cut = false;
+    let mut any = false;
+    while let Ok(available) = reader.fill_buf().await {
+        if available.is_empty() {
+            break;
+        }
+        any = true;
+        let (chunk, newline) = match memchr::memchr(b'\n', available) {
+            Some(pos) => (&available[..pos], true),
+            None => (available, false),
+        };
+        let room = max.saturating_sub(line.len());
+        if chunk.len() > room {
+            cut = true;
+        }
+        line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let used = chunk.len() + usize::from(newline);
+        reader.consume(used);
+        if newline {
+            break;
+        }
+    }
+    if !any {
+        return None;
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    let mut text = String::from_utf8_lossy(&line).into_owned();
+    if cut {
+        // from_utf8_lossy may have replaced a code point split by the cut; that is fine.
+        text.push('…');
+    }
+    Some(text)
+}
+
 /// Describes an exit status in words for error messages.
 pub(crate) fn describe_exit(status: ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
@@ -200,7 +241,7 @@ fn kill_group(pgid: i32) {
 }
 
 /// Reaps members of the group that were re-parented to this process. That happens when this
-/// process is a child subreaper (see [`become_child_subreaper`]); otherwise there is nothing to
+/// process is a child subreaper (see [`relay_process::become_child_subreaper`]); otherwise there is nothing to
 /// reap here and this returns at once.
 async fn reap_group(pgid: i32) {
     if pgid <= 0 {
@@ -215,23 +256,5 @@ async fn reap_group(pgid: i32) {
             0 => tokio::time::sleep(Duration::from_millis(20)).await, // still dying
             _ => continue, // reaped one; look again
         }
-    }
-}
-
-/// Makes this process the reaper of orphaned descendants (Linux `PR_SET_CHILD_SUBREAPER`).
-///
-/// Needed where PID 1 does not reap orphans (some containers and micro-VMs): processes an agent
-/// started would otherwise stay zombies after the agent is killed. Agents reap their own process
-/// group afterwards. Call once at startup in binaries (the `relay` CLI does); libraries embedding
-/// Relay decide for their process. Returns whether it took effect.
-pub fn become_child_subreaper() -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes an integer flag only.
-        unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 }
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        false
     }
 }

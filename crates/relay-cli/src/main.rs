@@ -10,6 +10,7 @@ mod error;
 mod infra;
 mod output;
 mod progress;
+mod shutdown;
 
 use std::process::ExitCode;
 

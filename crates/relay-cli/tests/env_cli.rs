@@ -260,3 +260,69 @@ fn local_environments_work_offline() {
     let ls = json(&relay(dir.path(), &[], &["env", "ls", "--json"]));
     assert_eq!(ls, serde_json::json!([]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn insecure_tls_comes_from_the_flag_or_environment_never_from_relay_yaml() {
+    let pve = FakeProxmox::builder()
+        .token(TOKEN_ID, TOKEN_SECRET)
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = pve.url().to_string();
+    let fingerprint = pve.fingerprint();
+    let d = dir.path().to_path_buf();
+    let run = move |envs: Vec<(&'static str, String)>, args: Vec<&'static str>| {
+        let d = d.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                relay(&d, &envs, &args)
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let base = vec![
+        ("PROXMOX_URL", url.clone()),
+        ("PROXMOX_NODE", "pve".to_string()),
+        ("PROXMOX_TOKEN_ID", TOKEN_ID.to_string()),
+        ("PROXMOX_TOKEN_SECRET", TOKEN_SECRET.to_string()),
+    ];
+    // The flag connects to a server whose CA is not trusted.
+    let ok = run(base.clone(), vec!["env", "ls", "--insecure", "--json"]).await;
+    assert_eq!(json(&ok), serde_json::json!([]));
+    // Without it, verification fails.
+    let refused = run(base.clone(), vec!["env", "ls"]).await;
+    assert_eq!(
+        refused.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    // The flag with a fingerprint: a configuration error, not a silent choice.
+    let mut with_fp = base.clone();
+    with_fp.push(("PROXMOX_FINGERPRINT", fingerprint));
+    let conflict = run(with_fp, vec!["env", "ls", "--insecure"]).await;
+    assert_eq!(conflict.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&conflict.stderr);
+    assert!(
+        err.contains("turns certificate checks off, but a CA file or fingerprint is set too"),
+        "{err}"
+    );
+    // relay.yaml cannot turn it on.
+    std::fs::write(
+        dir.path().join("relay.yaml"),
+        "repositories:\n  - name: app\ninfra:\n  proxmox:\n    insecure: true\n",
+    )
+    .unwrap();
+    let committed = run(base, vec!["env", "ls"]).await;
+    assert_eq!(committed.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&committed.stderr);
+    assert!(
+        err.contains(
+            "infra.proxmox.insecure: turning certificate checks off is not accepted from relay.yaml"
+        ),
+        "{err}"
+    );
+}

@@ -19,6 +19,7 @@ pub mod event;
 pub mod graph;
 pub mod infra;
 pub mod job;
+pub mod paths;
 pub mod redact;
 pub mod repo;
 pub mod tools;

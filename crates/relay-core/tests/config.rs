@@ -198,3 +198,51 @@ fn bad_values_and_syntax() {
     let text = error_text("sync_rules:\n  - trigger: shared-api\n    action: update_dependents\n");
     assert!(text.contains("REPO:BRANCH"), "{text}");
 }
+
+#[test]
+fn a_repository_that_is_a_symlink_out_of_the_workspace_is_an_error_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let ws = root.join("ws");
+    let elsewhere = root.join("elsewhere");
+    fs::create_dir_all(ws.join("repos")).unwrap();
+    fs::create_dir_all(elsewhere.join("inner")).unwrap();
+    // `backend` (default path) is a symlink out; `repos/lib` sits in a symlinked directory.
+    std::os::unix::fs::symlink(&elsewhere, ws.join("backend")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, ws.join("repos/linked")).unwrap();
+    // A symlink that stays inside is fine.
+    fs::create_dir_all(ws.join("real/api")).unwrap();
+    std::os::unix::fs::symlink(ws.join("real/api"), ws.join("api")).unwrap();
+    let file = ws.join("relay.yaml");
+    fs::write(
+        &file,
+        "repositories:\n  - name: api\n  - name: backend\n  - name: lib\n    path: repos/linked/inner\n",
+    )
+    .unwrap();
+    let err = Workspace::load(&file).expect_err("symlinks out of the workspace are refused");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("{}:3:", file.display())),
+        "backend's line: {text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "repository `backend` is at {}, a symlink to {}, outside the workspace",
+            ws.join("backend").display(),
+            elsewhere.display()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{}:5:", file.display())),
+        "lib's line: {text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "path `repos/linked/inner` of repository `lib` resolves through a symlink to {}, outside the workspace",
+            elsewhere.join("inner").display()
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("`api`"), "a symlink inside is fine: {text}");
+}

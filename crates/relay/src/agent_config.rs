@@ -90,6 +90,8 @@ pub struct AgentConfig {
     claude_binary: Option<PathBuf>,
     env: Vec<(String, String)>,
     policy: Option<Arc<dyn PermissionPolicy>>,
+    permission_timeout: Option<Duration>,
+    claude_settings: Option<String>,
 }
 
 impl AgentConfig {
@@ -175,6 +177,20 @@ impl AgentConfig {
         self
     }
 
+    /// How long the permission policy (and a person it asks) may take per question before the
+    /// tool is denied (default 60 s).
+    pub fn permission_timeout(mut self, timeout: Duration) -> Self {
+        self.permission_timeout = Some(timeout);
+        self
+    }
+
+    /// Extra Claude Code settings (JSON or a file path, the CLI's `--settings`), e.g. its
+    /// sandbox for `Bash`: `{"sandbox": {"enabled": true}}`. See docs/agent.md.
+    pub fn claude_settings(mut self, settings: impl Into<String>) -> Self {
+        self.claude_settings = Some(settings.into());
+        self
+    }
+
     /// The task for one repository: `prompt` with these options (its working directory is
     /// filled in per repository by the orchestration).
     pub fn template(&self, prompt: impl Into<String>) -> AgentTask {
@@ -214,6 +230,12 @@ impl AgentConfig {
                 }
                 if let Some(policy) = &self.policy {
                     builder = builder.shared_policy(policy.clone());
+                }
+                if let Some(timeout) = self.permission_timeout {
+                    builder = builder.permission_timeout(timeout);
+                }
+                if let Some(settings) = &self.claude_settings {
+                    builder = builder.settings(settings.clone());
                 }
                 Agent::Claude(Arc::new(builder.build()))
             }

@@ -19,6 +19,7 @@ use crate::Error;
 pub struct EnvironmentsConfig {
     provider: Option<ProviderKind>,
     local_root: Option<PathBuf>,
+    insecure_tls: bool,
 }
 
 impl EnvironmentsConfig {
@@ -36,6 +37,15 @@ impl EnvironmentsConfig {
     /// Where local environments live (overrides `infra.local.root`).
     pub fn local_root(mut self, root: impl Into<PathBuf>) -> Self {
         self.local_root = Some(root.into());
+        self
+    }
+
+    /// Skips TLS certificate verification of the Proxmox API, as `PROXMOX_INSECURE=1` does: an
+    /// explicit choice of the embedding app or a command-line flag (`relay env --insecure`),
+    /// never something `relay.yaml` can turn on. Together with a CA file or fingerprint it is a
+    /// configuration error.
+    pub fn insecure_tls(mut self, insecure: bool) -> Self {
+        self.insecure_tls = insecure;
         self
     }
 
@@ -58,7 +68,12 @@ impl EnvironmentsConfig {
                 workspace_root: root.as_deref(),
                 repos,
             },
-            &|key| std::env::var(key).ok(),
+            &|key| {
+                if key == "PROXMOX_INSECURE" && self.insecure_tls {
+                    return Some("1".to_string());
+                }
+                std::env::var(key).ok()
+            },
         )?)
     }
 }

@@ -14,7 +14,14 @@ asyncio task that awaits it.
   description=..., parameters=schema)`` or ``@tools.tool(...)``; plain or ``async def``, run on
   the event loop that registered them).
 - :class:`VoiceSession`: a voice or text conversation over the tools (``async for event in s``).
+
+When the interpreter exits, every process Relay started that is still running (agents,
+environment commands, and what they started) is killed: :func:`shutdown` is registered with
+``atexit``. If Python is killed outright (SIGKILL), Linux still ends them (a parent-death signal
+and Relay's watchdog process); on macOS they survive that.
 """
+
+import atexit
 
 from relay._relay import (
     AgentError,
@@ -31,8 +38,11 @@ from relay._relay import (
     VoiceError,
     VoiceSession,
     Workspace,
+    shutdown,
     version,
 )
+
+atexit.register(shutdown)
 
 __all__ = [
     "AgentError",
@@ -49,6 +59,7 @@ __all__ = [
     "VoiceError",
     "VoiceSession",
     "Workspace",
+    "shutdown",
     "version",
 ]
 

@@ -433,5 +433,10 @@ class VoiceSession:
     async def __aenter__(self) -> VoiceSession: ...
     async def __aexit__(self, *exc: object) -> bool: ...
 
+def shutdown() -> int:
+    """Kills every process Relay started in this interpreter that is still running (agents,
+    environment commands, and what they started); returns how many process groups there were.
+    Registered with ``atexit`` when ``relay`` is imported."""
+
 def version() -> str:
     """The version of the Relay SDK this module was built from."""

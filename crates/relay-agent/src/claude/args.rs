@@ -33,8 +33,15 @@ pub(crate) fn cli_args(task: &AgentTask) -> Vec<String> {
     if let Some(mode) = task.permission_mode {
         push("--permission-mode", mode.as_cli_str().to_string());
     }
-    if !task.allowed_tools.is_empty() {
-        push("--allowedTools", task.allowed_tools.join(","));
+    // File tools are decided by Relay (their paths are checked), never pre-allowed in the CLI.
+    let allowed: Vec<&str> = task
+        .allowed_tools
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !super::confine::CHECKED_TOOLS.contains(t))
+        .collect();
+    if !allowed.is_empty() {
+        push("--allowedTools", allowed.join(","));
     }
     if !task.disallowed_tools.is_empty() {
         push("--disallowedTools", task.disallowed_tools.join(","));
@@ -69,7 +76,7 @@ mod tests {
             .max_turns(3)
             .max_budget_usd(0.5)
             .permission_mode(PermissionMode::AcceptEdits)
-            .allowed_tools(["Read", "Edit"])
+            .allowed_tools(["Read", "Edit", "Bash(git:*)"])
             .disallowed_tools(["Bash"])
             .add_dir("/other")
             .append_system_prompt("ctx; $(rm -rf /)")
@@ -87,7 +94,7 @@ mod tests {
             ("--max-turns", "3"),
             ("--max-budget-usd", "0.5"),
             ("--permission-mode", "acceptEdits"),
-            ("--allowedTools", "Read,Edit"),
+            ("--allowedTools", "Bash(git:*)"),
             ("--disallowedTools", "Bash"),
             ("--add-dir", "/other"),
             ("--append-system-prompt", "ctx; $(rm -rf /)"),

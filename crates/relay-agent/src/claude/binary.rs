@@ -1,6 +1,9 @@
 //! Finding the `claude` binary and checking its version.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
 
 use relay_core::agent::AgentError;
 
@@ -39,20 +42,61 @@ fn existing(path: &Path, source: &str) -> Result<PathBuf, AgentError> {
     }
 }
 
+/// How long `claude -v` may take.
+pub const VERSION_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The most of `claude -v`'s output that is read (a version line is a few bytes).
+const VERSION_OUTPUT_MAX: u64 = 4096;
+
 /// Runs `claude -v` and checks the version is at least [`MIN_VERSION`]. Returns the version.
+/// A binary that does not answer within [`VERSION_TIMEOUT`] is killed and reported; only the
+/// first 4 KiB of its output are read.
 pub async fn check_version(path: &Path) -> Result<String, AgentError> {
-    let output = tokio::process::Command::new(path)
+    check_version_within(path, VERSION_TIMEOUT).await
+}
+
+/// [`check_version`] with a timeout of `timeout`.
+pub async fn check_version_within(path: &Path, timeout: Duration) -> Result<String, AgentError> {
+    let program = format!("{} -v", path.display());
+    let io = |source| AgentError::Io {
+        action: "run",
+        program: program.clone(),
+        source,
+    };
+    let mut command = tokio::process::Command::new(path);
+    command
         .arg("-v")
         .stdin(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .output()
-        .await
-        .map_err(|source| AgentError::Io {
-            action: "run",
-            program: format!("{} -v", path.display()),
-            source,
-        })?;
-    let text = String::from_utf8_lossy(&output.stdout);
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let (mut child, group) = relay_process::spawn(command).map_err(io)?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut bytes = Vec::new();
+    // Up to the limit or the end of output; a binary that keeps writing is not waited for.
+    let mut limited = stdout.take(VERSION_OUTPUT_MAX);
+    let read = limited.read_to_end(&mut bytes);
+    let finished = tokio::time::timeout(timeout, read).await;
+    // Whatever it still does, it is done: kill its group and reap it.
+    // SAFETY: kill(2) on the process group we created for it.
+    unsafe {
+        libc::kill(-group.pgid(), libc::SIGKILL);
+    }
+    let _ = child.wait().await;
+    match finished {
+        Err(_) => {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "no answer within {} s (is it a working Claude Code CLI?)",
+                    timeout.as_secs_f64()
+                ),
+            )));
+        }
+        Ok(Err(e)) => return Err(io(e)),
+        Ok(Ok(_)) => {}
+    }
+    let text = String::from_utf8_lossy(&bytes);
     let version = text
         .split_whitespace()
         .next()
@@ -63,9 +107,12 @@ pub async fn check_version(path: &Path) -> Result<String, AgentError> {
         _ => Err(AgentError::VersionTooOld {
             path: path.to_path_buf(),
             found: if version.is_empty() {
-                format!("of unknown version (`-v` printed {:?})", text.trim())
+                format!(
+                    "of unknown version (`-v` printed {:?})",
+                    text.trim().chars().take(200).collect::<String>()
+                )
             } else {
-                version
+                version.chars().take(200).collect()
             },
             required: format!("{}.{}.{}", MIN_VERSION.0, MIN_VERSION.1, MIN_VERSION.2),
         }),
@@ -91,6 +138,53 @@ mod tests {
         assert_eq!(parse_version("1.0.0-beta"), Some((1, 0, 0)));
         assert_eq!(parse_version("x"), None);
         assert!(parse_version("1.0.128").unwrap() < MIN_VERSION);
+    }
+
+    fn script(dir: &Path, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("claude");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[tokio::test]
+    async fn a_binary_that_never_answers_is_killed_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = script(dir.path(), "exec sleep 600");
+        let err = check_version_within(&path, Duration::from_millis(500))
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("no answer within 0.5 s"), "{text}");
+        assert!(text.contains("claude -v"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_binary_that_floods_is_read_only_up_to_a_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        // Writes forever, and no version.
+        let path = script(dir.path(), "exec yes garbage");
+        let err = check_version_within(&path, Duration::from_secs(30))
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("is Claude Code garbage, but Relay needs"),
+            "{text}"
+        );
+        assert!(
+            text.len() < 1000,
+            "the message is bounded: {} bytes",
+            text.len()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_working_binary_reports_its_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = script(dir.path(), "echo '2.1.330 (Claude Code)'");
+        assert_eq!(check_version(&path).await.unwrap(), "2.1.330");
     }
 
     #[test]

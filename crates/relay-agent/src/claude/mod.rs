@@ -21,6 +21,7 @@
 
 mod args;
 pub mod binary;
+mod confine;
 mod control;
 pub mod decoder;
 
@@ -53,7 +54,13 @@ pub(crate) struct ClaudeConfig {
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) overall_timeout: Option<Duration>,
     pub(crate) exit_grace: Duration,
+    pub(crate) permission_timeout: Duration,
+    pub(crate) settings: Option<String>,
 }
+
+/// How long a permission question (the policy, then a person) may take before the tool is
+/// denied: 60 s.
+pub const DEFAULT_PERMISSION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The Claude Code CLI as a [`CodingAgent`]. Cheap to share (`Arc`) across concurrent runs.
 pub struct ClaudeCodeAgent {
@@ -86,6 +93,8 @@ impl ClaudeCodeAgent {
                 idle_timeout: Some(Duration::from_secs(600)),
                 overall_timeout: None,
                 exit_grace: Duration::from_secs(10),
+                permission_timeout: DEFAULT_PERMISSION_TIMEOUT,
+                settings: None,
             },
         }
     }
@@ -166,6 +175,22 @@ impl ClaudeCodeAgentBuilder {
     /// How long to wait for the CLI to exit after its result before killing it (default 10 s).
     pub fn exit_grace(mut self, grace: Duration) -> Self {
         self.config.exit_grace = grace;
+        self
+    }
+    /// How long the permission policy, and then a person it asks, may each take to answer a
+    /// tool permission question before the tool is denied (default
+    /// [`DEFAULT_PERMISSION_TIMEOUT`]).
+    pub fn permission_timeout(mut self, timeout: Duration) -> Self {
+        self.config.permission_timeout = timeout;
+        self
+    }
+    /// Extra Claude Code settings for every run, as JSON or a settings file path (the CLI's
+    /// `--settings`). The way to turn on the CLI's own sandbox for `Bash`, which Relay's path
+    /// checks do not cover, where the installed CLI supports it, e.g.
+    /// `{"sandbox": {"enabled": true, "autoAllowBashIfSandboxed": false}}` (on Linux the CLI
+    /// needs `bubblewrap` for it). See docs/agent.md.
+    pub fn settings(mut self, settings: impl Into<String>) -> Self {
+        self.config.settings = Some(settings.into());
         self
     }
     /// Finishes the agent.

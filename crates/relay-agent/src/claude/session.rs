@@ -10,6 +10,7 @@ use tokio::process::ChildStdin;
 use tokio::time::Instant;
 
 use super::ClaudeConfig;
+use super::confine::{CHECKED_TOOLS, Confinement};
 use super::control;
 use super::decoder::{ControlRequest, Decoded, FrameDecoder, ResultFrame};
 use super::outcome::outcome_from_result;
@@ -33,7 +34,11 @@ pub(crate) async fn run(
         return Err(AgentError::MissingCwd(task.cwd.clone()));
     }
     let repo = task.repo_name();
-    let args = super::args::cli_args(&task);
+    let mut args = super::args::cli_args(&task);
+    if let Some(settings) = &config.settings {
+        args.extend(["--settings".to_string(), settings.clone()]);
+    }
+    let confinement = Confinement::for_task(&task, &config.env.0);
     let mut env = config.env.0.clone();
     env.extend(task.env.0.iter().cloned());
     let mut process = AgentProcess::spawn(binary, &args, &task.cwd, &env, None)?;
@@ -138,7 +143,7 @@ pub(crate) async fn run(
                             process.kill_group().await?;
                             return Err(AgentError::OverallTimeout { timeout: overall.unwrap_or(NO_DEADLINE), stderr_tail: process.stderr_tail() });
                         }
-                        answer = answer_control(config, &repo, &ctx, request) => answer,
+                        answer = answer_control(config, &task, &confinement, &ctx, request) => answer,
                     };
                     if let Err(e) = write_json(stdin.as_mut(), &answer).await {
                         return fail_after_kill(&mut process, e).await;
@@ -233,10 +238,12 @@ async fn write_json(stdin: Option<&mut ChildStdin>, message: &Value) -> Result<(
 /// Answers one control request from the CLI.
 async fn answer_control(
     config: &ClaudeConfig,
-    repo: &str,
+    task: &AgentTask,
+    confinement: &Confinement,
     ctx: &AgentContext,
     request: ControlRequest,
 ) -> Value {
+    let repo = task.repo_name();
     let subtype = request
         .request
         .get("subtype")
@@ -267,7 +274,27 @@ async fn answer_control(
             .and_then(Value::as_str)
             .map(String::from),
     };
-    let mut decision = config.policy.decide(&permission).await;
+    let timeout = config.permission_timeout;
+    let no_answer = || {
+        PermissionDecision::deny(format!(
+            "no answer to the permission question within {} s; denied",
+            timeout.as_secs_f64()
+        ))
+    };
+    // Paths outside the run's repositories and credentials are refused whatever the policy
+    // says; the file tools a task allows are allowed by Relay once their path is checked.
+    let mut decision = match confinement.check(&permission.tool_name, &permission.input) {
+        Err(reason) => PermissionDecision::deny(reason),
+        Ok(())
+            if CHECKED_TOOLS.contains(&permission.tool_name.as_str())
+                && task.allowed_tools.contains(&permission.tool_name) =>
+        {
+            PermissionDecision::allow()
+        }
+        Ok(()) => tokio::time::timeout(timeout, config.policy.decide(&permission))
+            .await
+            .unwrap_or_else(|_| no_answer()),
+    };
     ctx.emit(AgentEvent::PermissionRequested {
         tool_name: permission.tool_name.clone(),
         input: permission.input.clone(),
@@ -278,12 +305,15 @@ async fn answer_control(
     });
     if let PermissionDecision::Ask { question } = &decision {
         decision = match &config.asker {
-            Some(asker) => match asker.ask(&permission, question).await {
-                PermissionDecision::Ask { question } => {
-                    PermissionDecision::deny(format!("the person gave no answer to: {question}"))
+            Some(asker) => {
+                match tokio::time::timeout(timeout, asker.ask(&permission, question)).await {
+                    Err(_) => no_answer(),
+                    Ok(PermissionDecision::Ask { question }) => PermissionDecision::deny(format!(
+                        "the person gave no answer to: {question}"
+                    )),
+                    Ok(answer) => answer,
                 }
-                answer => answer,
-            },
+            }
             None => PermissionDecision::deny(format!(
                 "nobody is available to answer \"{question}\"; configure a PermissionAsker"
             )),

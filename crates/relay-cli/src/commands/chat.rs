@@ -22,6 +22,11 @@ pub struct Args {
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
+    // SIGINT, SIGTERM, SIGHUP: the session and its tool runs stop, their processes are killed.
+    crate::shutdown::until_signal(chat(g, args)).await
+}
+
+async fn chat(g: &Global, args: Args) -> CliResult {
     let registry = registry(g, &args.tools, AgentChoice::Shell).await?;
     let session = VoiceConfig::new()
         .transport(TransportKind::Text)

@@ -33,6 +33,10 @@ struct Common {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Skip TLS certificate verification of the Proxmox API (like PROXMOX_INSECURE=1; never
+    /// from relay.yaml, and not together with a CA file or fingerprint).
+    #[arg(long)]
+    insecure: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -118,7 +122,7 @@ enum EnvCommand {
 }
 
 async fn provider(g: &Global, common: &Common) -> Result<Arc<dyn InfraProvider>, CliError> {
-    crate::infra::provider(g, common.provider.as_deref()).await
+    crate::infra::provider(g, common.provider.as_deref(), common.insecure).await
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
@@ -183,7 +187,11 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
             if let Some(dir) = cwd {
                 request = request.cwd(dir);
             }
-            let out = p.exec(&name, request).await?;
+            // SIGINT, SIGTERM, SIGHUP: the command's process group is killed before relay exits.
+            let out = crate::shutdown::until_signal(async {
+                p.exec(&name, request).await.map_err(CliError::from)
+            })
+            .await?;
             if common.json {
                 print_json(&out);
             } else {

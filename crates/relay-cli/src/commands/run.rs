@@ -13,9 +13,7 @@ use crate::agent::AgentArgs;
 use crate::context::Global;
 use crate::error::{CliError, CliResult, EXIT_FAILED};
 use crate::output::{Color, ReportLine, Style, render_report};
-
-/// Exit code after Ctrl-C.
-const EXIT_INTERRUPTED: u8 = 130;
+use crate::shutdown::{Shutdown, exit_code};
 
 /// Arguments of `relay run`.
 #[derive(Debug, clap::Args)]
@@ -59,11 +57,13 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
         .jobs(g.jobs)
         .keep_going(args.keep_going);
 
+    // Signals are handled from before the first agent starts.
+    let mut shutdown = Shutdown::listen()?;
     let mut job = run_across_repos(graph, agent.as_dyn(), options);
     let style = g.style();
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
-    let mut interrupted = false;
+    // The first SIGINT, SIGTERM or SIGHUP cancels the run (each agent kills its process tree);
+    // a second one kills every process group and exits at once (see `crate::shutdown`).
+    let mut interrupted: Option<i32> = None;
     loop {
         tokio::select! {
             event = job.next() => {
@@ -74,26 +74,14 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
                     print_line(&line);
                 }
             }
-            result = &mut ctrl_c, if !interrupted => {
-                if result.is_ok() {
-                    interrupted = true;
-                    eprintln!("\ninterrupted: cancelling the agents (press Ctrl-C again to force)…");
-                    job.cancel();
-                    tokio::spawn(async {
-                        if tokio::signal::ctrl_c().await.is_ok() {
-                            std::process::exit(i32::from(EXIT_INTERRUPTED));
-                        }
-                    });
-                }
+            signal = shutdown.signalled(), if interrupted.is_none() => {
+                interrupted = Some(signal);
+                job.cancel();
             }
         }
     }
     let report = job.wait().await.map_err(|e| CliError {
-        code: if interrupted {
-            EXIT_INTERRUPTED
-        } else {
-            EXIT_FAILED
-        },
+        code: interrupted.map(exit_code).unwrap_or(EXIT_FAILED),
         message: e.to_string(),
     })?;
     if args.json {
@@ -101,9 +89,9 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     } else {
         print!("{}", render(&report, style));
     }
-    if interrupted {
+    if let Some(signal) = interrupted {
         return Err(CliError {
-            code: EXIT_INTERRUPTED,
+            code: exit_code(signal),
             message: String::new(),
         });
     }

@@ -110,6 +110,11 @@ pub async fn registry(
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
+    // SIGINT, SIGTERM, SIGHUP: the session and its tool runs stop, their processes are killed.
+    crate::shutdown::until_signal(talk(g, args)).await
+}
+
+async fn talk(g: &Global, args: Args) -> CliResult {
     let mut voice = VoiceConfig::new()
         .transport(TransportKind::Realtime)
         .model(&args.model);

@@ -145,10 +145,44 @@ fn check_unique_name(
 fn repo_path(entry: &RawRepo, root: &Path, diags: &mut Vec<Diagnostic>) -> Option<PathBuf> {
     let name = entry.name.as_str();
     let Some(p) = &entry.path else {
-        return Some(root.join(name));
+        let path = root.join(name);
+        // `<root>/<name>` may itself be a symlink to somewhere else.
+        if let Some(outside) = leaves_root(&path, root) {
+            diags.push(Diagnostic::at(
+                &entry.name,
+                format!(
+                    "repository `{name}` is at {}, a symlink to {}, outside the workspace",
+                    path.display(),
+                    outside.display()
+                ),
+                Some(format!(
+                    "replace the symlink with the repository itself, or set `path:` to a directory inside {}",
+                    root.display()
+                )),
+            ));
+            return None;
+        }
+        return Some(path);
     };
     match resolve_inside(root, p.as_str()) {
-        Ok(path) => Some(path),
+        Ok(path) => {
+            if let Some(outside) = leaves_root(&path, root) {
+                diags.push(Diagnostic::at(
+                    p,
+                    format!(
+                        "path `{}` of repository `{name}` resolves through a symlink to {}, outside the workspace",
+                        p.as_str(),
+                        outside.display()
+                    ),
+                    Some(format!(
+                        "replace the symlink with the repository itself, or use a path inside {}",
+                        root.display()
+                    )),
+                ));
+                return None;
+            }
+            Some(path)
+        }
         Err(why) => {
             diags.push(Diagnostic::at(
                 p,
@@ -250,6 +284,13 @@ fn check_name(name: &str) -> Result<(), &'static str> {
         return Err("it contains characters other than letters, digits, `.`, `_` and `-`");
     }
     Ok(())
+}
+
+/// Where `path` (inside `root` by its text) really is, when symlinks take it out of `root`.
+fn leaves_root(path: &Path, root: &Path) -> Option<PathBuf> {
+    let real = crate::paths::resolve(path)?;
+    let real_root = crate::paths::resolve(root).unwrap_or_else(|| root.to_path_buf());
+    (!real.starts_with(&real_root)).then_some(real)
 }
 
 /// Resolves `path` against `root` lexically and checks it stays strictly inside `root`.

@@ -75,6 +75,13 @@ impl InfraConfig {
                     "infra.proxmox.url: `{url}` must start with https:// (PVE serves its API over TLS on port 8006)"
                 ));
             }
+            if px.insecure {
+                problems.push(
+                    "infra.proxmox.insecure: turning certificate checks off is not accepted from relay.yaml (a committed file); \
+                     set PROXMOX_INSECURE=1 in the environment of this machine, or better trust the node with ca_file or fingerprint"
+                        .to_string(),
+                );
+            }
             if px.fingerprint.is_some() && px.ca_file.is_some() {
                 problems
                     .push("infra.proxmox: set either ca_file or fingerprint, not both".to_string());
@@ -105,7 +112,9 @@ pub struct ProxmoxConfig {
     pub ca_file: Option<PathBuf>,
     /// SHA-256 fingerprint of the node certificate (`AB:CD:...`), instead of a CA file.
     pub fingerprint: Option<String>,
-    /// Skip certificate verification (logged as a warning on every connection setup).
+    /// Not accepted: `insecure: true` here is a configuration error. A committed file must not
+    /// turn certificate checks off for everyone; set `PROXMOX_INSECURE=1` in the environment
+    /// instead (and no CA file or fingerprint with it).
     #[serde(default)]
     pub insecure: bool,
     /// Storage for disks (default `local-lvm`).

@@ -15,19 +15,24 @@ pub enum VoiceError {
     #[error("invalid voice configuration: {0}")]
     InvalidConfig(String),
     /// The connection to the voice service could not be opened.
-    #[error("could not connect to {url}: {reason}")]
+    #[error(
+        "could not connect to {}: {}",
+        crate::redact::redact_url_credentials(.url),
+        crate::redact::redact_url_credentials(.reason)
+    )]
     Connect {
-        /// The URL tried (never contains credentials).
+        /// The URL tried (shown with credentials and query-string keys redacted).
         url: String,
         /// Why it failed.
         reason: String,
     },
     /// The service rejected our credentials.
     #[error(
-        "the voice service at {url} rejected the credentials (HTTP {status}); check the API key"
+        "the voice service at {} rejected the credentials (HTTP {status}); check the API key",
+        crate::redact::redact_url_credentials(.url)
     )]
     Unauthorized {
-        /// The URL tried.
+        /// The URL tried (shown with credentials and query-string keys redacted).
         url: String,
         /// HTTP status returned by the handshake.
         status: u16,

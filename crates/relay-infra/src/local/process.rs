@@ -51,20 +51,17 @@ pub(crate) async fn run(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    // SAFETY: only async-signal-safe calls (setpgid, setrlimit) between fork and exec.
+    // SAFETY: only async-signal-safe calls (setrlimit) between fork and exec.
     unsafe {
         cmd.pre_exec(move || {
-            if libc::setpgid(0, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
             set_limit(libc::RLIMIT_DATA, limits.data_bytes)?;
             set_limit(libc::RLIMIT_FSIZE, limits.file_bytes)?;
             set_limit(libc::RLIMIT_CORE, 0)?;
             Ok(())
         });
     }
-    let mut child = cmd
-        .spawn()
+    // Its own process group, a parent-death signal, the owner token (relay_process).
+    let (mut child, _group) = relay_process::spawn(cmd)
         .map_err(|e| InfraError::InvalidRequest(format!("cannot run `{}`: {e}", command[0])))?;
     let pid = child.id();
     if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
@@ -74,20 +71,28 @@ pub(crate) async fn run(
         });
     }
     let guard = GroupKiller(pid);
-    let output = tokio::time::timeout(timeout, child.wait_with_output()).await;
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    let collect = async {
+        // Both pipes are drained (a full pipe would stall the command), keeping a bounded head
+        // and tail of each.
+        let (out, err) = tokio::join!(read_bounded(stdout), read_bounded(stderr));
+        let status = child.wait().await;
+        (status, out, err)
+    };
+    let output = tokio::time::timeout(timeout, collect).await;
     match output {
-        Ok(Ok(out)) => {
+        Ok((Ok(status), out, err)) => {
             // Leftover background children of the command go too.
             drop(guard);
             use std::os::unix::process::ExitStatusExt;
             Ok(ExecOutput {
-                exit_code: out.status.code(),
-                signal: out.status.signal(),
-                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                exit_code: status.code(),
+                signal: status.signal(),
+                stdout: out.into_text(),
+                stderr: err.into_text(),
             })
         }
-        Ok(Err(e)) => Err(InfraError::InvalidRequest(format!(
+        Ok((Err(e), _, _)) => Err(InfraError::InvalidRequest(format!(
             "`{}` failed: {e}",
             command[0]
         ))),
@@ -98,6 +103,69 @@ pub(crate) async fn run(
                 .to_string(),
         }),
     }
+}
+
+/// The most of each output stream an exec keeps in memory: its first and last halves.
+pub(crate) const OUTPUT_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+/// A stream's output with a bounded head and tail; what lies between is counted, not kept.
+#[derive(Default)]
+struct Bounded {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    dropped: u64,
+}
+
+impl Bounded {
+    fn push(&mut self, mut bytes: &[u8]) {
+        let half = OUTPUT_MAX_BYTES / 2;
+        if self.head.len() < half {
+            let n = bytes.len().min(half - self.head.len());
+            self.head.extend_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+        }
+        self.tail.extend_from_slice(bytes);
+        if self.tail.len() > 2 * half {
+            let excess = self.tail.len() - half;
+            self.tail.drain(..excess);
+            self.dropped += excess as u64;
+        }
+    }
+
+    fn into_text(mut self) -> String {
+        let half = OUTPUT_MAX_BYTES / 2;
+        if self.tail.len() > half {
+            let excess = self.tail.len() - half;
+            self.tail.drain(..excess);
+            self.dropped += excess as u64;
+        }
+        let mut text = String::from_utf8_lossy(&self.head).into_owned();
+        if self.dropped > 0 {
+            text.push_str(&format!(
+                "\n[relay: {} bytes of output left out here; the first and last {} MiB are kept]\n",
+                self.dropped,
+                half / (1024 * 1024)
+            ));
+        }
+        text.push_str(&String::from_utf8_lossy(&self.tail));
+        text
+    }
+}
+
+async fn read_bounded<R: tokio::io::AsyncRead + Unpin>(pipe: Option<R>) -> Bounded {
+    use tokio::io::AsyncReadExt;
+    let mut kept = Bounded::default();
+    let Some(mut pipe) = pipe else {
+        return kept;
+    };
+    let mut buf = vec![0u8; 64 * 1024];
+    while let Ok(n) = pipe.read(&mut buf).await {
+        if n == 0 {
+            break;
+        }
+        kept.push(&buf[..n]);
+    }
+    kept
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::poll::DurationModel;
-use super::retry::{backoff, is_transient};
+use super::retry::{backoff, is_refusal, is_transient};
 use super::settings::{ProxmoxAuth, ProxmoxSettings, Secret};
 
 /// A client for one PVE cluster. Cheap to clone.
@@ -132,14 +132,25 @@ impl ProxmoxClient {
                 builder.form(params)
             };
             builder = self.authorize(builder, &method).await?;
+            // Not connected: nothing reached PVE. Any later failure (a timeout, a reset) may
+            // come after PVE carried the request out.
+            let mut delivered = true;
             let outcome = match builder.send().await {
                 Ok(response) => read_response(response).await,
-                Err(e) => Err(self.transport_error(e)),
+                Err(e) => {
+                    delivered = !e.is_connect();
+                    Err(self.transport_error(e))
+                }
             };
             let (status, message, errors) = match outcome {
                 Ok(data) => return Ok(data),
                 Err(Failure::Transport(error)) => {
+                    // Sent again only when that cannot do it twice: idempotent requests, and
+                    // others (create, clone, snapshot) only if they never reached PVE; their
+                    // callers find out whether they happened.
+                    let resend = !delivered || is_idempotent(&method, path);
                     if matches!(error, InfraError::Connect { .. })
+                        && resend
                         && attempt < settings.max_attempts
                     {
                         let delay = backoff(attempt, settings.retry_base, settings.retry_max);
@@ -165,7 +176,10 @@ impl ProxmoxClient {
                 }
                 return Err(self.auth_error(&message));
             }
-            if is_transient(status, &message) && attempt < settings.max_attempts {
+            // A POST is resent only after PVE refused it (a lock, no worker): a gateway error
+            // (502, 504, 596) may come after the node carried it out.
+            let resend = is_idempotent(&method, path) || is_refusal(status, &message);
+            if resend && is_transient(status, &message) && attempt < settings.max_attempts {
                 let delay = backoff(attempt, settings.retry_base, settings.retry_max);
                 tracing::info!(path, attempt, ?delay, status, message = %message, "transient Proxmox failure; retrying");
                 tokio::time::sleep(delay).await;
@@ -295,6 +309,14 @@ impl ProxmoxClient {
             message: chain,
         })
     }
+}
+
+/// Whether sending `method path` twice has the effect of sending it once: GET, PUT and DELETE,
+/// and the power actions (`POST .../status/start|stop|shutdown`: the guest ends in the same
+/// state). Creates, clones, snapshots and rollbacks are not.
+fn is_idempotent(method: &Method, path: &str) -> bool {
+    matches!(*method, Method::GET | Method::PUT | Method::DELETE)
+        || (*method == Method::POST && path.contains("/status/"))
 }
 
 /// How a request failed before any retry decision.

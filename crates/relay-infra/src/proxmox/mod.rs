@@ -5,6 +5,7 @@
 //! [`task`] (UPIDs and waiting for tasks), typed guest calls, and [`ProxmoxProvider`] (the
 //! [`relay_core::infra::InfraProvider`]).
 
+mod confirm;
 mod guest;
 mod http;
 mod poll;

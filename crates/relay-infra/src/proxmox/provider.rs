@@ -7,6 +7,7 @@ use relay_core::infra::{
 };
 use relay_core::{Job, JobContext};
 
+use super::confirm::{Found, Sent, answer_lost, now_epoch};
 use super::guest::{ClusterGuest, GuestKind};
 use super::http::ProxmoxClient;
 use super::settings::ProxmoxSettings;
@@ -154,6 +155,7 @@ impl ProxmoxProvider {
         let (vmid, upid) = loop {
             attempt += 1;
             let vmid = self.client.next_id().await?;
+            let since = now_epoch();
             let result = match clone_source {
                 Some(source) => {
                     self.client
@@ -173,6 +175,29 @@ impl ProxmoxProvider {
                     ));
                     self.client.create_guest(&node, kind, &params).await
                 }
+            };
+            let result = match result {
+                Err(e) if answer_lost(&e) => {
+                    // The request went out and its answer was lost: never send it again
+                    // blindly (that makes a second guest); look whether PVE carried it out.
+                    let sent = match clone_source {
+                        Some(source) => Sent::Clone { kind, source, vmid },
+                        None => Sent::Create { kind, vmid },
+                    };
+                    match self.client.find_outcome(&node, &sent, since).await {
+                        Ok(Found::Task(upid)) => {
+                            ctx.log(
+                                None,
+                                relay_core::LogLevel::Warn,
+                                format!("the request for {vmid} got no answer ({e}), but PVE carried it out; following its task"),
+                            )
+                            .await;
+                            Ok(upid)
+                        }
+                        _ => Err(nothing_happened(e, &format!("no guest {vmid} was created"))),
+                    }
+                }
+                other => other,
             };
             match result {
                 Ok(upid) => break (vmid, upid),
@@ -411,6 +436,19 @@ impl ProxmoxProvider {
 /// PVE has no CPU reservation: the guest gets `cores = cores_max` to burst into and a scheduler
 /// weight proportional to `cores`. QEMU memory balloons between the two bounds; an LXC container
 /// gets the upper bound as its limit (containers have no minimum).
+/// The error for a request whose answer was lost and of which PVE shows no trace.
+fn nothing_happened(error: InfraError, what: &str) -> InfraError {
+    match error {
+        InfraError::Connect { url, message } => InfraError::Connect {
+            url,
+            message: format!(
+                "{message}; the request was not sent again, and PVE shows no task for it: {what} (check with `relay env ls`, then try again)"
+            ),
+        },
+        other => other,
+    }
+}
+
 fn create_params(
     kind: GuestKind,
     name: &str,
@@ -623,11 +661,38 @@ impl InfraProvider for ProxmoxProvider {
                 format!("taking snapshot {snap} of {name}"),
             )
             .await;
-            this.run_task(&g.node, Some(&ctx), || {
-                this.client
-                    .snapshot_create(&g.node, g.kind, g.vmid, &snap, "taken by relay")
-            })
-            .await?;
+            let permit = this.client.node_permit(&g.node).await;
+            let since = now_epoch();
+            let upid = match this
+                .client
+                .snapshot_create(&g.node, g.kind, g.vmid, &snap, "taken by relay")
+                .await
+            {
+                Ok(upid) => Some(upid),
+                // The answer was lost: look whether PVE took it before deciding anything.
+                Err(e) if answer_lost(&e) => {
+                    let sent = Sent::Snapshot {
+                        kind: g.kind,
+                        vmid: g.vmid,
+                        name: snap.clone(),
+                    };
+                    match this.client.find_outcome(&g.node, &sent, since).await {
+                        Ok(Found::Task(upid)) => Some(upid),
+                        Ok(Found::Done) => None,
+                        _ => {
+                            return Err(nothing_happened(
+                                e,
+                                &format!("no snapshot {snap} was taken"),
+                            ));
+                        }
+                    }
+                }
+                Err(e) => return Err(e),
+            };
+            if let Some(upid) = upid {
+                this.client.wait_task(&upid, Some(&ctx)).await?;
+            }
+            drop(permit);
             ctx.progress(1, Some(1), None, format!("snapshot {snap} taken"))
                 .await;
             let list = this.client.snapshot_list(&g.node, g.kind, g.vmid).await?;

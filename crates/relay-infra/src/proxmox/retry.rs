@@ -29,6 +29,17 @@ pub(crate) fn is_transient(status: u16, message: &str) -> bool {
     }
 }
 
+/// Whether a transient failure says PVE did not carry the request out (so a POST may be sent
+/// again): a 500 with a transient message (a lock, no worker) or a 595 (the proxy could not
+/// reach the node). 502, 503, 504 and 596 may come after the node acted.
+pub(crate) fn is_refusal(status: u16, message: &str) -> bool {
+    match status {
+        595 => true,
+        500 => is_transient(status, message),
+        _ => false,
+    }
+}
+
 /// Delay before attempt `attempt + 1` (attempt counts from 1): doubling from `base`, capped at
 /// `max`, with ±25 % jitter so parallel clients do not retry in lockstep.
 pub(crate) fn backoff(attempt: u32, base: Duration, max: Duration) -> Duration {
@@ -62,6 +73,10 @@ mod tests {
         assert!(!is_transient(500, "CT 100 already exists on node 'pve'"));
         assert!(!is_transient(400, "Parameter verification failed."));
         assert!(!is_transient(401, "authentication failure"));
+        assert!(is_refusal(500, "CT 100 is locked (backup)"));
+        assert!(is_refusal(595, "Connection refused"));
+        assert!(!is_refusal(504, "Gateway Timeout"));
+        assert!(!is_refusal(502, "Bad Gateway"));
     }
 
     #[test]

@@ -183,8 +183,9 @@ impl ProxmoxSettings {
             }
         };
 
+        // Only from the environment: relay.yaml's `insecure` is refused (see ProxmoxConfig).
         let insecure = match env("PROXMOX_INSECURE") {
-            None => px.insecure,
+            None => false,
             Some(v) => match v.to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" => true,
                 "0" | "false" | "no" => false,
@@ -201,7 +202,17 @@ impl ProxmoxSettings {
             .or(px.ca_file.clone());
         let fingerprint = env("PROXMOX_FINGERPRINT").or(px.fingerprint.clone());
         let trust = match (ca_file, fingerprint, insecure) {
-            (_, _, true) => TlsTrust::Insecure,
+            (None, None, true) => TlsTrust::Insecure,
+            (_, _, true) => {
+                // Silently preferring one would hide a mistake either way.
+                problems.push(
+                    "PROXMOX_INSECURE=1 turns certificate checks off, but a CA file or fingerprint is set too; \
+                     unset PROXMOX_INSECURE to verify the node, or unset PROXMOX_CA_FILE / PROXMOX_FINGERPRINT \
+                     (and infra.proxmox.ca_file / fingerprint)"
+                        .to_string(),
+                );
+                TlsTrust::System
+            }
             (Some(_), Some(_), false) => {
                 problems.push(
                     "set either PROXMOX_CA_FILE or PROXMOX_FINGERPRINT, not both".to_string(),
@@ -537,6 +548,54 @@ mod tests {
         let debug = format!("{settings:?}");
         assert!(!debug.contains("supersecret"), "{debug}");
         assert!(debug.contains("<redacted>"));
+    }
+
+    #[test]
+    fn insecure_comes_only_from_the_environment_and_never_with_a_ca_or_fingerprint() {
+        let base = [
+            ("PROXMOX_URL", "https://pve:8006"),
+            ("PROXMOX_NODE", "pve"),
+            ("PROXMOX_TOKEN_ID", "relay@pve!cli"),
+            ("PROXMOX_TOKEN_SECRET", "s"),
+        ];
+        // From relay.yaml: refused, with what to do.
+        let committed: InfraConfig = serde_json::from_value(serde_json::json!({
+            "proxmox": { "insecure": true }
+        }))
+        .unwrap();
+        let err = ProxmoxSettings::from_config_and_env(Some(&committed), env(&base))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("infra.proxmox.insecure: turning certificate checks off is not accepted from relay.yaml"),
+            "{err}"
+        );
+        assert!(err.contains("PROXMOX_INSECURE=1"), "{err}");
+        // From the environment: accepted.
+        let mut vars = base.to_vec();
+        vars.push(("PROXMOX_INSECURE", "1"));
+        let settings = ProxmoxSettings::from_config_and_env(None, env(&vars)).unwrap();
+        assert!(matches!(settings.trust, TlsTrust::Insecure));
+        // With a fingerprint (environment or file) or a CA file: an error, not a silent choice.
+        for (extra, file) in [
+            (Some(("PROXMOX_FINGERPRINT", "AA:BB")), None),
+            (Some(("PROXMOX_CA_FILE", "/etc/pve/pve-root-ca.pem")), None),
+            (
+                None,
+                Some(serde_json::json!({ "proxmox": { "fingerprint": "AA:BB" } })),
+            ),
+        ] {
+            let mut vars = vars.clone();
+            vars.extend(extra);
+            let config: Option<InfraConfig> = file.map(|f| serde_json::from_value(f).unwrap());
+            let err = ProxmoxSettings::from_config_and_env(config.as_ref(), env(&vars))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("PROXMOX_INSECURE=1 turns certificate checks off, but a CA file or fingerprint is set too"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -62,6 +62,7 @@ fn dispatch(shared: &Arc<Mutex<State>>, req: &ApiRequest) -> (Reply, &'static st
                 "hostname lookup '{node}' failed - failed to get address info for: {node}: Name or service not known"
             ),
         ),
+        ("GET", ["nodes", node, "tasks"]) => tasks::list(&state, node, req),
         ("GET", ["nodes", node, "tasks", upid, "status"]) => tasks::status(&mut state, node, upid),
         ("GET", ["nodes", node, "tasks", upid, "log"]) => tasks::log(&mut state, node, upid, req),
         ("DELETE", ["nodes", node, "tasks", upid]) => tasks::stop(&mut state, node, upid),

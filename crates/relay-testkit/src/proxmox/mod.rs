@@ -36,7 +36,7 @@ use tokio::net::TcpListener;
 pub use state::{GuestKind, RecordedRequest};
 pub use tls::TestCertificates;
 
-use state::{Fault, Guest, Lock, State, TaskOutcome};
+use state::{Fault, Guest, Lock, Stall, State, TaskOutcome};
 
 /// Configures a [`FakeProxmox`] before it starts.
 #[derive(Debug, Clone)]
@@ -261,6 +261,17 @@ impl FakeProxmox {
             status,
             reason: reason.to_string(),
             errors: None,
+            times,
+        });
+    }
+
+    /// Carries out the next `times` requests with `method` whose path contains `path_contains`
+    /// (the guest is created, the task started) but never answers them, as when PVE accepted a
+    /// request and the answer was lost: the client's request times out.
+    pub fn stall_replies(&self, method: &str, path_contains: &str, times: u32) {
+        self.state().stalls.push(Stall {
+            method: method.to_string(),
+            path_contains: path_contains.to_string(),
             times,
         });
     }

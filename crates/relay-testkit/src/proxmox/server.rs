@@ -48,9 +48,15 @@ pub(crate) fn serve(
 async fn respond(shared: &Arc<Mutex<State>>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let reply = match parse(req).await {
         Ok(api_req) => {
+            let stall = take_stall(shared, &api_req);
             let shared = Arc::clone(shared);
             // Handlers take a std mutex and may spawn; keep them off the async poll path.
-            api::handle(&shared, api_req)
+            let reply = api::handle(&shared, api_req);
+            if stall {
+                // Carried out, never answered: the client's request times out.
+                std::future::pending::<()>().await;
+            }
+            reply
         }
         Err(reply) => reply,
     };
@@ -69,6 +75,22 @@ async fn respond(shared: &Arc<Mutex<State>>, req: Request<Incoming>) -> Response
         }
     }
     response
+}
+
+/// Whether this request's answer is scripted to stall (consumes one match).
+fn take_stall(shared: &Arc<Mutex<State>>, req: &ApiRequest) -> bool {
+    let Ok(mut state) = shared.lock() else {
+        return false;
+    };
+    let Some(stall) = state
+        .stalls
+        .iter_mut()
+        .find(|s| s.times > 0 && s.method == req.method && req.path.contains(&s.path_contains))
+    else {
+        return false;
+    };
+    stall.times -= 1;
+    true
 }
 
 async fn parse(req: Request<Incoming>) -> Result<ApiRequest, Reply> {

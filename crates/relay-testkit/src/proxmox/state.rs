@@ -48,6 +48,14 @@ impl GuestKind {
     }
 }
 
+/// A request pattern whose next `times` matches are handled but never answered.
+#[derive(Clone, Debug)]
+pub(crate) struct Stall {
+    pub method: String,
+    pub path_contains: String,
+    pub times: u32,
+}
+
 /// A lock held on a guest.
 #[derive(Clone, Debug)]
 pub(crate) struct Lock {
@@ -225,6 +233,8 @@ pub(crate) struct State {
     pub task_durations: HashMap<String, Duration>,
     pub outcomes: VecDeque<TaskOutcome>,
     pub faults: Vec<Fault>,
+    /// Requests that are carried out but whose answer never comes.
+    pub stalls: Vec<Stall>,
     pub id_races: u32,
     pub templates: Vec<String>,
     pub agent: HashMap<u64, AgentProcess>,
@@ -251,6 +261,7 @@ impl State {
             task_durations: HashMap::new(),
             outcomes: VecDeque::new(),
             faults: Vec::new(),
+            stalls: Vec::new(),
             id_races: 0,
             templates: vec![
                 "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst".to_string(),

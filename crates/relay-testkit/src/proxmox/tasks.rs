@@ -23,6 +23,77 @@ fn find_task<'a>(
     }
 }
 
+/// `GET /nodes/{node}/tasks`: the node's tasks, newest first, filtered by `vmid`, `typefilter`
+/// and `source` (`archive`, the default: finished ones; `active`: running ones; `all`).
+pub(crate) fn list(state: &State, node: &str, req: &ApiRequest) -> Reply {
+    if let Err(r) = req.validate(
+        &[
+            "vmid",
+            "typefilter",
+            "source",
+            "limit",
+            "start",
+            "userfilter",
+            "errors",
+            "since",
+            "until",
+            "statusfilter",
+        ],
+        &[],
+    ) {
+        return r;
+    }
+    let vmid = req.param("vmid");
+    let typefilter = req.param("typefilter");
+    let source = req.param("source").unwrap_or("archive");
+    if !matches!(source, "archive" | "active" | "all") {
+        return Reply::param_errors(
+            json!({ "source": format!("value '{source}' does not have a value in the enumeration 'archive, active, all'") }),
+        );
+    }
+    let now = Instant::now();
+    let mut tasks: Vec<&super::state::Task> = state
+        .tasks
+        .values()
+        .filter(|t| t.node == node)
+        .filter(|t| {
+            let running = t.is_running(now);
+            match source {
+                "active" => running,
+                "archive" => !running,
+                _ => true,
+            }
+        })
+        .filter(|t| vmid.is_none_or(|v| t.upid.split(':').nth(6) == Some(v)))
+        .filter(|t| typefilter.is_none_or(|f| t.kind == f))
+        .collect();
+    tasks.sort_by_key(|t| std::cmp::Reverse(t.started));
+    let data: Vec<Value> = tasks
+        .iter()
+        .map(|t| {
+            let parts: Vec<&str> = t.upid.split(':').collect();
+            let mut entry = json!({
+                "upid": t.upid,
+                "node": t.node,
+                "pid": u32::from_str_radix(parts[2], 16).unwrap_or_default(),
+                "pstart": u32::from_str_radix(parts[3], 16).unwrap_or_default(),
+                "starttime": u64::from_str_radix(parts[4], 16).unwrap_or_default(),
+                "type": t.kind,
+                "id": parts[6],
+                "user": parts[7],
+            });
+            if !t.is_running(now) {
+                entry["status"] = json!(t.exit_status);
+                entry["endtime"] = json!(
+                    u64::from_str_radix(parts[4], 16).unwrap_or_default() + t.duration.as_secs()
+                );
+            }
+            entry
+        })
+        .collect();
+    Reply::data(Value::Array(data))
+}
+
 /// `GET /nodes/{node}/tasks/{upid}/status`.
 pub(crate) fn status(state: &mut State, node: &str, upid: &str) -> Reply {
     let task = match find_task(state, node, upid) {

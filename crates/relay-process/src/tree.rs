@@ -6,7 +6,8 @@
 
 /// A process identified by pid and start time (so a reused pid is never mistaken for it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Member {
+pub struct Member {
+    /// The process id.
     pub pid: i32,
     start_time: u64,
 }
@@ -22,8 +23,13 @@ fn stat(pid: i32) -> Option<(i32, u64)> {
     Some((ppid, start_time))
 }
 
+/// The start time of `pid` (clock ticks after boot), from `/proc/<pid>/stat`.
+pub fn start_time(pid: i32) -> Option<u64> {
+    stat(pid).map(|(_, start)| start)
+}
+
 /// Every descendant of `root` (not `root` itself), found through parent links in `/proc`.
-pub(crate) fn descendants(root: i32) -> Vec<Member> {
+pub fn descendants(root: i32) -> Vec<Member> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -46,13 +52,13 @@ pub(crate) fn descendants(root: i32) -> Vec<Member> {
 }
 
 /// Whether `member` is still the same live (or zombie) process.
-pub(crate) fn is_same(member: &Member) -> bool {
+pub fn is_same(member: &Member) -> bool {
     stat(member.pid).is_some_and(|(_, start)| start == member.start_time)
 }
 
 /// Stops the tree under `root` (so nothing can fork while we look) and returns its members.
 /// Repeats until no new member appears.
-pub(crate) fn freeze(root: i32) -> Vec<Member> {
+pub fn freeze(root: i32) -> Vec<Member> {
     let mut all: Vec<Member> = Vec::new();
     signal(root, libc::SIGSTOP);
     // kill() returns before the stop takes effect; a process still running could fork a child
@@ -92,7 +98,7 @@ fn wait_stopped(pid: i32) {
 }
 
 /// SIGKILLs each member still alive, and its process group.
-pub(crate) fn kill_members(members: &[Member]) {
+pub fn kill_members(members: &[Member]) {
     for m in members {
         if is_same(m) {
             // SAFETY: getpgid/kill take plain integers; errors (ESRCH) are harmless here.
@@ -110,7 +116,7 @@ pub(crate) fn kill_members(members: &[Member]) {
 /// Reaps members that were re-parented to this process (when it is a child subreaper). A member
 /// whose parent is still dying is waited for briefly, since it reaches us only when that parent
 /// is gone; one adopted by some other process is not ours to reap.
-pub(crate) async fn reap_members(members: &[Member]) {
+pub async fn reap_members(members: &[Member]) {
     let me = std::process::id() as i32;
     for m in members {
         for _ in 0..100 {
