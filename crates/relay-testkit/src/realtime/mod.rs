@@ -17,7 +17,7 @@ mod vad;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -62,6 +62,8 @@ pub(crate) struct Shared {
     pub logs: Mutex<Vec<ConnectionLog>>,
     pub kill: broadcast::Sender<()>,
     pub ids: AtomicU64,
+    /// While set, handshakes are answered `503 Service Unavailable` (an outage).
+    pub refusing: AtomicBool,
 }
 
 impl Shared {
@@ -100,6 +102,7 @@ impl FakeRealtime {
             logs: Mutex::new(Vec::new()),
             kill,
             ids: AtomicU64::new(1),
+            refusing: AtomicBool::new(false),
         });
         let accept_shared = shared.clone();
         let task = tokio::spawn(async move {
@@ -149,6 +152,13 @@ impl FakeRealtime {
     /// Drops every open connection abruptly (no close frame), like a network failure.
     pub fn disconnect_all(&self) {
         let _ = self.shared.kill.send(());
+    }
+
+    /// While `refuse` is set, new connections are turned away with `503 Service Unavailable`
+    /// (open ones stay open; combine with [`disconnect_all`](Self::disconnect_all) for an
+    /// outage).
+    pub fn refuse_connections(&self, refuse: bool) {
+        self.shared.refusing.store(refuse, Ordering::SeqCst);
     }
 
     /// Appends a scripted turn.

@@ -45,6 +45,32 @@ pub(super) struct Active {
     pub(super) audio_sent: HashMap<String, u64>,
     /// Output items added to the conversation so far.
     pub(super) started_items: Vec<Value>,
+    /// Where a scripted disconnect cuts this response.
+    pub(super) cut: Option<CutPoint>,
+    /// The response stopped at its cut point and waits for the test to drop the socket.
+    pub(super) held: bool,
+}
+
+/// A scripted disconnect in the middle of a response (see `Turn::DisconnectDuring`).
+#[derive(Debug, Clone)]
+pub(super) struct CutPoint {
+    /// The server event type counted.
+    pub(super) after: String,
+    /// How many more of them go out before the cut.
+    pub(super) remaining: u32,
+    /// Stop and wait instead of dropping.
+    pub(super) hold: bool,
+}
+
+impl CutPoint {
+    /// Counts a sent event of type `kind`; `true` when this was the one to cut after.
+    pub(super) fn reached(&mut self, kind: &str) -> bool {
+        if kind != self.after || self.remaining == 0 {
+            return false;
+        }
+        self.remaining -= 1;
+        self.remaining == 0
+    }
 }
 
 /// The protocol state of one connection.
