@@ -1,12 +1,13 @@
 //! A fake OpenAI Realtime server that speaks the GA WebSocket protocol, owned by the tests.
 //!
 //! It keeps a real conversation per connection: session lifecycle (`session.created`,
-//! `session.update` → `session.updated`, GA-only field checks), an input audio buffer with voice
-//! activity detection driven by the energy of the audio it receives, commits and transcriptions,
-//! responses that stream audio and transcript deltas or make tool calls, `response.cancel`,
-//! `conversation.item.truncate/delete` with the service's bounds checks, the
-//! `conversation_already_has_active_response` error, rate limits, forced disconnects and session
-//! expiry. What the "model" says is scripted per test with a [`Scenario`].
+//! `session.update` → `session.updated`, refusing what the GA service refuses, in its error
+//! shape), an input audio buffer with voice activity detection driven by the energy of the
+//! audio it receives, commits and transcriptions, responses that stream audio and transcript
+//! deltas or make tool calls, `response.cancel`, `conversation.item.truncate/delete` with the
+//! service's bounds checks, the `conversation_already_has_active_response` error, rate limits,
+//! forced disconnects (also in the middle of a response), outages and session expiry. What the
+//! "model" says is scripted per test with a [`Scenario`].
 //!
 //! It records every client event per connection so tests can assert what Relay sent.
 

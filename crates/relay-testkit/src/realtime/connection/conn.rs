@@ -150,11 +150,44 @@ impl Conn {
         message: &str,
         client_event_id: Option<Value>,
     ) -> Result<(), ()> {
+        self.error_with_param(ws, kind, code, message, None, client_event_id)
+            .await
+    }
+
+    /// Sends an `invalid_request_error` for `rejection`, naming the client event that caused it.
+    pub(super) async fn reject(
+        &mut self,
+        ws: &mut Ws,
+        rejection: Rejection,
+        client_event_id: Option<Value>,
+    ) -> Result<(), ()> {
+        self.error_with_param(
+            ws,
+            "invalid_request_error",
+            rejection.code,
+            &rejection.message,
+            rejection.param.as_deref(),
+            client_event_id,
+        )
+        .await
+    }
+
+    /// Sends an `error` event in the service's shape (`type`, `code`, `message`, `param`, and
+    /// the client `event_id` it answers), and logs it.
+    async fn error_with_param(
+        &mut self,
+        ws: &mut Ws,
+        kind: &str,
+        code: &str,
+        message: &str,
+        param: Option<&str>,
+        client_event_id: Option<Value>,
+    ) -> Result<(), ()> {
         self.shared.with_log(self.idx, |l| {
             l.errors_sent.push((code.to_string(), message.to_string()));
         });
         let ev = json!({"type": "error", "error": {"type": kind, "code": code, "message": message,
-                        "param": null, "event_id": client_event_id.unwrap_or(Value::Null)}});
+                        "param": param, "event_id": client_event_id.unwrap_or(Value::Null)}});
         self.send(ws, ev).await
     }
 
@@ -198,6 +231,44 @@ impl Conn {
             json!({"type": "conversation.item.done", "previous_item_id": previous, "item": item}),
         )
         .await
+    }
+}
+
+/// Why the service refuses a client event: an `invalid_request_error` with this code, message
+/// and offending parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Rejection {
+    pub(super) code: &'static str,
+    pub(super) message: String,
+    pub(super) param: Option<String>,
+}
+
+impl Rejection {
+    /// `unknown_parameter` for `param`.
+    pub(super) fn unknown(param: &str) -> Self {
+        Rejection {
+            code: "unknown_parameter",
+            message: format!("Unknown parameter: '{param}'."),
+            param: Some(param.to_string()),
+        }
+    }
+
+    /// `missing_required_parameter` for `param`.
+    pub(super) fn missing(param: &str) -> Self {
+        Rejection {
+            code: "missing_required_parameter",
+            message: format!("Missing required parameter: '{param}'."),
+            param: Some(param.to_string()),
+        }
+    }
+
+    /// `invalid_value` of `param`, explained by `message`.
+    pub(super) fn invalid(param: &str, message: String) -> Self {
+        Rejection {
+            code: "invalid_value",
+            message,
+            param: Some(param.to_string()),
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::super::response::Content;
 use super::super::scenario::Turn;
 use super::conn::{Conn, CutPoint, Flow, Ws, client_event_id};
+use super::validate;
 
 /// The utterance in the first pair of double quotes, if any.
 fn quoted(text: &str) -> Option<String> {
@@ -45,6 +46,10 @@ impl Conn {
             return Ok(Flow::Continue);
         }
         let opts = event.get("response").cloned().unwrap_or_else(|| json!({}));
+        if let Err(rejection) = validate::response_options(&opts) {
+            self.reject(ws, rejection, eid).await?;
+            return Ok(Flow::Continue);
+        }
         if let Some(Turn::RaceNextCreate) = self.peek_turn() {
             self.pop_turn();
             // The server starts its own response first (as VAD would), so the client's create
