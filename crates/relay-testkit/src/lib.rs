@@ -6,10 +6,12 @@
 //! - [`realtime`]: the OpenAI Realtime GA WebSocket protocol;
 //! - [`proxmox`]: the Proxmox VE API over TLS.
 //!
-//! [`git`] makes real repositories and workspaces for tests.
+//! [`git`] makes real repositories and workspaces for tests; [`fuzz`] has the input generators
+//! the parsers' property tests share.
 
 pub mod anthropic;
 pub mod claude_cli;
+pub mod fuzz;
 pub mod git;
 pub mod proxmox;
 pub mod realtime;
