@@ -7,10 +7,12 @@
 //! - [`proxmox`]: the Proxmox VE API over TLS.
 //!
 //! [`git`] makes real repositories and workspaces for tests; [`webhooks`] gives GitHub's webhook
-//! payloads (schemas and examples from `@octokit/openapi-webhooks`) and signs them as GitHub does.
+//! payloads (schemas and examples from `@octokit/openapi-webhooks`) and signs them as GitHub does;
+//! [`fuzz`] has the input generators the parsers' property tests share.
 
 pub mod anthropic;
 pub mod claude_cli;
+pub mod fuzz;
 pub mod git;
 pub mod proxmox;
 pub mod realtime;

@@ -249,3 +249,234 @@ async fn binary_prints_ready_and_serves() {
         .unwrap();
     assert!(status.success());
 }
+
+/// Sends `event` (tagged with a client `event_id`) and checks the answer is the service's error
+/// shape with `code` and `param`. Returns the message.
+async fn rejected(ws: &mut Ws, mut event: Value, code: &str, param: &str) -> String {
+    event["event_id"] = Value::from(format!("evt_{code}_{param}"));
+    send(ws, event.clone()).await;
+    let e = next_of(ws, "error").await;
+    assert!(e["event_id"].as_str().is_some(), "{e}");
+    let err = &e["error"];
+    assert_eq!(err["type"], "invalid_request_error", "{e}");
+    assert_eq!(err["code"], code, "{event} -> {e}");
+    assert_eq!(err["param"], param, "{event} -> {e}");
+    assert_eq!(err["event_id"], event["event_id"], "{e}");
+    let message = err["message"].as_str().unwrap().to_string();
+    assert!(!message.is_empty());
+    message
+}
+
+fn update(session: Value) -> Value {
+    let mut s = json!({"type": "realtime"});
+    for (k, v) in session.as_object().unwrap() {
+        s[k] = v.clone();
+    }
+    json!({"type": "session.update", "session": s})
+}
+
+#[tokio::test]
+async fn session_update_rejects_unknown_keys_bad_modalities_formats_and_tools() {
+    let server = FakeRealtime::start(Scenario::new()).await.unwrap();
+    let mut ws = connect(&server).await;
+    next_of(&mut ws, "session.created").await;
+    let ws = &mut ws;
+
+    let m = rejected(
+        ws,
+        update(json!({"temperature": 0.8})),
+        "unknown_parameter",
+        "session.temperature",
+    )
+    .await;
+    assert_eq!(m, "Unknown parameter: 'session.temperature'.");
+    rejected(ws, update(json!({"audio": {"input": {"format": {"type": "audio/pcm", "rate": 24000}, "vad": true}}})),
+        "unknown_parameter", "session.audio.input.vad").await;
+    rejected(
+        ws,
+        update(json!({"audio": {"output": {"voice": "alloy", "volume": 3}}})),
+        "unknown_parameter",
+        "session.audio.output.volume",
+    )
+    .await;
+    rejected(ws, update(json!({"audio": {"input": {"turn_detection": {"type": "server_vad", "eagerness": "low"}}}})),
+        "unknown_parameter", "session.audio.input.turn_detection.eagerness").await;
+    rejected(
+        ws,
+        update(
+            json!({"audio": {"input": {"transcription": {"model": "whisper-1", "enabled": true}}}}),
+        ),
+        "unknown_parameter",
+        "session.audio.input.transcription.enabled",
+    )
+    .await;
+
+    let m = rejected(
+        ws,
+        update(json!({"output_modalities": ["audio", "text"]})),
+        "invalid_value",
+        "session.output_modalities",
+    )
+    .await;
+    assert!(m.contains("['audio', 'text']"), "{m}");
+    rejected(
+        ws,
+        update(json!({"output_modalities": ["video"]})),
+        "invalid_value",
+        "session.output_modalities",
+    )
+    .await;
+
+    rejected(
+        ws,
+        update(json!({"audio": {"input": {"format": {"type": "audio/pcm", "rate": 16000}}}})),
+        "invalid_value",
+        "session.audio.input.format.rate",
+    )
+    .await;
+    let m = rejected(
+        ws,
+        update(json!({"audio": {"output": {"format": {"type": "pcm16"}}}})),
+        "invalid_value",
+        "session.audio.output.format.type",
+    )
+    .await;
+    assert!(
+        m.contains("'audio/pcm', 'audio/pcmu', and 'audio/pcma'"),
+        "{m}"
+    );
+    rejected(
+        ws,
+        update(json!({"audio": {"output": {"format": {"rate": 24000}}}})),
+        "missing_required_parameter",
+        "session.audio.output.format.type",
+    )
+    .await;
+
+    rejected(
+        ws,
+        update(json!({"tools": [{"name": "lookup", "parameters": {"type": "object"}}]})),
+        "missing_required_parameter",
+        "session.tools[0].type",
+    )
+    .await;
+    let m = rejected(ws, update(json!({"tools": [
+            {"type": "function", "name": "ok", "parameters": {"type": "object"}},
+            {"type": "function", "name": "lookup", "parameters": {"type": "object", "properties": {"repo": {"type": "text"}}}}
+        ]})),
+        "invalid_function_parameters", "session.tools[1].parameters").await;
+    assert!(
+        m.starts_with("Invalid schema for function 'lookup':"),
+        "{m}"
+    );
+    rejected(
+        ws,
+        update(
+            json!({"tools": [{"type": "function", "name": "f", "parameters": {"type": "string"}}]}),
+        ),
+        "invalid_function_parameters",
+        "session.tools[0].parameters",
+    )
+    .await;
+    rejected(
+        ws,
+        update(json!({"tools": [{"type": "function", "name": "f", "strict": true}]})),
+        "unknown_parameter",
+        "session.tools[0].strict",
+    )
+    .await;
+
+    // Nothing rejected was applied; everything the GA service accepts still is.
+    send(ws, update(json!({
+        "model": "gpt-realtime", "instructions": "be brief", "output_modalities": ["text"],
+        "tool_choice": "auto", "max_output_tokens": 200, "tracing": null, "truncation": "auto",
+        "include": null, "prompt": null,
+        "audio": {"input": {"format": {"type": "audio/pcmu"}, "transcription": {"model": "gpt-4o-transcribe", "language": "en"},
+                            "noise_reduction": {"type": "near_field"},
+                            "turn_detection": {"type": "semantic_vad", "eagerness": "high", "create_response": true, "interrupt_response": true}},
+                  "output": {"format": {"type": "audio/pcma"}, "voice": "marin", "speed": 1.1}},
+        "tools": [{"type": "function", "name": "lookup", "description": "d",
+                   "parameters": {"type": "object", "properties": {"repo": {"type": "string", "minLength": 1}}, "required": ["repo"]}}]
+    }))).await;
+    let updated = next_of(ws, "session.updated").await;
+    assert_eq!(updated["session"]["output_modalities"], json!(["text"]));
+    assert_eq!(
+        updated["session"]["audio"]["output"]["format"]["type"],
+        "audio/pcma"
+    );
+    assert!(updated["session"].get("temperature").is_none());
+    assert!(server.connection(0).errors_sent.len() >= 14);
+}
+
+#[tokio::test]
+async fn truncate_needs_audio_end_ms_within_the_audio_sent_so_far() {
+    // 2 s of audio in 100 ms chunks, paced so the response is still streaming.
+    let server = FakeRealtime::start(Scenario::new().disconnect_during(
+        relay_testkit::realtime::Turn::say("a long answer", 2000),
+        "response.output_audio.delta",
+        3,
+        true,
+    ))
+    .await
+    .unwrap();
+    let mut ws = configured(&server).await;
+    send(&mut ws, json!({"type": "response.create"})).await;
+    let delta = next_of(&mut ws, "response.output_audio.delta").await;
+    let item = delta["item_id"].as_str().unwrap().to_string();
+    next_of(&mut ws, "response.output_audio.delta").await;
+    next_of(&mut ws, "response.output_audio.delta").await;
+    let ws = &mut ws;
+    rejected(
+        ws,
+        json!({"type": "conversation.item.truncate", "item_id": item, "content_index": 0}),
+        "missing_required_parameter",
+        "audio_end_ms",
+    )
+    .await;
+    rejected(ws, json!({"type": "conversation.item.truncate", "item_id": item, "content_index": 0, "audio_end_ms": -5}),
+        "invalid_value", "audio_end_ms").await;
+    // 300 ms were sent of the 2 s planned: past that is refused.
+    let m = rejected(ws, json!({"type": "conversation.item.truncate", "item_id": item, "content_index": 0, "audio_end_ms": 1000}),
+        "invalid_value", "audio_end_ms").await;
+    assert_eq!(m, "Audio content of 300ms is already shorter than 1000ms");
+    send(ws, json!({"type": "conversation.item.truncate", "item_id": item, "content_index": 0, "audio_end_ms": 250})).await;
+    assert_eq!(
+        next_of(ws, "conversation.item.truncated").await["audio_end_ms"],
+        250
+    );
+}
+
+#[tokio::test]
+async fn unknown_call_ids_and_a_second_active_response_are_refused_in_the_service_shape() {
+    let server = FakeRealtime::start(Scenario::new().say("a long answer", 2000).pace(100, 20))
+        .await
+        .unwrap();
+    let mut ws = configured(&server).await;
+    let ws = &mut ws;
+    let m = rejected(ws, json!({"type": "conversation.item.create", "item": {"type": "function_call_output", "call_id": "call_nope", "output": "{}"}}),
+        "invalid_value", "item.call_id").await;
+    assert_eq!(m, "Tool call ID 'call_nope' not found in conversation.");
+    send(ws, json!({"type": "response.create"})).await;
+    next_of(ws, "response.output_audio.delta").await;
+    send(ws, json!({"type": "response.create", "event_id": "second"})).await;
+    let e = next_of(ws, "error").await;
+    assert_eq!(
+        e["error"]["code"],
+        "conversation_already_has_active_response"
+    );
+    assert_eq!(e["error"]["type"], "invalid_request_error");
+    assert_eq!(e["error"]["event_id"], "second");
+    assert!(
+        e["error"].get("param").is_some(),
+        "param is part of the shape (null here)"
+    );
+    send(ws, json!({"type": "response.cancel"})).await;
+    next_of(ws, "response.done").await;
+    rejected(
+        ws,
+        json!({"type": "response.create", "response": {"output_modalities": ["audio", "text"]}}),
+        "invalid_value",
+        "response.output_modalities",
+    )
+    .await;
+}

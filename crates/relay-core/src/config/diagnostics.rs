@@ -55,6 +55,20 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Keeps the position inside `text`. The YAML loader marks a value missing at the end of
+    /// the file (or an error after a final line break, including a lone carriage return) one
+    /// line past the last; such a position becomes the end of the last line, counting lines as
+    /// YAML does (`\r\n`, `\r`, `\n`).
+    pub(super) fn within(mut self, text: &str) -> Self {
+        let normalized = text.replace("\r\n", "\n");
+        let lines: Vec<&str> = normalized.split(['\r', '\n']).collect();
+        if self.line > lines.len() {
+            self.line = lines.len();
+            self.column = lines.last().map_or(0, |l| l.chars().count()) + 1;
+        }
+        self
+    }
+
     /// A diagnostic at the start of `spanned` (line and column 0 when it has no position).
     pub(super) fn at<T>(
         spanned: &Spanned<T>,

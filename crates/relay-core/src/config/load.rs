@@ -64,13 +64,13 @@ impl Workspace {
             .unwrap_or_else(|| PathBuf::from(CONFIG_FILE_NAME));
         let mut raw = parse_raw(text).map_err(|d| ConfigError::Invalid {
             file: shown_file.clone(),
-            diagnostics: vec![d],
+            diagnostics: vec![d.within(text)],
         })?;
         let infra = raw.infra.take();
         let (repos, sync_rules, graph) =
             validate(raw, &root).map_err(|diagnostics| ConfigError::Invalid {
                 file: shown_file,
-                diagnostics,
+                diagnostics: diagnostics.into_iter().map(|d| d.within(text)).collect(),
             })?;
         Ok(Workspace {
             infra,

@@ -1,12 +1,13 @@
 //! A fake OpenAI Realtime server that speaks the GA WebSocket protocol, owned by the tests.
 //!
 //! It keeps a real conversation per connection: session lifecycle (`session.created`,
-//! `session.update` → `session.updated`, GA-only field checks), an input audio buffer with voice
-//! activity detection driven by the energy of the audio it receives, commits and transcriptions,
-//! responses that stream audio and transcript deltas or make tool calls, `response.cancel`,
-//! `conversation.item.truncate/delete` with the service's bounds checks, the
-//! `conversation_already_has_active_response` error, rate limits, forced disconnects and session
-//! expiry. What the "model" says is scripted per test with a [`Scenario`].
+//! `session.update` → `session.updated`, refusing what the GA service refuses, in its error
+//! shape), an input audio buffer with voice activity detection driven by the energy of the
+//! audio it receives, commits and transcriptions, responses that stream audio and transcript
+//! deltas or make tool calls, `response.cancel`, `conversation.item.truncate/delete` with the
+//! service's bounds checks, the `conversation_already_has_active_response` error, rate limits,
+//! forced disconnects (also in the middle of a response), outages and session expiry. What the
+//! "model" says is scripted per test with a [`Scenario`].
 //!
 //! It records every client event per connection so tests can assert what Relay sent.
 
@@ -17,7 +18,7 @@ mod vad;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -62,6 +63,8 @@ pub(crate) struct Shared {
     pub logs: Mutex<Vec<ConnectionLog>>,
     pub kill: broadcast::Sender<()>,
     pub ids: AtomicU64,
+    /// While set, handshakes are answered `503 Service Unavailable` (an outage).
+    pub refusing: AtomicBool,
 }
 
 impl Shared {
@@ -100,6 +103,7 @@ impl FakeRealtime {
             logs: Mutex::new(Vec::new()),
             kill,
             ids: AtomicU64::new(1),
+            refusing: AtomicBool::new(false),
         });
         let accept_shared = shared.clone();
         let task = tokio::spawn(async move {
@@ -149,6 +153,13 @@ impl FakeRealtime {
     /// Drops every open connection abruptly (no close frame), like a network failure.
     pub fn disconnect_all(&self) {
         let _ = self.shared.kill.send(());
+    }
+
+    /// While `refuse` is set, new connections are turned away with `503 Service Unavailable`
+    /// (open ones stay open; combine with [`disconnect_all`](Self::disconnect_all) for an
+    /// outage).
+    pub fn refuse_connections(&self, refuse: bool) {
+        self.shared.refusing.store(refuse, Ordering::SeqCst);
     }
 
     /// Appends a scripted turn.

@@ -35,10 +35,52 @@ pub enum Turn {
     },
     /// Drop the connection abruptly (no close frame) instead of responding.
     Disconnect,
+    /// Respond with `turn` (a `say` or a `call`), but cut the connection partway through: once
+    /// `count` server events of type `after` of this response were sent (e.g. `count: 3` of
+    /// `response.output_audio.delta` is mid-audio, `1` of
+    /// `response.function_call_arguments.delta` is mid-arguments, `1` of `response.done` leaves
+    /// the model's tool calls running), the socket is dropped without a close frame. With
+    /// `hold`, the response stops there instead and the socket stays open until the test calls
+    /// [`FakeRealtime::disconnect_all`](super::FakeRealtime::disconnect_all), so the test can act
+    /// at a known point (e.g. report playback) before the drop.
+    DisconnectDuring {
+        /// What the response was going to be.
+        turn: Box<Turn>,
+        /// The server event type to count.
+        after: String,
+        /// How many of them go out before the cut.
+        count: u32,
+        /// Stop sending and wait for the test to drop the socket.
+        #[serde(default)]
+        hold: bool,
+    },
     /// Start a server-initiated response from the next turn at the moment the client's
     /// `response.create` arrives, so the client's create hits an active response (the race
     /// between server VAD and a client request).
     RaceNextCreate,
+}
+
+impl Turn {
+    /// A spoken reply (see [`Turn::Say`]).
+    pub fn say(text: impl Into<String>, audio_ms: u32) -> Turn {
+        Turn::Say {
+            text: text.into(),
+            audio_ms,
+        }
+    }
+
+    /// A response with tool calls `(name, arguments)` (see [`Turn::Call`]).
+    pub fn call(calls: &[(&str, &str)]) -> Turn {
+        Turn::Call {
+            calls: calls
+                .iter()
+                .map(|(n, a)| ScriptedCall {
+                    name: n.to_string(),
+                    arguments: a.to_string(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// How the fake server behaves for a whole test.
@@ -86,22 +128,21 @@ impl Scenario {
     }
     /// Adds a spoken reply.
     pub fn say(mut self, text: impl Into<String>, audio_ms: u32) -> Self {
-        self.turns.push(Turn::Say {
-            text: text.into(),
-            audio_ms,
-        });
+        self.turns.push(Turn::say(text, audio_ms));
         self
     }
     /// Adds a response with tool calls `(name, arguments)`.
     pub fn call(mut self, calls: &[(&str, &str)]) -> Self {
-        self.turns.push(Turn::Call {
-            calls: calls
-                .iter()
-                .map(|(n, a)| ScriptedCall {
-                    name: n.to_string(),
-                    arguments: a.to_string(),
-                })
-                .collect(),
+        self.turns.push(Turn::call(calls));
+        self
+    }
+    /// Adds `turn` cut off after `count` events of type `after` (see [`Turn::DisconnectDuring`]).
+    pub fn disconnect_during(mut self, turn: Turn, after: &str, count: u32, hold: bool) -> Self {
+        self.turns.push(Turn::DisconnectDuring {
+            turn: Box::new(turn),
+            after: after.to_string(),
+            count,
+            hold,
         });
         self
     }

@@ -1,20 +1,22 @@
-//! The connection to the service across its whole life: opening a socket and configuring the
-//! session on it, sending, reconnecting with backoff (replaying the remembered conversation into
-//! the new socket) and timing the recycle before the service's 60-minute session limit.
+//! The connection to the service across its whole life: the open socket, sending, redialing
+//! in the background after a loss (see `dial`), replaying the remembered conversation into the
+//! new socket, and timing the recycle before the service's 60-minute session limit.
 
 use std::sync::Arc;
 
 use futures::{SinkExt, StreamExt};
 use relay_core::tools::ToolRegistry;
 use relay_core::voice::{VoiceError, VoiceEvent, VoiceSessionConfig};
-use tokio::time::{Instant, sleep};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
 use super::RealtimeConfig;
-use super::connect::{Socket, open};
+use super::connect::Socket;
+use super::dial::{Dialer, Established, Redialed, configure};
 use super::replay::Transcript;
 use super::shared::Reporter;
-use crate::protocol::{ClientEvent, ParsedServerEvent, ServerEvent, Session};
+use crate::protocol::ClientEvent;
 
 /// What a frame read from the socket means for the session.
 pub(super) enum Incoming {
@@ -24,6 +26,8 @@ pub(super) enum Incoming {
     Lost(String),
     /// A ping, pong or binary frame: nothing to do.
     Ignored,
+    /// The background redial ended (connected or gave up).
+    Redialed(Redialed),
 }
 
 impl Incoming {
@@ -53,6 +57,11 @@ pub(super) struct Connection {
     reporter: Reporter,
     /// `None` while disconnected; sending then does nothing.
     socket: Option<Socket>,
+    /// The background redial while disconnected.
+    redial: Option<JoinHandle<Redialed>>,
+    /// Attempts spent since the conversation was last carried by a connection (a connection
+    /// lost again during replay does not get a fresh budget).
+    spent_attempts: u32,
     connected_at: Instant,
     session_id: String,
     /// The connection is old enough to be replaced; that happens once the conversation is quiet.
@@ -73,6 +82,8 @@ impl Connection {
             registry,
             reporter,
             socket: None,
+            redial: None,
+            spent_attempts: 0,
             connected_at: Instant::now(),
             session_id: String::new(),
             recycle_due: false,
@@ -94,71 +105,86 @@ impl Connection {
         self.socket.is_some()
     }
 
-    /// The open socket, to read the next frame from.
-    pub(super) fn socket_mut(&mut self) -> Option<&mut Socket> {
-        self.socket.as_mut()
+    /// Whether a redial runs in the background.
+    pub(super) fn is_redialing(&self) -> bool {
+        self.redial.is_some()
     }
 
-    /// Opens a connection, waits for `session.created`, sends the configuration and waits for
-    /// `session.updated`. Returns configuration warnings.
+    /// Opens the first connection and configures the session. Returns configuration warnings.
     pub(super) async fn establish(&mut self) -> Result<Vec<String>, VoiceError> {
-        let mut socket = open(&self.cfg).await?;
-        let mut warnings = self.cfg.warnings();
-        let (session, session_warnings) =
-            Session::from_config(&self.session_cfg, &self.cfg.model, &self.registry.specs());
-        warnings.extend(session_warnings);
-        let update = ClientEvent::SessionUpdate {
-            event_id: Some("relay_session_update".into()),
-            session: Box::new(session),
-        };
-        let deadline = Instant::now() + self.cfg.connect_timeout;
-        let mut sent_update = false;
-        loop {
-            let frame = tokio::time::timeout_at(deadline, socket.next()).await;
-            let text = match frame {
-                Err(_) => {
-                    return Err(VoiceError::Connect {
-                        url: self.cfg.url.clone(),
-                        reason: "the server did not confirm the session in time".into(),
-                    });
-                }
-                Ok(Some(Ok(Message::Text(t)))) => t,
-                Ok(Some(Ok(_))) => continue,
-                Ok(None) | Ok(Some(Err(_))) => {
-                    return Err(VoiceError::Connect {
-                        url: self.cfg.url.clone(),
-                        reason: "the connection closed during session setup".into(),
-                    });
-                }
-            };
-            match ServerEvent::parse(text.as_str()) {
-                Ok(ParsedServerEvent::Known(ServerEvent::SessionCreated { session })) => {
-                    self.session_id = session.id.clone().unwrap_or_default();
-                    if !sent_update {
-                        socket
-                            .send(Message::text(update.to_json()))
-                            .await
-                            .map_err(|e| VoiceError::Connect {
-                                url: self.cfg.url.clone(),
-                                reason: e.to_string(),
-                            })?;
-                        sent_update = true;
-                    }
-                }
-                Ok(ParsedServerEvent::Known(ServerEvent::SessionUpdated { .. })) => break,
-                Ok(ParsedServerEvent::Known(ServerEvent::Error { error })) => {
-                    return Err(VoiceError::Service {
-                        code: error.code.unwrap_or(error.kind),
-                        message: format!("session configuration rejected: {}", error.message),
-                    });
-                }
-                _ => {}
-            }
-        }
-        self.socket = Some(socket);
+        let established = configure(&self.cfg, &self.session_cfg, &self.registry).await?;
+        Ok(self.install(established))
+    }
+
+    fn install(&mut self, established: Established) -> Vec<String> {
+        self.socket = Some(established.socket);
+        self.session_id = established.session_id;
         self.connected_at = Instant::now();
         self.recycle_due = false;
-        Ok(warnings)
+        established.warnings
+    }
+
+    /// The next thing that happens on the connection: a frame from the open socket or, while
+    /// disconnected, the end of the redial. Pending forever when neither. Cancel-safe.
+    pub(super) async fn next(&mut self) -> Incoming {
+        if let Some(socket) = self.socket.as_mut() {
+            return Incoming::from_frame(socket.next().await);
+        }
+        let Some(redial) = self.redial.as_mut() else {
+            return std::future::pending().await;
+        };
+        let outcome = redial.await;
+        self.redial = None;
+        Incoming::Redialed(outcome.unwrap_or_else(|e| {
+            Redialed::Failed(format!("reconnecting stopped unexpectedly: {e}"))
+        }))
+    }
+
+    /// The connection is gone (for `reason`): forgets the socket and starts redialing in the
+    /// background; the outcome comes out of [`Connection::next`].
+    pub(super) fn lost(&mut self, reason: &str) {
+        self.socket = None;
+        if self.redial.is_some() {
+            return;
+        }
+        let dialer = Dialer {
+            cfg: self.cfg.clone(),
+            session_cfg: self.session_cfg.clone(),
+            registry: self.registry.clone(),
+            reporter: self.reporter.clone(),
+        };
+        self.redial = Some(dialer.redial(reason.to_string(), self.spent_attempts + 1));
+    }
+
+    /// Puts a redialed socket in place and replays `transcript` into it. Emits `reconnected`
+    /// and returns `true` when the conversation is back; `false` when the socket was lost again
+    /// during the replay (the caller treats that as a new loss).
+    pub(super) async fn resume(
+        &mut self,
+        established: Box<Established>,
+        attempts: u32,
+        transcript: &Transcript,
+    ) -> bool {
+        self.install(*established);
+        let items = transcript.items();
+        let replayed = items.len() as u32;
+        for item in items {
+            self.send(ClientEvent::ConversationItemCreate {
+                previous_item_id: None,
+                item,
+            })
+            .await;
+        }
+        if self.socket.is_none() {
+            self.spent_attempts = attempts;
+            return false;
+        }
+        self.spent_attempts = 0;
+        self.reporter.metrics(|m| m.reconnects += 1);
+        self.reporter.emit(VoiceEvent::Reconnected {
+            replayed_items: replayed,
+        });
+        true
     }
 
     /// Sends `event`; does nothing while disconnected.
@@ -180,8 +206,11 @@ impl Connection {
         }
     }
 
-    /// Closes the socket politely.
+    /// Stops redialing and closes the socket politely.
     pub(super) async fn close(&mut self) {
+        if let Some(redial) = self.redial.take() {
+            redial.abort();
+        }
         if let Some(mut socket) = self.socket.take() {
             let _ = socket.close(None).await;
         }
@@ -201,59 +230,12 @@ impl Connection {
     pub(super) fn recycle_due(&self) -> bool {
         self.recycle_due
     }
+}
 
-    /// Reconnects with bounded backoff, then replays the configuration and `transcript` into the
-    /// new session. Emits `reconnecting` before each attempt and `reconnected` on success. When
-    /// every attempt failed, returns the reason to close the session with.
-    pub(super) async fn reconnect(
-        &mut self,
-        reason: &str,
-        transcript: &Transcript,
-    ) -> Result<(), String> {
-        self.socket = None;
-        let policy = self.cfg.reconnect.clone();
-        let mut last_error = String::from("reconnecting is disabled");
-        for attempt in 1..=policy.max_attempts {
-            let delay = policy.backoff(attempt);
-            self.reporter.emit(VoiceEvent::Reconnecting {
-                attempt,
-                delay_ms: delay.as_millis() as u64,
-                reason: reason.to_string(),
-            });
-            sleep(delay).await;
-            match self.establish().await {
-                Ok(_) => {
-                    let items = transcript.items();
-                    let replayed = items.len() as u32;
-                    for item in items {
-                        self.send(ClientEvent::ConversationItemCreate {
-                            previous_item_id: None,
-                            item,
-                        })
-                        .await;
-                    }
-                    if self.socket.is_none() {
-                        last_error = "connection lost during replay".into();
-                        continue;
-                    }
-                    self.reporter.metrics(|m| m.reconnects += 1);
-                    self.reporter.emit(VoiceEvent::Reconnected {
-                        replayed_items: replayed,
-                    });
-                    return Ok(());
-                }
-                Err(e) => {
-                    last_error = e.to_string();
-                    // A wrong key stays wrong: stop trying.
-                    if matches!(e, VoiceError::Unauthorized { .. }) {
-                        break;
-                    }
-                }
-            }
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if let Some(redial) = self.redial.take() {
+            redial.abort();
         }
-        Err(format!(
-            "connection lost ({reason}) and reconnecting failed after {} attempt(s): {last_error}",
-            policy.max_attempts
-        ))
     }
 }

@@ -1,7 +1,8 @@
 //! The session task: one per voice session. [`Driver`] composes the four parts of a session and
 //! routes application commands, server events and tool messages to them:
 //!
-//! - [`Connection`]: the socket, reconnects (replaying the conversation) and recycling;
+//! - [`Connection`]: the socket, redialing in the background after a loss (so the session goes
+//!   on serving commands and tools meanwhile), replaying the conversation, and recycling;
 //! - [`ResponseQueue`]: one active response at a time, requests waiting their turn;
 //! - [`ToolCalls`]: running the model's tool calls and returning their outputs;
 //! - [`Playback`]: what the user heard of the assistant, and barge-in.
@@ -12,7 +13,6 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use futures::StreamExt;
 use relay_core::tools::{SessionContext, ToolRegistry};
 use relay_core::voice::{
     RateLimit, SessionCommand, VoiceError, VoiceEvent, VoiceSession, VoiceSessionConfig,
@@ -22,6 +22,7 @@ use tokio::time::{Instant, sleep_until};
 
 use super::RealtimeConfig;
 use super::connection::{Connection, Incoming};
+use super::dial::{Established, Redialed};
 use super::playback::Playback;
 use super::replay::{Entry, Transcript};
 use super::responses::ResponseQueue;
@@ -86,14 +87,14 @@ impl Driver {
 
     async fn run(mut self) {
         loop {
-            if !self.connection.is_open() && !self.reconnect("connection lost").await {
+            if !self.connection.is_open()
+                && !self.connection.is_redialing()
+                && !self.connection_lost("connection lost").await
+            {
                 break;
             }
             let recycle_at = self.connection.recycle_deadline();
             let progress_at = self.tools.next_progress_at();
-            let Some(socket) = self.connection.socket_mut() else {
-                continue;
-            };
             tokio::select! {
                 cmd = self.commands.recv() => match cmd {
                     None | Some(SessionCommand::Close) => {
@@ -102,15 +103,26 @@ impl Driver {
                     }
                     Some(cmd) => self.command(cmd).await,
                 },
-                frame = socket.next() => match Incoming::from_frame(frame) {
+                incoming = self.connection.next() => match incoming {
                     Incoming::Text(text) => self.server_text(text.as_str()).await,
                     Incoming::Ignored => {}
                     Incoming::Lost(reason) => {
-                        if !self.reconnect(&reason).await { break; }
+                        if !self.connection_lost(&reason).await { break; }
+                    }
+                    Incoming::Redialed(Redialed::Connected { established, attempts }) => {
+                        self.resume(established, attempts).await;
+                    }
+                    Incoming::Redialed(Redialed::Failed(reason)) => {
+                        self.tools.cancel_all();
+                        self.reporter.emit(VoiceEvent::Closed {
+                            reason,
+                            by_application: false,
+                        });
+                        break;
                     }
                 },
                 Some(msg) = self.tools.recv() => self.tool_msg(msg).await,
-                _ = sleep_until(recycle_at.unwrap_or_else(Instant::now)), if recycle_at.is_some() => {
+                _ = sleep_until(recycle_at.unwrap_or_else(Instant::now)), if recycle_at.is_some() && self.connection.is_open() => {
                     self.connection.mark_recycle_due();
                     self.recycle_if_quiet().await;
                 }
@@ -132,30 +144,54 @@ impl Driver {
         });
     }
 
-    /// Reconnects and replays the conversation (see [`Connection::reconnect`]), then asks for
-    /// an answer the conversation still waits for. Returns `false` (after emitting `closed`)
-    /// when every attempt failed.
-    async fn reconnect(&mut self, reason: &str) -> bool {
-        // Nothing that was running on the old connection will finish.
-        self.responses.connection_lost();
-        self.playback.connection_lost();
-        match self.connection.reconnect(reason, &self.transcript).await {
-            Ok(()) => {
-                if self.transcript.awaits_answer() && self.tools.idle() {
-                    self.responses.request_answer();
-                }
-                self.respond().await;
-                true
-            }
-            Err(reason) => {
-                self.tools.cancel_all();
-                self.reporter.emit(VoiceEvent::Closed {
-                    reason,
-                    by_application: false,
-                });
-                false
+    /// The connection dropped (for `reason`). What the application already queued is applied
+    /// first, playback reports before the loss is judged (so the reply that was playing is
+    /// remembered as far as the user heard it), then redialing starts in the background while
+    /// the session goes on serving the application: typed text and tool outputs are
+    /// remembered and replayed, `close()` ends the session at once. Returns `false` when a
+    /// queued `close()` ended the session.
+    async fn connection_lost(&mut self, reason: &str) -> bool {
+        let mut queued = Vec::new();
+        while let Ok(cmd) = self.commands.try_recv() {
+            queued.push(cmd);
+        }
+        for cmd in &queued {
+            if let SessionCommand::Playback { item_id, played_ms } = cmd {
+                self.playback.played(item_id, *played_ms);
             }
         }
+        // Nothing that was running on the old connection will finish.
+        self.responses.connection_lost();
+        self.playback.connection_lost(&mut self.transcript);
+        self.connection.lost(reason);
+        for cmd in queued {
+            match cmd {
+                SessionCommand::Playback { .. } => {}
+                SessionCommand::Close => {
+                    self.close_by_application().await;
+                    return false;
+                }
+                cmd => self.command(cmd).await,
+            }
+        }
+        true
+    }
+
+    /// A redial connected: replays the conversation (see [`Connection::resume`]), then asks
+    /// for an answer the conversation still waits for.
+    async fn resume(&mut self, established: Box<Established>, attempts: u32) {
+        if !self
+            .connection
+            .resume(established, attempts, &self.transcript)
+            .await
+        {
+            // Lost again during the replay: the run loop redials.
+            return;
+        }
+        if self.transcript.awaits_answer() && self.tools.idle() {
+            self.responses.request_answer();
+        }
+        self.respond().await;
     }
 
     /// Replaces a connection past its age limit, but only between responses, so nothing the
@@ -166,7 +202,9 @@ impl Driver {
             && self.playback.audio_received()
         {
             self.connection.close().await;
-            self.reconnect(RECYCLE_REASON).await;
+            self.responses.connection_lost();
+            self.playback.forget();
+            self.connection.lost(RECYCLE_REASON);
         }
     }
 

@@ -4,6 +4,7 @@ pub mod barge_in;
 mod config;
 mod connect;
 mod connection;
+mod dial;
 mod driver;
 mod playback;
 pub mod replay;

@@ -86,9 +86,43 @@ impl Playback {
         self.playing.as_ref().is_none_or(|p| p.complete)
     }
 
-    /// The connection dropped: its audio will not continue.
-    pub(super) fn connection_lost(&mut self) {
+    /// The connection was replaced on purpose between responses: the old items are gone.
+    pub(super) fn forget(&mut self) {
         self.playing = None;
+        self.partial_text.clear();
+    }
+
+    /// The connection dropped: the audio of the playing item will not continue. The transcript
+    /// keeps that reply as far as the user heard it, so the replay into the next connection
+    /// holds what they heard and nothing they did not: up to the playback position the
+    /// application reported, else all audio that arrived (the application keeps playing what
+    /// it holds; a dropped socket does not stop it), as the same share of its text.
+    pub(super) fn connection_lost(&mut self, transcript: &mut Transcript) {
+        let partial = std::mem::take(&mut self.partial_text);
+        let Some(p) = self.playing.take() else {
+            return;
+        };
+        // Status lines are out of band: never part of the conversation.
+        if p.status {
+            return;
+        }
+        let received_ms = self.output_format.duration_ms(p.bytes);
+        let heard_ms = p.reported_ms.unwrap_or(received_ms).min(received_ms);
+        match transcript.assistant_text(&p.item_id).map(str::to_string) {
+            // The whole transcript arrived: keep the heard share of it.
+            Some(full) => {
+                let heard = heard_text(&full, heard_ms, received_ms);
+                transcript.cut_assistant(&p.item_id, heard);
+            }
+            // Cut mid-reply: the transcript so far goes with the audio so far.
+            None => {
+                let so_far = partial.get(&p.item_id).cloned().unwrap_or_default();
+                let heard = heard_text(so_far.trim(), heard_ms, received_ms);
+                if !heard.is_empty() {
+                    transcript.push(Entry::Assistant(p.item_id.clone(), heard));
+                }
+            }
+        }
     }
 
     /// The application reports it played `played_ms` of `item_id`.

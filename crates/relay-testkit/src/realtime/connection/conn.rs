@@ -45,6 +45,32 @@ pub(super) struct Active {
     pub(super) audio_sent: HashMap<String, u64>,
     /// Output items added to the conversation so far.
     pub(super) started_items: Vec<Value>,
+    /// Where a scripted disconnect cuts this response.
+    pub(super) cut: Option<CutPoint>,
+    /// The response stopped at its cut point and waits for the test to drop the socket.
+    pub(super) held: bool,
+}
+
+/// A scripted disconnect in the middle of a response (see `Turn::DisconnectDuring`).
+#[derive(Debug, Clone)]
+pub(super) struct CutPoint {
+    /// The server event type counted.
+    pub(super) after: String,
+    /// How many more of them go out before the cut.
+    pub(super) remaining: u32,
+    /// Stop and wait instead of dropping.
+    pub(super) hold: bool,
+}
+
+impl CutPoint {
+    /// Counts a sent event of type `kind`; `true` when this was the one to cut after.
+    pub(super) fn reached(&mut self, kind: &str) -> bool {
+        if kind != self.after || self.remaining == 0 {
+            return false;
+        }
+        self.remaining -= 1;
+        self.remaining == 0
+    }
 }
 
 /// The protocol state of one connection.
@@ -124,11 +150,44 @@ impl Conn {
         message: &str,
         client_event_id: Option<Value>,
     ) -> Result<(), ()> {
+        self.error_with_param(ws, kind, code, message, None, client_event_id)
+            .await
+    }
+
+    /// Sends an `invalid_request_error` for `rejection`, naming the client event that caused it.
+    pub(super) async fn reject(
+        &mut self,
+        ws: &mut Ws,
+        rejection: Rejection,
+        client_event_id: Option<Value>,
+    ) -> Result<(), ()> {
+        self.error_with_param(
+            ws,
+            "invalid_request_error",
+            rejection.code,
+            &rejection.message,
+            rejection.param.as_deref(),
+            client_event_id,
+        )
+        .await
+    }
+
+    /// Sends an `error` event in the service's shape (`type`, `code`, `message`, `param`, and
+    /// the client `event_id` it answers), and logs it.
+    async fn error_with_param(
+        &mut self,
+        ws: &mut Ws,
+        kind: &str,
+        code: &str,
+        message: &str,
+        param: Option<&str>,
+        client_event_id: Option<Value>,
+    ) -> Result<(), ()> {
         self.shared.with_log(self.idx, |l| {
             l.errors_sent.push((code.to_string(), message.to_string()));
         });
         let ev = json!({"type": "error", "error": {"type": kind, "code": code, "message": message,
-                        "param": null, "event_id": client_event_id.unwrap_or(Value::Null)}});
+                        "param": param, "event_id": client_event_id.unwrap_or(Value::Null)}});
         self.send(ws, ev).await
     }
 
@@ -172,6 +231,44 @@ impl Conn {
             json!({"type": "conversation.item.done", "previous_item_id": previous, "item": item}),
         )
         .await
+    }
+}
+
+/// Why the service refuses a client event: an `invalid_request_error` with this code, message
+/// and offending parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Rejection {
+    pub(super) code: &'static str,
+    pub(super) message: String,
+    pub(super) param: Option<String>,
+}
+
+impl Rejection {
+    /// `unknown_parameter` for `param`.
+    pub(super) fn unknown(param: &str) -> Self {
+        Rejection {
+            code: "unknown_parameter",
+            message: format!("Unknown parameter: '{param}'."),
+            param: Some(param.to_string()),
+        }
+    }
+
+    /// `missing_required_parameter` for `param`.
+    pub(super) fn missing(param: &str) -> Self {
+        Rejection {
+            code: "missing_required_parameter",
+            message: format!("Missing required parameter: '{param}'."),
+            param: Some(param.to_string()),
+        }
+    }
+
+    /// `invalid_value` of `param`, explained by `message`.
+    pub(super) fn invalid(param: &str, message: String) -> Self {
+        Rejection {
+            code: "invalid_value",
+            message,
+            param: Some(param.to_string()),
+        }
     }
 }
 

@@ -17,6 +17,7 @@ pub(super) async fn accept(
     idx: usize,
 ) -> Option<(Ws, Option<String>)> {
     let required = shared.scenario.api_key.clone();
+    let refusing = shared.refusing.load(std::sync::atomic::Ordering::SeqCst);
     let mut model = None;
     let mut had_bearer = false;
     let mut header_names = Vec::new();
@@ -39,6 +40,14 @@ pub(super) async fn accept(
             .keys()
             .map(|k| k.as_str().to_string())
             .collect();
+        if refusing {
+            let body = json!({"error": {"type": "server_error", "code": "service_unavailable",
+                              "message": "The server is temporarily unavailable."}})
+            .to_string();
+            let mut r = ErrorResponse::new(Some(body));
+            *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            return Err(r);
+        }
         if let Some(key) = &required
             && auth != format!("Bearer {key}")
         {

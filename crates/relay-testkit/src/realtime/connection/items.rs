@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::conn::{Conn, ConvItem, Ws, client_event_id};
+use super::conn::{Conn, ConvItem, Rejection, Ws, client_event_id};
 
 impl Conn {
     /// Sends the `item_not_found` error for item `id`.
@@ -51,7 +51,14 @@ impl Conn {
                     .items
                     .iter()
                     .any(|i| i.item["type"] == "function_call" && i.item["call_id"] == call_id);
-                (!known).then(|| format!("Tool call ID '{call_id}' not found in conversation."))
+                if !known {
+                    let rejection = Rejection::invalid(
+                        "item.call_id",
+                        format!("Tool call ID '{call_id}' not found in conversation."),
+                    );
+                    return self.reject(ws, rejection, eid).await;
+                }
+                None
             }
             other => Some(format!(
                 "Invalid value: '{}'. Supported values are: 'message', 'function_call', and 'function_call_output'.",
@@ -111,7 +118,24 @@ impl Conn {
     pub(super) async fn truncate(&mut self, ws: &mut Ws, event: &Value) -> Result<(), ()> {
         let eid = client_event_id(event);
         let id = event["item_id"].as_str().unwrap_or("").to_string();
-        let end = event["audio_end_ms"].as_u64().unwrap_or(0);
+        let end = match event.get("audio_end_ms") {
+            None | Some(Value::Null) => {
+                return self
+                    .reject(ws, Rejection::missing("audio_end_ms"), eid)
+                    .await;
+            }
+            Some(v) => match v.as_u64() {
+                Some(end) => end,
+                None => {
+                    let msg = format!(
+                        "Invalid value: {v}. 'audio_end_ms' must be a non-negative integer."
+                    );
+                    return self
+                        .reject(ws, Rejection::invalid("audio_end_ms", msg), eid)
+                        .await;
+                }
+            },
+        };
         let Some(pos) = self.items.iter().position(|i| i.item["id"] == id.as_str()) else {
             return self.item_not_found(ws, &id, eid).await;
         };
@@ -126,11 +150,18 @@ impl Conn {
                 )
                 .await;
         }
-        let have = self.items[pos].audio_ms;
+        // An item still being streamed holds only the audio sent so far.
+        let sent = self
+            .active
+            .as_ref()
+            .and_then(|a| a.audio_sent.get(&id).copied());
+        let have = sent.map_or(self.items[pos].audio_ms, |s| {
+            s.min(self.items[pos].audio_ms)
+        });
         if end > have {
             let msg = format!("Audio content of {have}ms is already shorter than {end}ms");
             return self
-                .error_for(ws, "invalid_request_error", "invalid_value", &msg, eid)
+                .reject(ws, Rejection::invalid("audio_end_ms", msg), eid)
                 .await;
         }
         let entry = &mut self.items[pos];

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::super::response::{self, Content, Format};
-use super::conn::{Active, Conn, ConvItem, Ws, client_event_id};
+use super::conn::{Active, Conn, ConvItem, CutPoint, Ws, client_event_id};
 
 impl Conn {
     /// Makes `content` the active response and sends its first events: up to the first paced
@@ -20,6 +20,7 @@ impl Conn {
         content: Content,
         opts: &Value,
         pump: bool,
+        cut: Option<CutPoint>,
     ) -> Result<(), ()> {
         let modalities = opts
             .get("output_modalities")
@@ -48,6 +49,8 @@ impl Conn {
             next_at: Instant::now(),
             audio_sent: HashMap::new(),
             started_items: Vec::new(),
+            cut,
+            held: false,
         });
         if pump {
             // Send everything up to the first paced event right away.
@@ -67,8 +70,14 @@ impl Conn {
             };
             let Some(out) = active.queue.pop_front() else {
                 let response = active.response.clone();
+                let mut cut = active.cut.take();
                 self.active = None;
-                return self.finish(ws, response).await;
+                self.finish(ws, response).await?;
+                // A cut after `response.done` leaves the response's tool calls running.
+                return match cut.as_mut().is_some_and(|c| c.reached("response.done")) {
+                    true => Err(()),
+                    false => Ok(()),
+                };
             };
             if let Some((item, audio_ms)) = out.add_item {
                 active.started_items.push(item.clone());
@@ -80,7 +89,11 @@ impl Conn {
                 *active.audio_sent.entry(item_id).or_default() += ms;
             }
             let next_delay = active.queue.front().map(|o| o.delay_ms).unwrap_or(0);
+            let kind = out.event["type"].as_str().unwrap_or("").to_string();
             self.send(ws, out.event).await?;
+            if self.cut_reached(&kind)? {
+                return Ok(());
+            }
             if is_audio {
                 let now = std::time::Instant::now();
                 self.shared
@@ -100,9 +113,30 @@ impl Conn {
             return Ok(());
         };
         if let Some(out) = active.queue.pop_front() {
+            let kind = out.event["type"].as_str().unwrap_or("").to_string();
             self.send(ws, out.event).await?;
+            self.cut_reached(&kind)?;
         }
         Ok(())
+    }
+
+    /// Counts a sent event of type `kind` against the active response's cut point: `Err` drops
+    /// the socket, `Ok(true)` means the response is now held.
+    fn cut_reached(&mut self, kind: &str) -> Result<bool, ()> {
+        let Some(active) = self.active.as_mut() else {
+            return Ok(false);
+        };
+        let Some(cut) = active.cut.as_mut() else {
+            return Ok(false);
+        };
+        if !cut.reached(kind) {
+            return Ok(false);
+        }
+        if !cut.hold {
+            return Err(());
+        }
+        active.held = true;
+        Ok(true)
     }
 
     /// Sends `response.done` and the updated rate limits.

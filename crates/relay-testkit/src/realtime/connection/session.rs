@@ -1,5 +1,5 @@
-//! The session object: its initial GA shape and `session.update`, which rejects beta-only
-//! fields and a missing or wrong `session.type`, then deep-merges the patch.
+//! The session object: its initial GA shape and `session.update`, which refuses what the
+//! service refuses (see `validate`), then deep-merges the patch.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -7,18 +7,7 @@ use serde_json::{Value, json};
 
 use super::super::Shared;
 use super::conn::{Conn, Ws, client_event_id};
-
-/// Session fields of the beta protocol that the GA service rejects.
-const BETA_FIELDS: &[&str] = &[
-    "modalities",
-    "input_audio_format",
-    "output_audio_format",
-    "input_audio_transcription",
-    "turn_detection",
-    "voice",
-    "input_audio_noise_reduction",
-    "max_response_output_tokens",
-];
+use super::validate;
 
 fn unix_now() -> u64 {
     SystemTime::now()
@@ -62,7 +51,7 @@ impl Conn {
     /// `session.update`: validates the patch, merges it and answers `session.updated`.
     pub(super) async fn session_update(&mut self, ws: &mut Ws, event: &Value) -> Result<(), ()> {
         let eid = client_event_id(event);
-        let Some(patch) = event.get("session").filter(|s| s.is_object()) else {
+        let Some(patch) = event.get("session").and_then(Value::as_object) else {
             return self
                 .error_for(
                     ws,
@@ -73,35 +62,10 @@ impl Conn {
                 )
                 .await;
         };
-        if let Some(beta) = BETA_FIELDS.iter().find(|f| patch.get(**f).is_some()) {
-            let msg = format!("Unknown parameter: 'session.{beta}'.");
-            return self
-                .error_for(ws, "invalid_request_error", "unknown_parameter", &msg, eid)
-                .await;
+        if let Err(rejection) = validate::session_patch(patch) {
+            return self.reject(ws, rejection, eid).await;
         }
-        match patch.get("type").and_then(Value::as_str) {
-            Some("realtime") => {}
-            Some(other) => {
-                let msg = format!(
-                    "Invalid value: '{other}'. This endpoint supports session.type 'realtime'."
-                );
-                return self
-                    .error_for(ws, "invalid_request_error", "invalid_value", &msg, eid)
-                    .await;
-            }
-            None => {
-                return self
-                    .error_for(
-                        ws,
-                        "invalid_request_error",
-                        "missing_required_parameter",
-                        "Missing required parameter: 'session.type'.",
-                        eid,
-                    )
-                    .await;
-            }
-        }
-        merge(&mut self.session, patch);
+        merge(&mut self.session, &Value::Object(patch.clone()));
         let session = self.session.clone();
         self.send(ws, json!({"type": "session.updated", "session": session}))
             .await

@@ -36,7 +36,7 @@ pub(crate) async fn serve(stream: TcpStream, shared: Arc<Shared>) {
         .map(|ms| Instant::now() + Duration::from_millis(ms));
     let mut kill = shared.kill.subscribe();
     loop {
-        let next_at = conn.active.as_ref().map(|a| a.next_at);
+        let next_at = conn.active.as_ref().filter(|a| !a.held).map(|a| a.next_at);
         let flow = tokio::select! {
             _ = kill.recv() => Flow::Drop,
             _ = sleep_until(expiry.unwrap_or_else(Instant::now)), if expiry.is_some() => {

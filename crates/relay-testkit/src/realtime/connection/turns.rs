@@ -8,7 +8,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::super::response::Content;
 use super::super::scenario::Turn;
-use super::conn::{Conn, Flow, Ws, client_event_id};
+use super::conn::{Conn, CutPoint, Flow, Ws, client_event_id};
+use super::validate;
 
 /// The utterance in the first pair of double quotes, if any.
 fn quoted(text: &str) -> Option<String> {
@@ -45,6 +46,10 @@ impl Conn {
             return Ok(Flow::Continue);
         }
         let opts = event.get("response").cloned().unwrap_or_else(|| json!({}));
+        if let Err(rejection) = validate::response_options(&opts) {
+            self.reject(ws, rejection, eid).await?;
+            return Ok(Flow::Continue);
+        }
         if let Some(Turn::RaceNextCreate) = self.peek_turn() {
             self.pop_turn();
             // The server starts its own response first (as VAD would), so the client's create
@@ -82,6 +87,7 @@ impl Conn {
                 },
                 opts,
                 pump,
+                None,
             )
             .await?;
             return Ok(Flow::Continue);
@@ -93,13 +99,37 @@ impl Conn {
                 }
                 Some(Turn::Disconnect) => return Ok(Flow::Drop),
                 Some(Turn::RaceNextCreate) => continue,
+                Some(Turn::DisconnectDuring {
+                    turn,
+                    after,
+                    count,
+                    hold,
+                }) => {
+                    let content = match *turn {
+                        Turn::Say { text, audio_ms } => Content::Say { text, audio_ms },
+                        Turn::Call { calls } => Content::Calls(calls),
+                        // Nothing to cut into: drop at once.
+                        _ => return Ok(Flow::Drop),
+                    };
+                    let cut = CutPoint {
+                        after,
+                        remaining: count.max(1),
+                        hold,
+                    };
+                    // A cut reached while starting drops the socket (`Err`).
+                    return match self.start(ws, content, opts, pump, Some(cut)).await {
+                        Ok(()) => Ok(Flow::Continue),
+                        Err(()) => Ok(Flow::Drop),
+                    };
+                }
                 Some(Turn::Say { text, audio_ms }) => {
-                    self.start(ws, Content::Say { text, audio_ms }, opts, pump)
+                    self.start(ws, Content::Say { text, audio_ms }, opts, pump, None)
                         .await?;
                     return Ok(Flow::Continue);
                 }
                 Some(Turn::Call { calls }) => {
-                    self.start(ws, Content::Calls(calls), opts, pump).await?;
+                    self.start(ws, Content::Calls(calls), opts, pump, None)
+                        .await?;
                     return Ok(Flow::Continue);
                 }
                 None => {
@@ -112,6 +142,7 @@ impl Conn {
                         },
                         opts,
                         pump,
+                        None,
                     )
                     .await?;
                     return Ok(Flow::Continue);
