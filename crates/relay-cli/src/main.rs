@@ -54,6 +54,8 @@ enum Command {
     Chat(commands::chat::Args),
     /// Development environments on Proxmox VE or as local directories (issue 5).
     Env(commands::env::Args),
+    /// Relay's tools as an MCP server: stdio (default) or Streamable HTTP (--http ADDR).
+    Mcp(commands::mcp::Args),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +86,7 @@ fn main() -> ExitCode {
             Command::Voice(args) => commands::voice::run(g, args).await,
             Command::Chat(args) => commands::chat::run(g, args).await,
             Command::Env(args) => commands::env::run(g, args).await,
+            Command::Mcp(args) => commands::mcp::run(g, args).await,
         }
     });
     match result {

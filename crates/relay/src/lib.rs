@@ -54,8 +54,9 @@
 //!
 //! The parts are reachable as modules for what the facade does not wrap: [`core`] (traits,
 //! types, events and jobs), [`repos`] (the git implementation), [`agent`] (Claude Code and the
-//! shell agent), [`tools`] (the tool families), [`infra`] (Proxmox VE and local environments)
-//! and [`voice`] (OpenAI Realtime, the text transport, audio).
+//! shell agent), [`tools`] (the tool families), [`infra`] (Proxmox VE and local environments),
+//! [`voice`] (OpenAI Realtime, the text transport, audio) and [`mcp`] (the Model Context
+//! Protocol server and client).
 
 mod agent_config;
 mod environments;
@@ -65,7 +66,7 @@ mod tools_builder;
 mod voice_config;
 
 pub use agent_config::{
-    Agent, AgentChoice, AgentConfig, AgentRun, DEFAULT_IDLE_TIMEOUT, run_agent,
+    Agent, AgentChoice, AgentConfig, AgentRun, DEFAULT_IDLE_TIMEOUT, RelayMcpCommand, run_agent,
 };
 pub use environments::{EnvironmentsConfig, ProviderKind};
 pub use error::Error;
@@ -79,6 +80,9 @@ pub use relay_agent as agent;
 pub use relay_core as core;
 /// Development environments: Proxmox VE and local directories.
 pub use relay_infra as infra;
+/// The Model Context Protocol: Relay's tools as an MCP server, other MCP servers' tools in
+/// Relay's registry.
+pub use relay_mcp as mcp;
 /// Repositories: the git implementation of `RepoGraph`.
 pub use relay_repos as repos;
 /// The tool families: repositories, agent runs, environments.

@@ -1,0 +1,1 @@
+//! Other MCP servers' tools in a Relay registry.
