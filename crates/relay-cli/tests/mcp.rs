@@ -4,6 +4,8 @@
 //! The client's checks are in tests/mcp/client.py; these tests prepare the workspace, say what
 //! to expect (from the facade) and run it. A missing Python or SDK fails with what to install.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -11,29 +13,7 @@ use std::process::{Child, Command, Stdio};
 use relay::core::repo::SyncOptions;
 use relay::{EnvironmentsConfig, ProviderKind, Relay};
 use serde_json::{Value, json};
-
-/// The venv's Python with the MCP SDK: `RELAY_PYTHON`, else `<repo>/.venv/bin/python`.
-fn python() -> PathBuf {
-    let path = match std::env::var_os("RELAY_PYTHON") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"),
-    };
-    let ok = Command::new(&path)
-        .args(["-c", "import mcp"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok,
-        "the MCP tests need Python with the MCP SDK at {} (or RELAY_PYTHON): run \
-         scripts/setup/mcp.sh",
-        path.display()
-    );
-    path
-}
-
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.py")
-}
+use support::{mcp_file, python};
 
 /// The sample workspace (shared-api ← backend ← frontend, database-migrations), cloned from
 /// its origins, and what the client should find in it.
@@ -68,7 +48,7 @@ fn run_client(case: &str, config: &Value, dir: &Path) {
     let path = dir.join(format!("{case}.json"));
     std::fs::write(&path, config.to_string()).unwrap();
     let out = Command::new(python())
-        .arg(script())
+        .arg(mcp_file("client.py"))
         .arg(case)
         .arg(&path)
         .env_remove("RELAY_WORKSPACE")

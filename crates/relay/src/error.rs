@@ -26,6 +26,9 @@ pub enum Error {
     /// A voice session could not start or failed.
     #[error(transparent)]
     Voice(#[from] VoiceError),
+    /// An MCP server of `mcp_servers:` could not be started or reached, or serving MCP failed.
+    #[error(transparent)]
+    Mcp(#[from] relay_mcp::McpError),
     /// The operation was cancelled or crashed.
     #[error(transparent)]
     Job(#[from] JobFailure),
@@ -52,6 +55,7 @@ impl Error {
             Error::Agent(e) => e.code(),
             Error::Infra(e) => e.code(),
             Error::Voice(e) => e.code(),
+            Error::Mcp(e) => e.code(),
             Error::Usage(_) => "usage",
         }
     }
@@ -84,7 +88,7 @@ impl Error {
                     | VoiceError::InvalidConfig(_)
                     | VoiceError::InvalidAudio(_)
             ),
-            Error::Job(_) => false,
+            Error::Job(_) | Error::Mcp(_) => false,
         }
     }
 

@@ -117,6 +117,7 @@ pub async fn build(
                 left.reason
             ),
             Part::Environments => eprintln!("note: no environment tools ({})", left.reason),
+            Part::McpServers => eprintln!("note: {}", left.reason),
         }
     }
     if relay.agent().is_some() {
