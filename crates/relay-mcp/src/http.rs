@@ -102,6 +102,16 @@ impl McpServer {
             .local_addr()
             .map_err(|e| McpError::Transport(e.to_string()))?;
         bound(local);
+        self.serve_http_on(listener, options).await
+    }
+
+    /// Serves MCP over Streamable HTTP at `/mcp` on an already bound `listener` until
+    /// `options`' shutdown token is cancelled.
+    pub async fn serve_http_on(
+        self,
+        listener: tokio::net::TcpListener,
+        options: HttpOptions,
+    ) -> Result<(), McpError> {
         let shutdown = options.shutdown.clone();
         let app = Router::new().nest_service("/mcp", self.http_router(options));
         axum::serve(listener, app)

@@ -31,6 +31,8 @@ mod server;
 
 pub use error::McpError;
 pub use http::HttpOptions;
+/// The MCP SDK Relay is built on, for clients and servers of its own (e.g. a benchmark).
+pub use rmcp;
 pub use server::McpServer;
 /// Stops an HTTP server (see [`HttpOptions::shutdown`]).
 pub use tokio_util::sync::CancellationToken;
