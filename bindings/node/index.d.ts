@@ -294,6 +294,14 @@ export declare class Job {
   nextBatch(max?: number | undefined | null): Promise<RelayEvent[] | null>
 }
 
+/** A running MCP server; `close()` stops it. */
+export declare class McpServer {
+  /** The endpoint MCP clients connect to: `http://<host>:<port>/mcp`. */
+  get url(): string
+  /** Stops serving. */
+  close(): void
+}
+
 /** A tool registry and the session state its tools share (the primary project). */
 export declare class Tools {
   /**
@@ -305,6 +313,12 @@ export declare class Tools {
    * description, parameters that are not an object schema or an unknown permission.
    */
   register(definition: ToolDefinition, handler: ToolHandler): void
+  /**
+   * Serves these tools (Relay's and those registered so far) to MCP clients over Streamable
+   * HTTP: read-only unless `allow` adds permissions. JavaScript tools run on this thread's
+   * event loop. Throws (code `usage`) on a bad address or permission.
+   */
+  serveMcp(options?: ServeMcpOptions | undefined | null): McpServer
   /**
    * Builds the registry. Throws (code `usage`) on an unknown permission or agent, or an
    * agent without a workspace.
@@ -525,6 +539,21 @@ export interface SelectionOptions {
  * `process.on('exit')`, so runs in flight do not outlive Node.
  */
 export declare function shutdown(): number
+
+/** Options of `tools.serveMcp(...)`. */
+export interface ServeMcpOptions {
+  /** Address to listen on (default `127.0.0.1:0`: a free loopback port). */
+  http?: string
+  /** Bearer token every request must carry (`Authorization: Bearer <token>`). */
+  token?: string
+  /**
+   * Permissions beyond `read` granted to MCP clients (`session`, `write_repos`,
+   * `run_agent`, `manage_infra`).
+   */
+  allow?: Array<string>
+  /** `Host` names accepted besides loopback. */
+  allowHosts?: Array<string>
+}
 
 /** Options of `stop`. */
 export interface StopOptions {

@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.Environments = nativeBinding.Environments
 module.exports.Job = nativeBinding.Job
+module.exports.McpServer = nativeBinding.McpServer
 module.exports.Tools = nativeBinding.Tools
 module.exports.VoiceSession = nativeBinding.VoiceSession
 module.exports.Workspace = nativeBinding.Workspace

@@ -10,7 +10,7 @@ use relay::core::agent::PermissionPolicy;
 use relay::core::tools::{
     PrimaryProject, SessionContext, ToolOutput, ToolRegistry, ToolSpec, ToolUpdate,
 };
-use relay::core::{Job, JobFailure};
+use relay::core::{Job, JobFailure, RepoGraph};
 use relay::voice::protocol::FunctionTool;
 use relay::{ToolsBuilder, parse_permission};
 
@@ -49,6 +49,7 @@ pub struct ToolsHandle {
     // a snapshot (a map of `Arc`s, cheap to clone).
     registry: Arc<Mutex<ToolRegistry>>,
     session: Arc<SessionContext>,
+    graph: Option<Arc<dyn RepoGraph>>,
 }
 
 impl ToolsHandle {
@@ -71,6 +72,7 @@ impl ToolsHandle {
         Ok(Self {
             registry: Arc::new(Mutex::new(tools.build()?)),
             session: SessionContext::new(),
+            graph: options.workspace.as_ref().map(WorkspaceHandle::repo_graph),
         })
     }
 
@@ -101,6 +103,11 @@ impl ToolsHandle {
     /// A snapshot of the registry (for a voice session).
     pub fn registry(&self) -> Arc<ToolRegistry> {
         Arc::new(self.lock().clone())
+    }
+
+    /// The workspace's repositories, when the registry has them.
+    pub fn graph(&self) -> Option<Arc<dyn RepoGraph>> {
+        self.graph.clone()
     }
 
     /// The session context the tools share.

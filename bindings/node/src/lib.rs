@@ -13,6 +13,7 @@ mod environments;
 mod host_tool;
 mod job;
 mod js_function;
+mod mcp;
 mod permission;
 #[cfg(feature = "testing")]
 mod testing;

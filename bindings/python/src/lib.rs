@@ -12,6 +12,7 @@ mod host_tool;
 mod job;
 mod json;
 mod loop_call;
+mod mcp;
 mod permission;
 mod runtime;
 #[cfg(feature = "testing")]
@@ -47,6 +48,7 @@ fn relay_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     workspace::register(m)?;
     environments::register(m)?;
     tools::register(m)?;
+    mcp::register(m)?;
     voice::register(m)?;
     #[cfg(feature = "testing")]
     testing::register(m)?;

@@ -6,12 +6,15 @@ use std::sync::Arc;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
-use relay_bindings_common::{AgentRunRequest, HostToolSpec, JobHandle, ToolsHandle, ToolsOptions};
+use relay_bindings_common::{
+    AgentRunRequest, HostToolSpec, JobHandle, McpServeOptions, ToolsHandle, ToolsOptions,
+};
 
 use crate::environments::PyEnvironments;
 use crate::errors::{UsageError, to_py_err};
 use crate::host_tool::PythonTool;
 use crate::job::PyJob;
+use crate::mcp::PyMcpServer;
 use crate::workspace::{PyWorkspace, value_to_py};
 use crate::{aio, json, permission, runtime};
 
@@ -228,6 +231,30 @@ impl PyTools {
             long_running,
             timeout_secs,
         ))
+    }
+
+    /// Serves these tools (Relay's and the ones registered so far) to MCP clients over
+    /// Streamable HTTP at `http` (default "127.0.0.1:0", a free port): an MCP client may read,
+    /// and do what `allow` adds (session, write_repos, run_agent, manage_infra). With `token`,
+    /// requests need `Authorization: Bearer <token>`. Python tools run on the event loop they
+    /// were registered from. Returns the running `McpServer` (its `url`, `close()`).
+    #[pyo3(signature = (*, http = None, token = None, allow = None, allow_hosts = None))]
+    fn serve_mcp(
+        &self,
+        http: Option<String>,
+        token: Option<String>,
+        allow: Option<Vec<String>>,
+        allow_hosts: Option<Vec<String>>,
+    ) -> PyResult<PyMcpServer> {
+        let options = McpServeOptions {
+            http,
+            token,
+            allow: allow.unwrap_or_default(),
+            allow_hosts: allow_hosts.unwrap_or_default(),
+        };
+        runtime::enter(|| self.inner.serve_mcp(options))
+            .map(PyMcpServer::new)
+            .map_err(to_py_err)
     }
 
     fn __repr__(&self) -> String {

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
+use relay::core::Workspace;
 use relay::core::agent::PermissionMode;
-use relay::{AgentChoice, AgentConfig};
+use relay::{AgentChoice, AgentConfig, RelayMcpCommand};
 
 /// `--agent`: one of [`AgentChoice::ALL`], parsed by `AgentChoice`'s own `FromStr`.
 fn agent_choice() -> impl TypedValueParser<Value = AgentChoice> {
@@ -37,6 +38,10 @@ pub struct AgentArgs {
     /// Stop an agent that prints nothing for this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     idle_timeout: u64,
+    /// Do not give the claude agent Relay's read tools (status, graph, impact) as the MCP
+    /// server `relay`; by default it gets them in workspaces of more than one repository.
+    #[arg(long)]
+    no_mcp: bool,
 }
 
 impl AgentArgs {
@@ -69,5 +74,27 @@ impl AgentArgs {
             config = config.timeout(Duration::from_secs(secs));
         }
         config
+    }
+
+    /// `config` with Relay's tools as the claude agent's MCP server `relay` (this executable
+    /// running `relay mcp` on `workspace`, read-only), unless `--no-mcp` was given or the
+    /// workspace has a single repository (there is no graph to ask about).
+    pub fn with_relay_mcp(&self, config: AgentConfig, workspace: &Workspace) -> AgentConfig {
+        if self.no_mcp || workspace.graph().len() < 2 {
+            return config;
+        }
+        let Ok(exe) = std::env::current_exe() else {
+            tracing::warn!("cannot find the relay executable: the agent gets no MCP server");
+            return config;
+        };
+        let target = workspace
+            .config_file()
+            .unwrap_or_else(|| workspace.root())
+            .display()
+            .to_string();
+        config.relay_mcp(RelayMcpCommand::new(
+            exe,
+            ["mcp".to_string(), "--workspace".into(), target],
+        ))
     }
 }

@@ -57,6 +57,8 @@ enum Command {
     Env(commands::env::Args),
     /// Serve GitHub webhooks (POST /webhooks/github) and /healthz; pushes run sync rules.
     Serve(commands::serve::Args),
+    /// Relay's tools as an MCP server: stdio (default) or Streamable HTTP (--http ADDR).
+    Mcp(commands::mcp::Args),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
             Command::Chat(args) => commands::chat::run(g, args).await,
             Command::Env(args) => commands::env::run(g, args).await,
             Command::Serve(args) => commands::serve::run(g, args).await,
+            Command::Mcp(args) => commands::mcp::run(g, args).await,
         }
     });
     match result {

@@ -4,7 +4,8 @@
 //! over one of Relay's traits:
 //!
 //! - [`repo`]: over a [`RepoGraph`] — the morning briefing (`project_status`), the primary
-//!   project (`switch_project`), `impact_analysis`, `sync_repos`, `create_branch`, `commit`;
+//!   project (`switch_project`), `dependency_graph`, `impact_analysis`, `sync_repos`,
+//!   `create_branch`, `commit`;
 //! - [`agent`]: over a [`CodingAgent`] — `run_agent_task` across repositories in dependency order;
 //! - [`env`](mod@env): over an [`InfraProvider`] — `env_up`, `env_status`, `env_exec`, `env_snapshot`,
 //!   `env_rollback`, `env_down`.

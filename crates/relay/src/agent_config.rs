@@ -92,6 +92,7 @@ pub struct AgentConfig {
     policy: Option<Arc<dyn PermissionPolicy>>,
     permission_timeout: Option<Duration>,
     claude_settings: Option<String>,
+    relay_mcp: Option<RelayMcpCommand>,
 }
 
 impl AgentConfig {
@@ -191,11 +192,28 @@ impl AgentConfig {
         self
     }
 
+    /// Gives Claude Code Relay's tools as an MCP server named `relay` (its tools are
+    /// `mcp__relay__<tool>`, allowed without asking: the server itself enforces what it was
+    /// granted), started by `command` over stdio. The shell agent ignores it.
+    pub fn relay_mcp(mut self, command: RelayMcpCommand) -> Self {
+        self.relay_mcp = Some(command);
+        self
+    }
+
+    /// The MCP server given to Claude Code, if any.
+    pub fn relay_mcp_command(&self) -> Option<&RelayMcpCommand> {
+        self.relay_mcp.as_ref()
+    }
+
     /// The task for one repository: `prompt` with these options (its working directory is
     /// filled in per repository by the orchestration).
     pub fn template(&self, prompt: impl Into<String>) -> AgentTask {
+        let mut allowed = self.allowed_tools.clone();
+        if self.relay_mcp.is_some() && self.choice == AgentChoice::Claude {
+            allowed.push(RelayMcpCommand::ALLOW_RULE.into());
+        }
         let mut task = AgentTask::builder(prompt, ".")
-            .allowed_tools(self.allowed_tools.iter().cloned())
+            .allowed_tools(allowed)
             .disallowed_tools(self.disallowed_tools.iter().cloned())
             .idle_timeout(self.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT));
         if let Some(model) = &self.model {
@@ -215,6 +233,11 @@ impl AgentConfig {
         }
         for (key, value) in &self.env {
             task = task.env(key.clone(), value.clone());
+        }
+        if let Some(mcp) = &self.relay_mcp
+            && self.choice == AgentChoice::Claude
+        {
+            task = task.mcp_config(mcp.claude_config());
         }
         task.build()
     }
@@ -258,7 +281,50 @@ impl std::fmt::Debug for AgentConfig {
             .field("claude_binary", &self.claude_binary)
             .field("env", &AgentEnv(self.env.clone()))
             .field("policy", &self.policy.as_ref().map(|_| "<policy>"))
+            .field("relay_mcp", &self.relay_mcp)
             .finish()
+    }
+}
+
+/// The command that serves Relay's tools over MCP on stdio for the coding agent: typically the
+/// `relay` executable with `mcp --workspace <root>` (what `relay run` passes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelayMcpCommand {
+    /// The program.
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<String>,
+}
+
+impl RelayMcpCommand {
+    /// The MCP server's name as the agent sees it: its tools are `mcp__relay__<tool>`.
+    pub const SERVER_NAME: &'static str = "relay";
+    /// The Claude Code permission rule allowing every tool of that server.
+    pub const ALLOW_RULE: &'static str = "mcp__relay";
+
+    /// `program` with `args`.
+    pub fn new(
+        program: impl Into<PathBuf>,
+        args: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            program: program.into(),
+            args: args.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// The `--mcp-config` JSON Claude Code reads: one stdio server named `relay`.
+    pub fn claude_config(&self) -> String {
+        serde_json::json!({
+            "mcpServers": {
+                Self::SERVER_NAME: {
+                    "type": "stdio",
+                    "command": self.program.display().to_string(),
+                    "args": self.args,
+                }
+            }
+        })
+        .to_string()
     }
 }
 

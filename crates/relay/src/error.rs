@@ -26,6 +26,9 @@ pub enum Error {
     /// A voice session could not start or failed.
     #[error(transparent)]
     Voice(#[from] VoiceError),
+    /// An MCP server of `mcp_servers:` could not be started or reached, or serving MCP failed.
+    #[error(transparent)]
+    Mcp(#[from] relay_mcp::McpError),
     /// The operation was cancelled or crashed.
     #[error(transparent)]
     Job(#[from] JobFailure),
@@ -56,6 +59,7 @@ impl Error {
             Error::Infra(e) => e.code(),
             Error::Voice(e) => e.code(),
             Error::Server(e) => e.code(),
+            Error::Mcp(e) => e.code(),
             Error::Usage(_) => "usage",
         }
     }
@@ -89,7 +93,7 @@ impl Error {
                     | VoiceError::InvalidAudio(_)
             ),
             Error::Server(e) => e.is_usage(),
-            Error::Job(_) => false,
+            Error::Job(_) | Error::Mcp(_) => false,
         }
     }
 

@@ -55,7 +55,8 @@
 //! The parts are reachable as modules for what the facade does not wrap: [`core`] (traits,
 //! types, events and jobs), [`repos`] (the git implementation), [`agent`] (Claude Code and the
 //! shell agent), [`tools`] (the tool families), [`infra`] (Proxmox VE and local environments),
-//! [`voice`] (OpenAI Realtime, the text transport, audio) and [`server`] (webhooks, `relay serve`).
+//! [`voice`] (OpenAI Realtime, the text transport, audio), [`server`] (webhooks, `relay serve`)
+//! and [`mcp`] (the Model Context Protocol server and client).
 
 mod agent_config;
 mod environments;
@@ -65,7 +66,7 @@ mod tools_builder;
 mod voice_config;
 
 pub use agent_config::{
-    Agent, AgentChoice, AgentConfig, AgentRun, DEFAULT_IDLE_TIMEOUT, run_agent,
+    Agent, AgentChoice, AgentConfig, AgentRun, DEFAULT_IDLE_TIMEOUT, RelayMcpCommand, run_agent,
 };
 pub use environments::{EnvironmentsConfig, ProviderKind};
 pub use error::Error;
@@ -82,6 +83,9 @@ pub use relay_infra as infra;
 /// Child processes that never outlive Relay: `kill_all` for shutdown paths, the process-group
 /// table, parent-death signals, the watchdog.
 pub use relay_process as process;
+/// The Model Context Protocol: Relay's tools as an MCP server, other MCP servers' tools in
+/// Relay's registry.
+pub use relay_mcp as mcp;
 /// Repositories: the git implementation of `RepoGraph`.
 pub use relay_repos as repos;
 /// The HTTP server: GitHub webhooks that drive sync rules and CI notifications, `/healthz`;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use relay_core::agent::run::RunReport;
 use relay_core::infra::InfraProvider;
-use relay_core::tools::{Permission, ToolRegistry};
+use relay_core::tools::{Permission, Tool, ToolRegistry};
 use relay_core::{Job, RepoGraph, Workspace};
 use relay_repos::GitRepoGraph;
 
@@ -21,6 +21,8 @@ pub enum Part {
     Agent,
     /// The environment provider (and the environment tools).
     Environments,
+    /// An MCP server of `mcp_servers:` (and its tools); one [`LeftOut`] per server.
+    McpServers,
 }
 
 impl std::fmt::Display for Part {
@@ -29,6 +31,7 @@ impl std::fmt::Display for Part {
             Part::Workspace => "workspace",
             Part::Agent => "agent",
             Part::Environments => "environments",
+            Part::McpServers => "mcp_servers",
         })
     }
 }
@@ -174,7 +177,8 @@ impl RelayBuilder {
         self
     }
 
-    /// Opens the workspace, checks the agent, opens the provider.
+    /// Opens the workspace, checks the agent, opens the provider, connects the workspace's
+    /// MCP servers (one that cannot be had is left out, see [`Relay::left_out`]).
     pub async fn build(self) -> Result<Relay, Error> {
         let mut left_out = Vec::new();
         let graph = match self.open_graph() {
@@ -214,11 +218,25 @@ impl RelayBuilder {
                 &mut left_out,
             )?,
         };
+        let mut mcp_tools = Vec::new();
+        if let Some(graph) = &graph {
+            let workspace = graph.workspace();
+            for server in workspace.mcp_servers() {
+                match relay_mcp::client::connect(server, workspace.root()).await {
+                    Ok(tools) => mcp_tools.extend(tools),
+                    Err(e) => left_out.push(LeftOut {
+                        part: Part::McpServers,
+                        reason: e.into(),
+                    }),
+                }
+            }
+        }
         Ok(Relay {
             graph,
             agent,
             environments,
             permissions: self.permissions,
+            mcp_tools,
             left_out,
         })
     }
@@ -270,6 +288,7 @@ pub struct Relay {
     agent: Option<(Agent, AgentConfig)>,
     environments: Option<Arc<dyn InfraProvider>>,
     permissions: Option<Vec<Permission>>,
+    mcp_tools: Vec<Arc<dyn Tool>>,
     left_out: Vec<LeftOut>,
 }
 
@@ -299,6 +318,7 @@ impl Relay {
             agent: None,
             environments: None,
             permissions: None,
+            mcp_tools: Vec::new(),
             left_out: Vec::new(),
         }
     }
@@ -343,8 +363,9 @@ impl Relay {
     }
 
     /// The tool registry over every part Relay has: repository tools with a workspace, the
-    /// agent tool with a workspace and an agent, environment tools with a provider; restricted
-    /// to the configured permissions.
+    /// agent tool with a workspace and an agent, environment tools with a provider, the tools of
+    /// the workspace's `mcp_servers:` (connected by [`RelayBuilder::build`], named
+    /// `<server>__<tool>`); restricted to the configured permissions.
     pub fn tools(&self) -> Result<ToolRegistry, Error> {
         let mut tools = ToolsBuilder::new();
         if let Some(graph) = &self.graph {
@@ -359,7 +380,7 @@ impl Relay {
         if let Some(granted) = &self.permissions {
             tools = tools.permissions(granted.iter().copied());
         }
-        tools.build()
+        Ok(tools.build()?.with_tools(self.mcp_tools.iter().cloned()))
     }
 
     /// Starts `run` with the configured agent across the workspace's repositories, in

@@ -368,6 +368,28 @@ class Tools:
         """Decorator form of :meth:`register` (``@tools.tool(parameters=...)`` or
         ``@tools.tool``): the function's own name unless ``name``, its docstring unless
         ``description``; returns the function unchanged."""
+    def serve_mcp(
+        self,
+        *,
+        http: str | None = None,
+        token: str | None = None,
+        allow: list[ToolPermission] | None = None,
+        allow_hosts: list[str] | None = None,
+    ) -> McpServer:
+        """Serves these tools (Relay's and those registered so far) to MCP clients over
+        Streamable HTTP at ``http`` (default ``"127.0.0.1:0"``): read-only unless ``allow``
+        adds permissions; with ``token``, requests need ``Authorization: Bearer <token>``.
+        Raises ``UsageError`` for a bad address or permission."""
+
+class McpServer:
+    """A running MCP server (see :meth:`Tools.serve_mcp`); stops on ``close()`` or when
+    garbage-collected."""
+
+    @property
+    def url(self) -> str:
+        """The endpoint: ``http://<host>:<port>/mcp``."""
+    def close(self) -> None:
+        """Stops serving."""
 
 class VoiceEvent(TypedDict, total=False):
     """One event of a voice session: a ``type`` tag and its fields."""

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod env;
 pub mod graph;
 pub mod impact;
+pub mod mcp;
 pub mod push;
 pub mod run;
 pub mod serve;

@@ -45,9 +45,11 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     let graph = g.relay().build().await?.require_graph()?;
     // Unknown names are a usage error, reported before any agent starts.
     selection.resolve(graph.workspace())?;
-    let config = args
-        .agent
-        .config(AgentChoice::Claude, args.model.as_deref(), args.timeout);
+    let config = args.agent.with_relay_mcp(
+        args.agent
+            .config(AgentChoice::Claude, args.model.as_deref(), args.timeout),
+        graph.workspace(),
+    );
     // A missing or too old `claude` is a usage error, reported before any repository is touched.
     let agent = config.build();
     agent.check().await?;

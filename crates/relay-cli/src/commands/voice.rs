@@ -7,7 +7,7 @@ use std::time::Duration;
 use relay::core::tools::{SessionContext, ToolRegistry};
 use relay::core::voice::{AudioFormat, ReplyTracker, VoiceEvent, VoiceSession};
 use relay::voice::audio;
-use relay::{AgentChoice, Part, TransportKind, VoiceConfig};
+use relay::{AgentChoice, Part, Relay, TransportKind, VoiceConfig};
 
 use crate::agent::AgentArgs;
 use crate::context::Global;
@@ -71,17 +71,34 @@ pub async fn registry(
     tools: &ToolArgs,
     default_agent: AgentChoice,
 ) -> Result<Arc<ToolRegistry>, CliError> {
-    let agent = tools.agent.config(
-        default_agent,
-        tools.agent_model.as_deref(),
-        tools.agent_timeout,
-    );
+    Ok(Arc::new(
+        build(g, tools, Some(default_agent)).await?.tools()?,
+    ))
+}
+
+/// Relay with the parts [`registry`] describes; no agent when `default_agent` is `None`.
+pub async fn build(
+    g: &Global,
+    tools: &ToolArgs,
+    default_agent: Option<AgentChoice>,
+) -> Result<Relay, CliError> {
     let environments = crate::infra::environments(tools.provider.as_deref())?;
     let mut builder = g.relay().workspace_if_found();
-    builder = match tools.agent.agent {
-        Some(_) => builder.agent(agent),
-        None => builder.agent_if_available(agent),
-    };
+    if let Some(default_agent) = default_agent {
+        let mut agent = tools.agent.config(
+            default_agent,
+            tools.agent_model.as_deref(),
+            tools.agent_timeout,
+        );
+        // The agent of `run_agent_task` asks the graph through MCP like `relay run`'s.
+        if let Ok(workspace) = g.workspace() {
+            agent = tools.agent.with_relay_mcp(agent, &workspace);
+        }
+        builder = match tools.agent.agent {
+            Some(_) => builder.agent(agent),
+            None => builder.agent_if_available(agent),
+        };
+    }
     builder = match tools.provider {
         Some(_) => builder.environments(environments),
         None => builder.environments_if_available(environments),
@@ -100,13 +117,14 @@ pub async fn registry(
                 left.reason
             ),
             Part::Environments => eprintln!("note: no environment tools ({})", left.reason),
+            Part::McpServers => eprintln!("note: {}", left.reason),
         }
     }
     if relay.agent().is_some() {
         // Tools the agent starts must not linger as zombies.
         relay::agent::become_child_subreaper();
     }
-    Ok(Arc::new(relay.tools()?))
+    Ok(relay)
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::CONFIG_FILE_NAME;
 use super::diagnostics::ConfigError;
+use super::mcp::check_mcp_servers;
 use super::raw::parse_raw;
 use super::types::{RepoSpec, Workspace};
 use super::validate::validate;
@@ -67,12 +68,22 @@ impl Workspace {
             diagnostics: vec![d.within(text)],
         })?;
         let infra = raw.infra.take();
-        let (repos, sync_rules, graph) =
-            validate(raw, &root).map_err(|diagnostics| ConfigError::Invalid {
-                file: shown_file,
+        let mut mcp_diags = Vec::new();
+        let mcp_servers = check_mcp_servers(&std::mem::take(&mut raw.mcp_servers), &mut mcp_diags);
+        let invalid = |mut diagnostics: Vec<_>| {
+            diagnostics.extend(mcp_diags.iter().cloned());
+            diagnostics.sort_by_key(|d: &super::Diagnostic| (d.line, d.column));
+            ConfigError::Invalid {
+                file: shown_file.clone(),
                 diagnostics: diagnostics.into_iter().map(|d| d.within(text)).collect(),
-            })?;
+            }
+        };
+        let (repos, sync_rules, graph) = validate(raw, &root).map_err(&invalid)?;
+        if !mcp_diags.is_empty() {
+            return Err(invalid(Vec::new()));
+        }
         Ok(Workspace {
+            mcp_servers,
             infra,
             root,
             config_file: file,

@@ -15,6 +15,9 @@
 //!   - trigger: "shared-api:main"
 //!     action: update_dependents
 //!     notify: [backend]
+//! mcp_servers:                               # optional: other MCP servers' tools, as <name>__<tool>
+//!   - name: tickets
+//!     command: [python3, tickets.py]         # stdio; or url: + headers_from_env: for HTTP
 //! ```
 //!
 //! Loading validates everything at once and reports every problem with the file, line, column
@@ -28,11 +31,13 @@
 
 mod diagnostics;
 mod load;
+mod mcp;
 mod raw;
 mod types;
 mod validate;
 
 pub use diagnostics::{ConfigError, Diagnostic};
+pub use mcp::{McpServerSpec, McpTransportSpec};
 pub use types::{RepoSpec, RuleAction, SyncRule, SyncStrategy, Workspace};
 
 /// The file name Relay looks for.

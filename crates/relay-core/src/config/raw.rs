@@ -8,6 +8,7 @@ use marked_yaml::{LoaderOptions, Spanned};
 use serde::Deserialize;
 
 use super::diagnostics::Diagnostic;
+use super::mcp::RawMcpServer;
 use crate::infra::InfraConfig;
 
 #[derive(Deserialize)]
@@ -22,6 +23,9 @@ pub(super) struct RawConfig {
     /// The `infra:` section (issue 5), checked by `InfraConfig`'s own serde rules.
     #[serde(default)]
     pub(super) infra: Option<InfraConfig>,
+    /// Other MCP servers whose tools join the registry (see `mcp.rs`).
+    #[serde(default)]
+    pub(super) mcp_servers: Vec<Spanned<RawMcpServer>>,
 }
 
 #[derive(Deserialize)]

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::mcp::McpServerSpec;
 use crate::graph::DependencyGraph;
 use crate::infra::InfraConfig;
 
@@ -72,12 +73,18 @@ pub struct Workspace {
     pub(super) sync_rules: Vec<SyncRule>,
     pub(super) graph: DependencyGraph,
     pub(super) infra: Option<InfraConfig>,
+    pub(super) mcp_servers: Vec<McpServerSpec>,
 }
 
 impl Workspace {
     /// The `infra:` section, if the file has one.
     pub fn infra(&self) -> Option<&InfraConfig> {
         self.infra.as_ref()
+    }
+
+    /// The MCP servers of `mcp_servers:`, in the order written.
+    pub fn mcp_servers(&self) -> &[McpServerSpec] {
+        &self.mcp_servers
     }
 
     /// The workspace root (the directory of `relay.yaml`).

@@ -79,6 +79,11 @@ impl ToolRegistry {
         self
     }
 
+    /// Whether callers of this registry were granted `permission`.
+    pub fn grants(&self, permission: Permission) -> bool {
+        self.granted.contains(&permission)
+    }
+
     /// Adds (or replaces) a tool.
     pub fn register(&mut self, tool: Arc<dyn Tool>) -> &mut Self {
         self.tools.insert(tool.spec().name, tool);

@@ -1,8 +1,9 @@
-//! Tools over a [`RepoGraph`]: the morning briefing, the primary project, impact analysis, sync,
-//! branches and commits across repositories.
+//! Tools over a [`RepoGraph`]: the morning briefing, the primary project, the dependency graph,
+//! impact analysis, sync, branches and commits across repositories.
 
 mod branch;
 mod commit;
+mod graph;
 mod impact;
 mod status;
 mod switch;
@@ -18,6 +19,7 @@ use relay_core::tools::{Tool, ToolContext, ToolError};
 
 pub use branch::CreateBranchTool;
 pub use commit::CommitTool;
+pub use graph::{DependencyGraphTool, graph_json};
 pub use impact::ImpactTool;
 pub use status::ProjectStatusTool;
 pub use switch::SwitchProjectTool;
@@ -29,6 +31,7 @@ pub fn repo_tools(graph: Arc<dyn RepoGraph>) -> Vec<Arc<dyn Tool>> {
         Arc::new(ProjectStatusTool::new(graph.clone())),
         Arc::new(SwitchProjectTool::new(graph.clone())),
         Arc::new(ImpactTool::new(graph.clone())),
+        Arc::new(DependencyGraphTool::new(graph.clone())),
         Arc::new(SyncTool::new(graph.clone())),
         Arc::new(CreateBranchTool::new(graph.clone())),
         Arc::new(CommitTool::new(graph)),
