@@ -181,3 +181,86 @@ fn relay_serve_without_a_secret_refuses_to_start() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("set RELAY_WEBHOOK_SECRET"), "{err}");
 }
+
+/// Sends one HTTP/1.1 request and returns the whole response (status line, headers, body).
+fn request(addr: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
+    let mut stream = TcpStream::connect(addr).expect("connect to relay serve");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut head = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head += &format!("{name}: {value}\r\n");
+    }
+    head += &format!("Content-Length: {}\r\n\r\n", body.len());
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    // An SSE answer may keep the stream open after the result: read what arrives.
+    let _ = stream.read_to_end(&mut response);
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[test]
+fn relay_serve_mounts_mcp_at_slash_mcp_behind_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    relay_testkit::git::write_workspace(dir.path(), &[("api", &[]), ("web", &["api"])]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--mcp", "-w"])
+        .arg(dir.path())
+        .env("RELAY_WEBHOOK_SECRET", SECRET)
+        .env("RELAY_MCP_TOKEN", "mcp-token-for-tests")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("relay runs");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(first.contains("MCP at /mcp"), "{first}");
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+
+    let initialize = json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                   "clientInfo": {"name": "serve-test", "version": "1"}}
+    })
+    .to_string();
+    let accept = ("Accept", "application/json, text/event-stream");
+    let json_type = ("Content-Type", "application/json");
+    let refused = request(&addr, "/mcp", &[accept, json_type], &initialize);
+    assert!(
+        refused.starts_with("HTTP/1.1 401"),
+        "no token is refused: {refused}"
+    );
+    let wrong = request(
+        &addr,
+        "/mcp",
+        &[accept, json_type, ("Authorization", "Bearer nope")],
+        &initialize,
+    );
+    assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+    let answer = request(
+        &addr,
+        "/mcp",
+        &[
+            accept,
+            json_type,
+            ("Authorization", "Bearer mcp-token-for-tests"),
+        ],
+        &initialize,
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"serverInfo\""), "{answer}");
+    assert!(!answer.contains("mcp-token-for-tests"), "the token is never echoed");
+
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit {status:?}");
+}

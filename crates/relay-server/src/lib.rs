@@ -37,6 +37,8 @@ mod health;
 mod serve;
 pub mod webhooks;
 
+/// The axum version the routers are built with, for mounting them in your own service.
+pub use axum;
 pub use error::ServerError;
 pub use health::HEALTH_PATH;
 pub use serve::{DEFAULT_BIND, Server};

@@ -13,7 +13,7 @@ use crate::context::Global;
 use crate::error::{CliError, CliResult};
 
 /// Environment variable holding the bearer token `--http` requires, when set.
-const TOKEN_ENV: &str = "RELAY_MCP_TOKEN";
+pub(crate) const TOKEN_ENV: &str = "RELAY_MCP_TOKEN";
 
 /// Arguments of `relay mcp`.
 #[derive(Debug, clap::Args)]
@@ -34,7 +34,7 @@ pub struct Args {
     tools: ToolArgs,
 }
 
-fn permission(name: &str) -> Result<Permission, String> {
+pub(crate) fn permission(name: &str) -> Result<Permission, String> {
     parse_permission(name).map_err(|e| e.to_string())
 }
 
@@ -64,10 +64,10 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     for host in &args.allow_host {
         options = options.allow_host(host.clone());
     }
+    let mut signals = crate::shutdown::Shutdown::listen()?;
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            shutdown.cancel();
-        }
+        signals.signalled().await;
+        shutdown.cancel();
     });
     server
         .serve_http(addr, options, |bound| {

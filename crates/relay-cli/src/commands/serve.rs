@@ -1,16 +1,22 @@
-//! `relay serve`: the HTTP server — GitHub webhooks (`POST /webhooks/github`) and `/healthz`.
-//! Webhook jobs are printed as they run (sentences, or JSON lines with `--json`); SIGINT or
-//! SIGTERM stops accepting deliveries and finishes the queued ones first.
+//! `relay serve`: the HTTP server — GitHub webhooks (`POST /webhooks/github`), `/healthz`, and
+//! with `--mcp` Relay's tools over MCP (Streamable HTTP at `/mcp`). Webhook jobs are printed as
+//! they run (sentences, or JSON lines with `--json`); SIGINT, SIGTERM or SIGHUP stops accepting
+//! deliveries and finishes the queued ones first (a second signal kills what is left).
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use relay::core::tools::Permission;
 use relay::core::{Event, EventKind, JobStatus};
+use relay::mcp::{CancellationToken, HttpOptions, McpServer};
 use relay::server::webhooks::Webhooks;
 use relay::server::{DEFAULT_BIND, Server};
 use tokio::sync::broadcast::error::RecvError;
 
+use super::mcp::{TOKEN_ENV, permission};
 use crate::context::Global;
 use crate::error::{CliError, CliResult};
+use crate::shutdown::Shutdown;
 
 /// Arguments of `relay serve`.
 #[derive(Debug, clap::Args)]
@@ -24,6 +30,15 @@ pub struct Args {
     /// Seconds to finish queued deliveries after SIGINT/SIGTERM before abandoning them.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     grace: u64,
+    /// Also serve Relay's tools over MCP (Streamable HTTP) at /mcp, read-only unless widened
+    /// with --mcp-allow. Requests must carry `Authorization: Bearer $RELAY_MCP_TOKEN` when
+    /// that variable is set.
+    #[arg(long)]
+    mcp: bool,
+    /// With --mcp: what MCP clients may do beyond reading (comma-separated): session,
+    /// write_repos, run_agent, manage_infra.
+    #[arg(long, value_delimiter = ',', value_name = "PERMISSIONS", value_parser = permission, requires = "mcp")]
+    mcp_allow: Vec<Permission>,
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
@@ -31,17 +46,27 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     let webhooks = Webhooks::builder(relay.require_graph()?)
         .build()
         .map_err(relay::Error::from)?;
+    let mut router = relay::server::router(&webhooks);
+    let mcp_shutdown = CancellationToken::new();
+    if args.mcp {
+        router = router.nest_service("/mcp", mcp_router(&relay, &args, mcp_shutdown.clone())?);
+    }
+    let mut shutdown = Shutdown::listen()?;
     let server = Server::bind(&args.bind).await.map_err(relay::Error::from)?;
     // The address on stderr, first: scripts and tests wait for it (port 0 picks one).
     eprintln!(
-        "relay serve: listening on http://{} (POST /webhooks/github, GET /healthz)",
-        server.local_addr()
+        "relay serve: listening on http://{} (POST /webhooks/github, GET /healthz{})",
+        server.local_addr(),
+        if args.mcp { ", MCP at /mcp" } else { "" }
     );
     let printer = tokio::spawn(print_events(webhooks.subscribe(), args.json));
     server
-        .serve(relay::server::router(&webhooks), shutdown_signal())
+        .serve(router, async move {
+            shutdown.signalled().await;
+        })
         .await
         .map_err(relay::Error::from)?;
+    mcp_shutdown.cancel();
     eprintln!(
         "relay serve: stopping; finishing queued deliveries (up to {}s)",
         args.grace
@@ -68,27 +93,27 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     Ok(())
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+/// The MCP service mounted at `/mcp`: the workspace's tools, read-only plus `--mcp-allow`.
+fn mcp_router(
+    relay: &relay::Relay,
+    args: &Args,
+    shutdown: CancellationToken,
+) -> Result<relay::server::axum::Router, CliError> {
+    let granted: Vec<Permission> = std::iter::once(Permission::Read)
+        .chain(args.mcp_allow.iter().copied())
+        .collect();
+    let registry = relay.tools()?.with_permissions(granted);
+    let mut server = McpServer::new(Arc::new(registry));
+    if let Some(graph) = relay.graph() {
+        server = server.graph(graph);
     }
-    #[cfg(not(unix))]
+    let mut options = HttpOptions::new().shutdown(shutdown);
+    if let Ok(token) = std::env::var(TOKEN_ENV)
+        && !token.is_empty()
     {
-        let _ = tokio::signal::ctrl_c().await;
+        options = options.bearer_token(token);
     }
+    Ok(server.http_router(options))
 }
 
 /// Prints every webhook job's events until the receiver closes.
