@@ -4,12 +4,14 @@
 //! binary, so Python, Node and Kotlin tests can start the same peer:
 //! - [`anthropic`]: the Anthropic Messages API (streaming SSE) that the real `claude` CLI talks to;
 //! - [`realtime`]: the OpenAI Realtime GA WebSocket protocol;
-//! - [`proxmox`]: the Proxmox VE API over TLS.
+//! - [`proxmox`]: the Proxmox VE API over TLS;
+//! - [`github`]: GitHub's REST and GraphQL API, checked against GitHub's own descriptions.
 //!
 //! [`git`] makes real repositories and workspaces for tests.
 
 pub mod anthropic;
 pub mod claude_cli;
 pub mod git;
+pub mod github;
 pub mod proxmox;
 pub mod realtime;
