@@ -362,6 +362,9 @@ pub(crate) fn message(body: &Value) -> String {
         let details: Vec<String> = errors
             .iter()
             .filter_map(|e| {
+                if let Some(text) = e.as_str() {
+                    return Some(text.to_owned());
+                }
                 e.get("message")
                     .and_then(Value::as_str)
                     .map(str::to_owned)

@@ -5,8 +5,10 @@
 //!   `@octokit/openapi`): the operation must exist for the path and method, path and query
 //!   parameters must be declared and valid, the JSON body must match the operation's schema;
 //!   every response the peer sends is checked against the same description (its status must be
-//!   declared, its body must match). Injected failures (401, rate limits) are GitHub's
-//!   documented error bodies and are not checked, as most operations do not declare them.
+//!   declared, its body must match; 401, 403, 404 and 429, which GitHub sends for any
+//!   operation, are checked against GitHub's `basic-error` schema when an operation does not
+//!   declare them). Injected failures (401, rate limits) are sent before an operation is
+//!   looked up and are GitHub's documented error bodies.
 //! - every GraphQL query is parsed and checked against GitHub's GraphQL schema (npm
 //!   `@octokit/graphql-schema`), then executed over what the peer serves; a field it does not
 //!   serve is a violation.

@@ -534,6 +534,18 @@ impl Operation<'_> {
     /// Problems with a response the peer is about to send.
     pub fn check_response(&self, status: u16, body: &Value) -> Vec<String> {
         match self.response_schema(status) {
+            // GitHub answers any operation with these when the token, the repository or the
+            // rate limit says so, whether or not the operation declares them: GitHub's
+            // `basic-error` body.
+            Err(_) if matches!(status, 401 | 403 | 404 | 429) => self
+                .api
+                .check(
+                    &serde_json::json!({"$ref": "#/components/schemas/basic-error"}),
+                    body,
+                )
+                .into_iter()
+                .map(|p| format!("response {status} {p}"))
+                .collect(),
             Err(e) => vec![e],
             Ok(None) if body.is_null() => Vec::new(),
             Ok(None) => vec![format!("{} declares no body for {status}", self.id())],
