@@ -54,6 +54,12 @@ enum Command {
     Chat(commands::chat::Args),
     /// Development environments on Proxmox VE or as local directories (issue 5).
     Env(commands::env::Args),
+    /// The morning briefing with GitHub: failing checks, review requests, urgent issues.
+    Briefing(commands::briefing::Args),
+    /// GitHub pull requests across the workspace: list, show, create, review, merge, checks.
+    Pr(commands::pr::Args),
+    /// Open GitHub issues assigned to you.
+    Issues(commands::issues::Args),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +90,9 @@ fn main() -> ExitCode {
             Command::Voice(args) => commands::voice::run(g, args).await,
             Command::Chat(args) => commands::chat::run(g, args).await,
             Command::Env(args) => commands::env::run(g, args).await,
+            Command::Briefing(args) => commands::briefing::run(g, args).await,
+            Command::Pr(args) => commands::pr::run(g, args).await,
+            Command::Issues(args) => commands::issues::run(g, args).await,
         }
     });
     match result {

@@ -2,6 +2,7 @@
 
 use relay_core::agent::AgentError;
 use relay_core::agent::run::RunError;
+use relay_core::github::GitHubError;
 use relay_core::infra::InfraError;
 use relay_core::voice::VoiceError;
 use relay_core::{ConfigError, JobFailure, RepoError};
@@ -29,6 +30,9 @@ pub enum Error {
     /// The operation was cancelled or crashed.
     #[error(transparent)]
     Job(#[from] JobFailure),
+    /// A GitHub operation failed or was refused.
+    #[error(transparent)]
+    GitHub(#[from] GitHubError),
     /// The request itself is wrong (an unknown agent name, a missing part); the message says
     /// how to ask.
     #[error("{0}")]
@@ -52,6 +56,7 @@ impl Error {
             Error::Agent(e) => e.code(),
             Error::Infra(e) => e.code(),
             Error::Voice(e) => e.code(),
+            Error::GitHub(e) => e.code(),
             Error::Usage(_) => "usage",
         }
     }
@@ -78,6 +83,7 @@ impl Error {
                 e,
                 InfraError::Config(_) | InfraError::InvalidRequest(_) | InfraError::Unsupported(_)
             ),
+            Error::GitHub(e) => e.is_usage(),
             Error::Voice(e) => matches!(
                 e,
                 VoiceError::MissingConfig { .. }

@@ -5,11 +5,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use relay_core::agent::run::RunReport;
+use relay_core::github::{GitHubApi, GitHubError};
 use relay_core::infra::InfraProvider;
 use relay_core::tools::{Permission, ToolRegistry};
 use relay_core::{Job, RepoGraph, Workspace};
 use relay_repos::GitRepoGraph;
 
+use crate::github::GitHubConfig;
 use crate::{Agent, AgentConfig, AgentRun, EnvironmentsConfig, Error, ToolsBuilder};
 
 /// A part of Relay that a [`RelayBuilder`] may be told to do without.
@@ -21,6 +23,8 @@ pub enum Part {
     Agent,
     /// The environment provider (and the environment tools).
     Environments,
+    /// GitHub (and the GitHub tools).
+    GitHub,
 }
 
 impl std::fmt::Display for Part {
@@ -29,6 +33,7 @@ impl std::fmt::Display for Part {
             Part::Workspace => "workspace",
             Part::Agent => "agent",
             Part::Environments => "environments",
+            Part::GitHub => "github",
         })
     }
 }
@@ -93,6 +98,7 @@ pub struct RelayBuilder {
     jobs: usize,
     agent: Option<(AgentConfig, bool)>,
     environments: Option<(EnvironmentsConfig, bool)>,
+    github: Option<(Option<GitHubConfig>, bool)>,
     permissions: Option<Vec<Permission>>,
 }
 
@@ -104,6 +110,7 @@ impl Default for RelayBuilder {
             jobs: 0,
             agent: None,
             environments: None,
+            github: None,
             permissions: None,
         }
     }
@@ -168,6 +175,20 @@ impl RelayBuilder {
         self
     }
 
+    /// GitHub with `config` (see [`GitHubConfig::from_env`]): the GitHub tools, and GitHub's
+    /// highlights in `project_status`.
+    pub fn github(mut self, config: GitHubConfig) -> Self {
+        self.github = Some((Some(config), false));
+        self
+    }
+
+    /// GitHub from the environment (`GITHUB_TOKEN`, else `GH_TOKEN`) when a token is set;
+    /// otherwise left out with the reason.
+    pub fn github_if_available(mut self) -> Self {
+        self.github = Some((None, true));
+        self
+    }
+
     /// What callers of the tools may do (default: everything).
     pub fn permissions(mut self, permissions: impl IntoIterator<Item = Permission>) -> Self {
         self.permissions = Some(permissions.into_iter().collect());
@@ -214,10 +235,21 @@ impl RelayBuilder {
                 &mut left_out,
             )?,
         };
+        let github = match self.github {
+            None => None,
+            Some((config, optional)) => {
+                let client = match config {
+                    Some(config) => crate::github::connect_with(&config),
+                    None => crate::github::connect(),
+                };
+                keep_or_leave_out(client, optional, Part::GitHub, &mut left_out)?
+            }
+        };
         Ok(Relay {
             graph,
             agent,
             environments,
+            github,
             permissions: self.permissions,
             left_out,
         })
@@ -270,6 +302,7 @@ pub struct Relay {
     agent: Option<(Agent, AgentConfig)>,
     environments: Option<Arc<dyn InfraProvider>>,
     permissions: Option<Vec<Permission>>,
+    github: Option<Arc<dyn GitHubApi>>,
     left_out: Vec<LeftOut>,
 }
 
@@ -299,6 +332,7 @@ impl Relay {
             agent: None,
             environments: None,
             permissions: None,
+            github: None,
             left_out: Vec::new(),
         }
     }
@@ -333,6 +367,21 @@ impl Relay {
         self.environments.clone()
     }
 
+    /// The GitHub client, when one was configured (or found in the environment).
+    pub fn github(&self) -> Option<Arc<dyn GitHubApi>> {
+        self.github.clone()
+    }
+
+    /// The GitHub client, or an error saying how to have one.
+    pub fn require_github(&self) -> Result<Arc<dyn GitHubApi>, Error> {
+        self.github
+            .clone()
+            .ok_or_else(|| match self.left_out_part(Part::GitHub) {
+                Some(left) => Error::usage(left.reason.to_string()),
+                None => Error::GitHub(GitHubError::MissingToken),
+            })
+    }
+
     /// The optional parts that could not be had, with the reason for each.
     pub fn left_out(&self) -> &[LeftOut] {
         &self.left_out
@@ -355,6 +404,9 @@ impl Relay {
         }
         if let Some(provider) = &self.environments {
             tools = tools.environments(provider.clone());
+        }
+        if let (Some(github), Some(_)) = (&self.github, &self.graph) {
+            tools = tools.github(github.clone());
         }
         if let Some(granted) = &self.permissions {
             tools = tools.permissions(granted.iter().copied());

@@ -100,6 +100,7 @@ pub async fn registry(
                 left.reason
             ),
             Part::Environments => eprintln!("note: no environment tools ({})", left.reason),
+            Part::GitHub => eprintln!("note: no GitHub tools ({})", left.reason),
         }
     }
     if relay.agent().is_some() {
