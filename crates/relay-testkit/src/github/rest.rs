@@ -121,6 +121,8 @@ pub(crate) fn handle(state: &mut State, call: &Call<'_>) -> Option<Reply> {
         "pulls/create-review" => create_review(state, call, &owner, &name),
         "pulls/merge" => merge(state, call, &owner, &name),
         "issues/create" => create_issue(state, call, &owner, &name),
+        "repos/get" => get_repo(state, call, &owner, &name),
+        "issues/list-for-repo" => list_issues(state, call, &owner, &name),
         _ => return None,
     };
     Some(reply)
@@ -571,4 +573,36 @@ fn create_issue(state: &mut State, call: &Call<'_>, owner: &str, name: &str) -> 
     v["html_url"] = json!(format!("{}/{owner}/{name}/issues/{number}", call.base_url));
     v["labels"] = json!(labels);
     (201, v)
+}
+
+fn get_repo(state: &mut State, call: &Call<'_>, owner: &str, name: &str) -> Reply {
+    let repo = state.repo(owner, name).expect("checked");
+    let mut v = call.op.example_response(200);
+    v["name"] = json!(repo.name);
+    v["full_name"] = json!(format!("{}/{}", repo.owner, repo.name));
+    v["default_branch"] = json!(repo.default_branch);
+    v["html_url"] = json!(format!("{}/{}/{}", call.base_url, repo.owner, repo.name));
+    (200, v)
+}
+
+fn list_issues(state: &mut State, call: &Call<'_>, owner: &str, name: &str) -> Reply {
+    let repo = state.repo(owner, name).expect("checked");
+    let wanted_state = call.query("state").unwrap_or("open");
+    let assignee = call.query("assignee");
+    let issues: Vec<Value> = repo
+        .issues
+        .iter()
+        .filter(|i| wanted_state == "all" || i.state == wanted_state)
+        .filter(|i| assignee.is_none_or(|a| i.assignees.iter().any(|x| x == a)))
+        .map(|i| {
+            let mut v = call.schema("issue");
+            v["number"] = json!(i.number);
+            v["title"] = json!(i.title);
+            v["state"] = json!(i.state);
+            v["labels"] = json!(i.labels);
+            v["html_url"] = json!(format!("{}/{}/{}/issues/{}", call.base_url, repo.owner, repo.name, i.number));
+            v
+        })
+        .collect();
+    (200, Value::Array(issues))
 }
