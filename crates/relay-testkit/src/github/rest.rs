@@ -600,7 +600,10 @@ fn list_issues(state: &mut State, call: &Call<'_>, owner: &str, name: &str) -> R
             v["title"] = json!(i.title);
             v["state"] = json!(i.state);
             v["labels"] = json!(i.labels);
-            v["html_url"] = json!(format!("{}/{}/{}/issues/{}", call.base_url, repo.owner, repo.name, i.number));
+            v["html_url"] = json!(format!(
+                "{}/{}/{}/issues/{}",
+                call.base_url, repo.owner, repo.name, i.number
+            ));
             v
         })
         .collect();
