@@ -8,6 +8,7 @@ mod aio;
 mod completion;
 mod environments;
 mod errors;
+mod github;
 mod host_tool;
 mod job;
 mod json;
@@ -38,6 +39,7 @@ fn relay_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     loop_call::register(m)?;
     workspace::register(m)?;
     environments::register(m)?;
+    github::register(m)?;
     tools::register(m)?;
     voice::register(m)?;
     #[cfg(feature = "testing")]

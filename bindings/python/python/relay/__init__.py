@@ -14,12 +14,16 @@ asyncio task that awaits it.
   description=..., parameters=schema)`` or ``@tools.tool(...)``; plain or ``async def``, run on
   the event loop that registered them).
 - :class:`VoiceSession`: a voice or text conversation over the tools (``async for event in s``).
+- :class:`GitHub`: the morning briefing, pull requests, checks, reviews, merges and issues across
+  the workspace (``GitHub.open(ws)``; ``GITHUB_TOKEN`` or ``GH_TOKEN``).
 """
 
 from relay._relay import (
     AgentError,
     ConfigError,
     Environments,
+    GitHub,
+    GitHubError,
     InfraError,
     InternalError,
     Job,
@@ -38,6 +42,8 @@ __all__ = [
     "AgentError",
     "ConfigError",
     "Environments",
+    "GitHub",
+    "GitHubError",
     "InfraError",
     "InternalError",
     "Job",
