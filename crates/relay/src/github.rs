@@ -2,7 +2,7 @@
 //!
 //! [`connect`] (or [`RelayBuilder::github`](crate::RelayBuilder::github)) makes the client from
 //! `GITHUB_TOKEN`/`GH_TOKEN`; the operations are the [`GitHubApi`] trait's (one repository) and
-//! [`briefing`], [`ops::create_pull_requests`], [`ops::merge_pull_requests`] (across the
+//! [`briefing()`], [`ops::create_pull_requests`], [`ops::merge_pull_requests`] (across the
 //! workspace, in dependency order).
 
 use std::sync::Arc;

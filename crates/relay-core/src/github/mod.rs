@@ -1,6 +1,6 @@
 //! GitHub: the [`GitHubApi`] trait Relay reads pull requests, checks and issues through and
 //! writes pull requests, reviews, comments, merges and issues through; its types; and the
-//! operations across a workspace built on it (the morning [`briefing`], pull requests opened and
+//! operations across a workspace built on it (the morning [`briefing()`], pull requests opened and
 //! merged across repositories in dependency order: [`ops`]).
 //!
 //! The default implementation is `relay_github::GitHubClient` (octocrab). Each repository's
