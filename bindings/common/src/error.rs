@@ -20,6 +20,8 @@ pub enum ErrorKind {
     Voice,
     /// An environment operation failed (provider configuration, API, not found).
     Infra,
+    /// A GitHub operation failed or was refused (token, rate limit, not found, checks).
+    GitHub,
     /// The operation was cancelled.
     Cancelled,
     /// The caller used the API wrongly (e.g. awaited a job's result twice).
@@ -37,6 +39,7 @@ impl ErrorKind {
             ErrorKind::Agent => "agent",
             ErrorKind::Voice => "voice",
             ErrorKind::Infra => "infra",
+            ErrorKind::GitHub => "github",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::Usage => "usage",
             ErrorKind::Internal => "internal",
@@ -117,6 +120,7 @@ impl From<relay::Error> for BindingError {
             relay::Error::Voice(e) => e.into(),
             relay::Error::Job(f) => f.into(),
             relay::Error::Usage(message) => Self::usage(message),
+            relay::Error::GitHub(e) => Self::new(ErrorKind::GitHub, e.code(), e.to_string()),
             // A part added to the facade later: keep its code and message.
             other => Self::new(ErrorKind::Internal, other.code(), other.to_string()),
         }

@@ -15,6 +15,8 @@
 //!   repositories; [`PermissionCallback`] + [`CallbackPolicy`]: a host-language permission
 //!   function (answers parsed by [`parse_decision`]);
 //! - [`EnvironmentsHandle`]: development environments (up, status, exec, snapshot, rollback, down);
+//! - [`GitHubHandle`]: GitHub over a workspace (briefing, pull requests, checks, reviews, merges,
+//!   issues);
 //! - [`ToolsHandle`]: the tool registry (specs, OpenAI Realtime tool format, `invoke` as a job),
 //!   for applications that run their own voice loop, with tools written in the host language
 //!   ([`HostToolSpec`] + [`ToolCallback`]); [`ToolsHandle::serve_mcp`] serves them over MCP
@@ -31,6 +33,7 @@ mod agent;
 mod environments;
 mod error;
 mod event;
+mod github;
 mod host_tool;
 mod job;
 mod mcp;
@@ -47,6 +50,7 @@ pub use agent::AgentRunRequest;
 pub use environments::{EnvironmentsHandle, EnvironmentsOptions};
 pub use error::{BindingError, ErrorKind};
 pub use event::EventJson;
+pub use github::{GitHubHandle, GitHubOptions};
 pub use host_tool::{HostToolSpec, ToolCallback};
 pub use job::{DEFAULT_BATCH, JobHandle};
 pub use mcp::{McpServeOptions, McpServerHandle};

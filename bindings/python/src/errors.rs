@@ -43,6 +43,12 @@ pyo3::create_exception!(
 );
 pyo3::create_exception!(
     relay,
+    GitHubError,
+    RelayError,
+    "A GitHub operation failed or was refused (token, rate limit, not found, failing checks)."
+);
+pyo3::create_exception!(
+    relay,
     JobCancelledError,
     RelayError,
     "The job was cancelled."
@@ -73,6 +79,7 @@ pub fn to_py_err(error: BindingError) -> PyErr {
         ErrorKind::Agent => AgentError::new_err(message),
         ErrorKind::Voice => VoiceError::new_err(message),
         ErrorKind::Infra => InfraError::new_err(message),
+        ErrorKind::GitHub => GitHubError::new_err(message),
         ErrorKind::Cancelled => JobCancelledError::new_err(message),
         ErrorKind::Usage => UsageError::new_err(message),
         ErrorKind::Internal => InternalError::new_err(message),
@@ -92,6 +99,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("AgentError", py.get_type::<AgentError>())?;
     m.add("VoiceError", py.get_type::<VoiceError>())?;
     m.add("InfraError", py.get_type::<InfraError>())?;
+    m.add("GitHubError", py.get_type::<GitHubError>())?;
     m.add("JobCancelledError", py.get_type::<JobCancelledError>())?;
     m.add("UsageError", py.get_type::<UsageError>())?;
     m.add("InternalError", py.get_type::<InternalError>())?;

@@ -8,6 +8,7 @@ mod aio;
 mod completion;
 mod environments;
 mod errors;
+mod github;
 mod host_tool;
 mod job;
 mod json;
@@ -47,6 +48,7 @@ fn relay_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     loop_call::register(m)?;
     workspace::register(m)?;
     environments::register(m)?;
+    github::register(m)?;
     tools::register(m)?;
     mcp::register(m)?;
     voice::register(m)?;

@@ -203,6 +203,22 @@ def proxmox() -> Iterator[Callable[..., dict[str, Any]]]:
         peer.stop()
 
 
+@pytest.fixture
+def github_peer() -> Iterator[dict[str, Any]]:
+    """Starts the GitHub peer (relay-testkit github, seeded; see its docs); returns its greeting
+    (url, graphql_url, token, viewer). At the end, a request GitHub's API description does not
+    allow fails the test."""
+    peer = Peer(["github"], stdin=True)
+    yield json.loads(peer.greeting)
+    stderr = ""
+    if peer.process.poll() is None and peer.process.stdin:
+        peer.process.stdin.close()
+        stderr = peer.process.stderr.read() if peer.process.stderr else ""
+    code = peer.process.wait(timeout=10)
+    peer.stop()
+    assert code == 0, stderr
+
+
 # --- The process table, as the Rust agent tests check it ---------------------------------------
 
 PR_SET_CHILD_SUBREAPER = 36

@@ -25,6 +25,9 @@ pub enum RelayError {
     /// An environment operation failed (provider configuration, API, not found, bad name).
     #[error("{reason}")]
     Infra { code: String, reason: String },
+    /// A GitHub operation failed or was refused (token, rate limit, not found, failing checks).
+    #[error("{reason}")]
+    GitHub { code: String, reason: String },
     /// The job was cancelled.
     #[error("{reason}")]
     Cancelled { code: String, reason: String },
@@ -61,6 +64,10 @@ impl From<BindingError> for RelayError {
                 reason: message,
             },
             ErrorKind::Infra => RelayError::Infra {
+                code,
+                reason: message,
+            },
+            ErrorKind::GitHub => RelayError::GitHub {
                 code,
                 reason: message,
             },

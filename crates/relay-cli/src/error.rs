@@ -1,6 +1,7 @@
 //! How the CLI fails: a message and an exit code (0 success, 1 the operation failed in at least
 //! one repository, 2 usage or configuration error).
 
+use relay::core::github::GitHubError;
 use relay::core::infra::InfraError;
 use relay::core::voice::VoiceError;
 use relay::core::{ConfigError, RepoError};
@@ -63,7 +64,7 @@ macro_rules! through_relay_error {
     )*};
 }
 
-through_relay_error!(ConfigError, RepoError, InfraError, VoiceError);
+through_relay_error!(ConfigError, RepoError, InfraError, VoiceError, GitHubError);
 
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {

@@ -59,6 +59,12 @@ enum Command {
     Serve(commands::serve::Args),
     /// Relay's tools as an MCP server: stdio (default) or Streamable HTTP (--http ADDR).
     Mcp(commands::mcp::Args),
+    /// The morning briefing with GitHub: failing checks, review requests, urgent issues.
+    Briefing(commands::briefing::Args),
+    /// GitHub pull requests across the workspace: list, show, create, review, merge, checks.
+    Pr(commands::pr::Args),
+    /// Open GitHub issues assigned to you.
+    Issues(commands::issues::Args),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +97,9 @@ fn main() -> ExitCode {
             Command::Env(args) => commands::env::run(g, args).await,
             Command::Serve(args) => commands::serve::run(g, args).await,
             Command::Mcp(args) => commands::mcp::run(g, args).await,
+            Command::Briefing(args) => commands::briefing::run(g, args).await,
+            Command::Pr(args) => commands::pr::run(g, args).await,
+            Command::Issues(args) => commands::issues::run(g, args).await,
         }
     });
     match result {

@@ -16,6 +16,7 @@ pub mod agent;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod github;
 pub mod graph;
 pub mod infra;
 pub mod job;

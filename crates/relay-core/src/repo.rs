@@ -15,9 +15,7 @@ use crate::error::RepoError;
 use crate::graph::{GraphError, Impact};
 use crate::job::Job;
 
-mod github;
 
-pub use github::{GithubSlug, github_slug};
 
 /// Which repositories an operation covers.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

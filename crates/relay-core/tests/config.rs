@@ -246,3 +246,44 @@ fn a_repository_that_is_a_symlink_out_of_the_workspace_is_an_error_with_its_line
     );
     assert!(!text.contains("`api`"), "a symlink inside is fine: {text}");
 }
+
+#[test]
+fn the_github_repository_comes_from_the_url_or_the_github_key() {
+    let ws = load(
+        "repositories:
+  - name: a
+    url: git@github.com:acme/a.git
+  - name: b
+    url: /srv/git/b.git
+    github: acme/b-renamed
+  - name: c
+    url: https://gitlab.com/acme/c.git
+",
+    )
+    .unwrap();
+    let slug = |n: &str| ws.repo(n).unwrap().github_repo().map(|s| s.to_string());
+    assert_eq!(slug("a").as_deref(), Some("acme/a"));
+    assert_eq!(slug("b").as_deref(), Some("acme/b-renamed"));
+    assert_eq!(slug("c"), None, "not on GitHub");
+}
+
+#[test]
+fn an_invalid_github_key_is_reported_at_its_line() {
+    let text = error_text(
+        "repositories:
+  - name: a
+    github: acme
+  - name: b
+    github: \"ac me/b\"
+",
+    );
+    assert!(
+        text.contains("relay.yaml:3:13: invalid github repository `acme` for repository `a`"),
+        "{text}"
+    );
+    assert!(text.contains("OWNER/NAME"), "{text}");
+    assert!(
+        text.contains(":5:13: invalid github repository `ac me/b`"),
+        "{text}"
+    );
+}

@@ -104,6 +104,7 @@ fn bench_impact(c: &mut Criterion) {
             dependencies: Vec::new(),
             sync_strategy: SyncStrategy::MainBranch,
             auto_sync: true,
+            github: None,
         })
         .collect();
     for &(from, to) in &edges {

@@ -4,7 +4,8 @@
 //! binary, so Python, Node and Kotlin tests can start the same peer:
 //! - [`anthropic`]: the Anthropic Messages API (streaming SSE) that the real `claude` CLI talks to;
 //! - [`realtime`]: the OpenAI Realtime GA WebSocket protocol;
-//! - [`proxmox`]: the Proxmox VE API over TLS.
+//! - [`proxmox`]: the Proxmox VE API over TLS;
+//! - [`github`]: GitHub's REST and GraphQL API, checked against GitHub's own descriptions.
 //!
 //! [`git`] makes real repositories and workspaces for tests; [`webhooks`] gives GitHub's webhook
 //! payloads (schemas and examples from `@octokit/openapi-webhooks`) and signs them as GitHub does;
@@ -14,6 +15,7 @@ pub mod anthropic;
 pub mod claude_cli;
 pub mod fuzz;
 pub mod git;
+pub mod github;
 pub mod proxmox;
 pub mod realtime;
 pub mod webhooks;

@@ -8,7 +8,10 @@
 //!   `create_branch`, `commit`;
 //! - [`agent`]: over a [`CodingAgent`] — `run_agent_task` across repositories in dependency order;
 //! - [`env`](mod@env): over an [`InfraProvider`] — `env_up`, `env_status`, `env_exec`, `env_snapshot`,
-//!   `env_rollback`, `env_down`.
+//!   `env_rollback`, `env_down`;
+//! - [`github`]: over a [`GitHubApi`] — `briefing`, `list_pull_requests`, `pull_request_summary`,
+//!   `ci_status`, `list_issues`, `review_pull_request`, `create_pull_requests`,
+//!   `merge_pull_requests`, `create_issue`.
 //!
 //! The registry, the tool trait and the permission model are in [`relay_core::tools`]; the
 //! [`ToolFamilies`] extension adds a family to a registry in one call:
@@ -26,11 +29,13 @@ use std::sync::Arc;
 
 use relay_core::RepoGraph;
 use relay_core::agent::{AgentTask, CodingAgent};
+use relay_core::github::GitHubApi;
 use relay_core::infra::InfraProvider;
 use relay_core::tools::ToolRegistry;
 
 pub mod agent;
 pub mod env;
+pub mod github;
 pub mod repo;
 
 /// Adds Relay's tool families to a [`ToolRegistry`], builder style.
@@ -52,6 +57,12 @@ pub trait ToolFamilies: Sized {
     /// Adds the environment tools (`env_up`, `env_status`, `env_exec`, `env_snapshot`,
     /// `env_rollback`, `env_down`) over `provider`.
     fn with_env_tools(self, provider: Arc<dyn InfraProvider>) -> Self;
+
+    /// Adds the GitHub tools (`briefing`, `list_pull_requests`, `pull_request_summary`,
+    /// `ci_status`, `list_issues`, `review_pull_request`, `create_pull_requests`,
+    /// `merge_pull_requests`, `create_issue`) over `github`, naming repositories by `graph`'s
+    /// workspace; `project_status` then reports GitHub's highlights too.
+    fn with_github_tools(self, graph: Arc<dyn RepoGraph>, github: Arc<dyn GitHubApi>) -> Self;
 }
 
 impl ToolFamilies for ToolRegistry {
@@ -70,5 +81,9 @@ impl ToolFamilies for ToolRegistry {
 
     fn with_env_tools(self, provider: Arc<dyn InfraProvider>) -> Self {
         self.with_tools(env::env_tools(provider))
+    }
+
+    fn with_github_tools(self, graph: Arc<dyn RepoGraph>, github: Arc<dyn GitHubApi>) -> Self {
+        self.with_tools(github::github_tools(graph, github))
     }
 }

@@ -2,6 +2,7 @@
 
 use relay_core::agent::AgentError;
 use relay_core::agent::run::RunError;
+use relay_core::github::GitHubError;
 use relay_core::infra::InfraError;
 use relay_core::voice::VoiceError;
 use relay_core::{ConfigError, JobFailure, RepoError};
@@ -35,6 +36,9 @@ pub enum Error {
     /// The HTTP server (`relay serve`, webhooks) could not start or stopped.
     #[error(transparent)]
     Server(#[from] relay_server::ServerError),
+    /// A GitHub operation failed or was refused.
+    #[error(transparent)]
+    GitHub(#[from] GitHubError),
     /// The request itself is wrong (an unknown agent name, a missing part); the message says
     /// how to ask.
     #[error("{0}")]
@@ -60,6 +64,7 @@ impl Error {
             Error::Voice(e) => e.code(),
             Error::Server(e) => e.code(),
             Error::Mcp(e) => e.code(),
+            Error::GitHub(e) => e.code(),
             Error::Usage(_) => "usage",
         }
     }
@@ -86,6 +91,7 @@ impl Error {
                 e,
                 InfraError::Config(_) | InfraError::InvalidRequest(_) | InfraError::Unsupported(_)
             ),
+            Error::GitHub(e) => e.is_usage(),
             Error::Voice(e) => matches!(
                 e,
                 VoiceError::MissingConfig { .. }

@@ -61,6 +61,7 @@
 mod agent_config;
 mod environments;
 mod error;
+pub mod github;
 mod relay;
 mod tools_builder;
 mod voice_config;

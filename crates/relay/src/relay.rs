@@ -5,11 +5,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use relay_core::agent::run::RunReport;
+use relay_core::github::{GitHubApi, GitHubError};
 use relay_core::infra::InfraProvider;
 use relay_core::tools::{Permission, Tool, ToolRegistry};
 use relay_core::{Job, RepoGraph, Workspace};
 use relay_repos::GitRepoGraph;
 
+use crate::github::GitHubConfig;
 use crate::{Agent, AgentConfig, AgentRun, EnvironmentsConfig, Error, ToolsBuilder};
 
 /// A part of Relay that a [`RelayBuilder`] may be told to do without.
@@ -23,6 +25,8 @@ pub enum Part {
     Environments,
     /// An MCP server of `mcp_servers:` (and its tools); one [`LeftOut`] per server.
     McpServers,
+    /// GitHub (and the GitHub tools).
+    GitHub,
 }
 
 impl std::fmt::Display for Part {
@@ -32,6 +36,7 @@ impl std::fmt::Display for Part {
             Part::Agent => "agent",
             Part::Environments => "environments",
             Part::McpServers => "mcp_servers",
+            Part::GitHub => "github",
         })
     }
 }
@@ -96,6 +101,7 @@ pub struct RelayBuilder {
     jobs: usize,
     agent: Option<(AgentConfig, bool)>,
     environments: Option<(EnvironmentsConfig, bool)>,
+    github: Option<(Option<GitHubConfig>, bool)>,
     permissions: Option<Vec<Permission>>,
 }
 
@@ -107,6 +113,7 @@ impl Default for RelayBuilder {
             jobs: 0,
             agent: None,
             environments: None,
+            github: None,
             permissions: None,
         }
     }
@@ -171,6 +178,20 @@ impl RelayBuilder {
         self
     }
 
+    /// GitHub with `config` (see [`GitHubConfig::from_env`]): the GitHub tools, and GitHub's
+    /// highlights in `project_status`.
+    pub fn github(mut self, config: GitHubConfig) -> Self {
+        self.github = Some((Some(config), false));
+        self
+    }
+
+    /// GitHub from the environment (`GITHUB_TOKEN`, else `GH_TOKEN`) when a token is set;
+    /// otherwise left out with the reason.
+    pub fn github_if_available(mut self) -> Self {
+        self.github = Some((None, true));
+        self
+    }
+
     /// What callers of the tools may do (default: everything).
     pub fn permissions(mut self, permissions: impl IntoIterator<Item = Permission>) -> Self {
         self.permissions = Some(permissions.into_iter().collect());
@@ -231,10 +252,21 @@ impl RelayBuilder {
                 }
             }
         }
+        let github = match self.github {
+            None => None,
+            Some((config, optional)) => {
+                let client = match config {
+                    Some(config) => crate::github::connect_with(&config),
+                    None => crate::github::connect(),
+                };
+                keep_or_leave_out(client, optional, Part::GitHub, &mut left_out)?
+            }
+        };
         Ok(Relay {
             graph,
             agent,
             environments,
+            github,
             permissions: self.permissions,
             mcp_tools,
             left_out,
@@ -289,6 +321,7 @@ pub struct Relay {
     environments: Option<Arc<dyn InfraProvider>>,
     permissions: Option<Vec<Permission>>,
     mcp_tools: Vec<Arc<dyn Tool>>,
+    github: Option<Arc<dyn GitHubApi>>,
     left_out: Vec<LeftOut>,
 }
 
@@ -319,6 +352,7 @@ impl Relay {
             environments: None,
             permissions: None,
             mcp_tools: Vec::new(),
+            github: None,
             left_out: Vec::new(),
         }
     }
@@ -353,6 +387,21 @@ impl Relay {
         self.environments.clone()
     }
 
+    /// The GitHub client, when one was configured (or found in the environment).
+    pub fn github(&self) -> Option<Arc<dyn GitHubApi>> {
+        self.github.clone()
+    }
+
+    /// The GitHub client, or an error saying how to have one.
+    pub fn require_github(&self) -> Result<Arc<dyn GitHubApi>, Error> {
+        self.github
+            .clone()
+            .ok_or_else(|| match self.left_out_part(Part::GitHub) {
+                Some(left) => Error::usage(left.reason.to_string()),
+                None => Error::GitHub(GitHubError::MissingToken),
+            })
+    }
+
     /// The optional parts that could not be had, with the reason for each.
     pub fn left_out(&self) -> &[LeftOut] {
         &self.left_out
@@ -376,6 +425,9 @@ impl Relay {
         }
         if let Some(provider) = &self.environments {
             tools = tools.environments(provider.clone());
+        }
+        if let (Some(github), Some(_)) = (&self.github, &self.graph) {
+            tools = tools.github(github.clone());
         }
         if let Some(granted) = &self.permissions {
             tools = tools.permissions(granted.iter().copied());

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use relay_core::RepoGraph;
 use relay_core::agent::AgentTask;
+use relay_core::github::GitHubApi;
 use relay_core::infra::InfraProvider;
 use relay_core::tools::{Permission, ToolRegistry};
 use relay_tools::ToolFamilies;
@@ -29,6 +30,7 @@ pub struct ToolsBuilder {
     repos: Option<Arc<dyn RepoGraph>>,
     agent: Option<(Agent, AgentTask)>,
     environments: Option<Arc<dyn InfraProvider>>,
+    github: Option<Arc<dyn GitHubApi>>,
     permissions: Option<Vec<Permission>>,
 }
 
@@ -64,6 +66,15 @@ impl ToolsBuilder {
         self
     }
 
+    /// GitHub tools (`briefing`, `list_pull_requests`, `pull_request_summary`, `ci_status`,
+    /// `list_issues`, `review_pull_request`, `create_pull_requests`, `merge_pull_requests`,
+    /// `create_issue`) over `github`; `project_status` then adds GitHub's highlights. Needs
+    /// [`repos`](Self::repos).
+    pub fn github(mut self, github: Arc<dyn GitHubApi>) -> Self {
+        self.github = Some(github);
+        self
+    }
+
     /// Grants only these permissions to callers (default: all); a tool needing another answers
     /// with an error the model can relay.
     pub fn permissions(mut self, permissions: impl IntoIterator<Item = Permission>) -> Self {
@@ -88,6 +99,14 @@ impl ToolsBuilder {
         if let Some(provider) = self.environments {
             registry = registry.with_env_tools(provider);
         }
+        if let Some(github) = self.github {
+            let graph = self.repos.clone().ok_or_else(|| {
+                Error::usage(
+                    "the GitHub tools name a workspace's repositories: pass `workspace` too",
+                )
+            })?;
+            registry = registry.with_github_tools(graph, github);
+        }
         if let Some(granted) = self.permissions {
             registry = registry.with_permissions(granted);
         }
@@ -101,6 +120,7 @@ impl std::fmt::Debug for ToolsBuilder {
             .field("repos", &self.repos.is_some())
             .field("agent", &self.agent.as_ref().map(|(agent, _)| agent))
             .field("environments", &self.environments.is_some())
+            .field("github", &self.github.is_some())
             .field("permissions", &self.permissions)
             .finish()
     }

@@ -19,6 +19,8 @@ When the interpreter exits, every process Relay started that is still running (a
 environment commands, and what they started) is killed: :func:`shutdown` is registered with
 ``atexit``. If Python is killed outright (SIGKILL), Linux still ends them (a parent-death signal
 and Relay's watchdog process); on macOS they survive that.
+- :class:`GitHub`: the morning briefing, pull requests, checks, reviews, merges and issues across
+  the workspace (``GitHub.open(ws)``; ``GITHUB_TOKEN`` or ``GH_TOKEN``).
 """
 
 import atexit
@@ -27,6 +29,8 @@ from relay._relay import (
     AgentError,
     ConfigError,
     Environments,
+    GitHub,
+    GitHubError,
     InfraError,
     InternalError,
     Job,
@@ -49,6 +53,8 @@ __all__ = [
     "AgentError",
     "ConfigError",
     "Environments",
+    "GitHub",
+    "GitHubError",
     "InfraError",
     "InternalError",
     "Job",

@@ -119,6 +119,9 @@ class VoiceError(RelayError):
 class InfraError(RelayError):
     """An environment operation failed (provider configuration, API error, unknown environment)."""
 
+class GitHubError(RelayError):
+    """A GitHub operation failed or was refused (token, rate limit, not found, failing checks)."""
+
 class JobCancelledError(RelayError):
     """The job was cancelled."""
 
@@ -462,3 +465,57 @@ def shutdown() -> int:
 
 def version() -> str:
     """The version of the Relay SDK this module was built from."""
+
+class GitHub:
+    """GitHub over a workspace's repositories (docs/github.md). Results are dicts and lists in the
+    JSON shapes of ``relay briefing --json``, ``relay pr ... --json`` and ``relay issues --json``."""
+
+    @staticmethod
+    def open(
+        workspace: Workspace,
+        token: str | None = None,
+        api_url: str | None = None,
+        graphql_url: str | None = None,
+    ) -> GitHub:
+        """The token from ``token``, else GITHUB_TOKEN, else GH_TOKEN (``GitHubError`` code
+        ``github_missing_token`` when none); addresses from the arguments or GITHUB_API_URL /
+        GITHUB_GRAPHQL_URL."""
+    def briefing(self) -> Coroutine[Any, Any, dict[str, Any]]:
+        """``{"repos": [...], "highlights": [...]}``, highlights most urgent first."""
+    def pull_requests(
+        self, repos: list[str] | None = None, review_requested: bool = False
+    ) -> Coroutine[Any, Any, list[dict[str, Any]]]:
+        """Open pull requests, each with the workspace's ``name``."""
+    def pull_request(self, repo: str, number: int) -> Coroutine[Any, Any, dict[str, Any]]:
+        """One pull request in full (files, reviews, review comments, checks) with a spoken ``summary``."""
+    def checks(self, repo: str, branch: str) -> Coroutine[Any, Any, dict[str, Any]]:
+        """The checks of a branch: ``{"state", "passed", "failed", "pending", "skipped", "failing", "checks"}``."""
+    def issues(self, repos: list[str] | None = None) -> Coroutine[Any, Any, list[dict[str, Any]]]:
+        """Open issues assigned to you, urgent first."""
+    def create_pull_requests(
+        self,
+        branch: str,
+        title: str,
+        body: str = "",
+        base: str | None = None,
+        draft: bool = False,
+        repos: list[str] | None = None,
+    ) -> Coroutine[Any, Any, list[dict[str, Any]]]:
+        """Pull requests for ``branch`` across repositories, dependencies first, each listing the others."""
+    def review(
+        self,
+        repo: str,
+        number: int,
+        event: Literal["approve", "request_changes", "comment"],
+        body: str = "",
+        comments: list[dict[str, Any]] | None = None,
+    ) -> Coroutine[Any, Any, dict[str, Any]]:
+        """Submits a review; ``comments`` are ``{"path", "line", "body"}``."""
+    def merge(
+        self, branch: str, method: Literal["merge", "squash", "rebase"] = "merge", repos: list[str] | None = None
+    ) -> Coroutine[Any, Any, list[dict[str, Any]]]:
+        """Merges in dependency order when checks and reviews allow; else ``GitHubError`` code ``refused``."""
+    def create_issue(
+        self, repo: str, title: str, body: str = "", labels: list[str] = ...
+    ) -> Coroutine[Any, Any, dict[str, Any]]:
+        """Opens an issue: ``{"number", "url"}``."""

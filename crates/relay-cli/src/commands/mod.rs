@@ -1,13 +1,17 @@
 //! One module per subcommand.
 
 pub mod branch;
+pub mod briefing;
 pub mod chat;
 pub mod commit;
 pub mod demo;
 pub mod env;
+pub mod github;
 pub mod graph;
 pub mod impact;
 pub mod mcp;
+pub mod issues;
+pub mod pr;
 pub mod push;
 pub mod run;
 pub mod serve;

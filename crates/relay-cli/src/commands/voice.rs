@@ -118,6 +118,7 @@ pub async fn build(
             ),
             Part::Environments => eprintln!("note: no environment tools ({})", left.reason),
             Part::McpServers => eprintln!("note: {}", left.reason),
+            Part::GitHub => eprintln!("note: no GitHub tools ({})", left.reason),
         }
     }
     if relay.agent().is_some() {

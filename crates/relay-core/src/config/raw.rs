@@ -38,6 +38,8 @@ pub(super) struct RawRepo {
     pub(super) dependencies: Vec<Spanned<String>>,
     pub(super) sync_strategy: Option<Spanned<String>>,
     pub(super) auto_sync: Option<Spanned<bool>>,
+    /// `OWNER/NAME` on GitHub, when the `url` does not say it (or says another).
+    pub(super) github: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -46,6 +46,25 @@ pub struct RepoSpec {
     pub sync_strategy: SyncStrategy,
     /// Whether a plain `relay sync` includes it.
     pub auto_sync: bool,
+    /// The `github: OWNER/NAME` key, validated; `None` when absent (the GitHub repository is
+    /// then read from `url`, see [`RepoSpec::github_repo`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<String>,
+}
+
+impl RepoSpec {
+    /// The repository on GitHub: the `github:` key, else the owner and name in `url`
+    /// (`git@github.com:o/n.git`, `https://github.com/o/n(.git)`, `ssh://git@github.com/o/n`).
+    /// `None` when neither says one: the repository is not on GitHub.
+    pub fn github_repo(&self) -> Option<crate::github::RepoSlug> {
+        match &self.github {
+            Some(slug) => slug.parse().ok(),
+            None => self
+                .url
+                .as_deref()
+                .and_then(crate::github::RepoSlug::from_url),
+        }
+    }
 }
 
 /// A validated sync rule.

@@ -86,6 +86,7 @@ fn check_repositories(
         }
         let sync_strategy = sync_strategy(entry, diags);
         check_url(entry, diags);
+        let github = check_github(entry, diags);
 
         let line = entry.span().start().map(|m| m.line()).unwrap_or(0);
         first_lines.entry(name.to_owned()).or_insert(line);
@@ -100,6 +101,7 @@ fn check_repositories(
             dependencies: Vec::new(),
             sync_strategy,
             auto_sync: entry.auto_sync.as_ref().map(|b| **b).unwrap_or(true),
+            github,
         });
     }
     (repos, dep_sites)
@@ -263,6 +265,30 @@ fn check_url(entry: &RawRepo, diags: &mut Vec<Diagnostic>) {
             format!("empty url for repository `{}`", entry.name.as_str()),
             Some("remove the `url:` key for a local-only repository, or give the clone URL".into()),
         ));
+    }
+}
+
+/// A `github:` key is `OWNER/NAME` as GitHub spells them; the slug when valid.
+fn check_github(entry: &RawRepo, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    let value = entry.github.as_ref()?;
+    match value.parse::<crate::github::RepoSlug>() {
+        Ok(slug) => Some(slug.to_string()),
+        Err(why) => {
+            diags.push(Diagnostic::at(
+                value,
+                format!(
+                    "invalid github repository `{}` for repository `{}`: {why}",
+                    value.as_str(),
+                    entry.name.as_str()
+                ),
+                Some(
+                    "write it as `OWNER/NAME`, e.g. `github: acme/backend`, or remove the key \
+                     to take it from `url`"
+                        .into(),
+                ),
+            ));
+            None
+        }
     }
 }
 

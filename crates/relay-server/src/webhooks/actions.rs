@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use relay_core::Workspace;
 use relay_core::config::{RuleAction, SyncRule};
 use relay_core::event::{CiConclusion, Notification};
-use relay_core::repo::github_slug;
+use relay_core::github::RepoSlug;
 
 use super::payload::{Repository, WebhookEvent};
 
@@ -20,23 +20,22 @@ pub enum Action {
     Notify(Notification),
 }
 
-/// The workspace repositories a webhook's repository is: those whose configured `url` names the
-/// same GitHub `owner/name` (by `full_name`, `clone_url` or `ssh_url`).
+/// The workspace repositories a webhook's repository is: those whose GitHub `owner/name` (the
+/// `github:` key, else the one in `url`) is the webhook's (by `full_name`, `clone_url` or
+/// `ssh_url`).
 pub fn workspace_repos(workspace: &Workspace, repository: &Repository) -> Vec<String> {
     let mut names: Vec<&str> = vec![repository.full_name.as_str()];
     let from_urls: Vec<String> = [&repository.clone_url, &repository.ssh_url]
         .into_iter()
         .flatten()
-        .filter_map(|u| github_slug(u).map(|s| s.to_string()))
+        .filter_map(|u| RepoSlug::from_url(u).map(|s| s.to_string()))
         .collect();
     names.extend(from_urls.iter().map(String::as_str));
     workspace
         .repos()
         .iter()
         .filter(|spec| {
-            spec.url
-                .as_deref()
-                .and_then(github_slug)
+            spec.github_repo()
                 .is_some_and(|slug| names.iter().any(|n| slug.matches(n)))
         })
         .map(|spec| spec.name.clone())

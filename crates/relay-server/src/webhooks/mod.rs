@@ -17,7 +17,7 @@
 //! - `ping`, `check_run` and every other event: accepted, nothing to do.
 //!
 //! A webhook's repository is the workspace repository whose `url` has the same GitHub
-//! `owner/name` ([`relay_core::repo::github_slug`]).
+//! `owner/name` ([`relay_core::config::RepoSpec::github_repo`]).
 
 mod actions;
 mod dedup;

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::{failed, repos_schema, selection};
 use relay_core::RepoGraph;
+use relay_core::github::{GitHubApi, briefing};
 use relay_core::repo::RepoStatus;
 use relay_core::tools::{Permission, Tool, ToolContext, ToolError, ToolSpec};
 
@@ -12,12 +13,22 @@ use relay_core::tools::{Permission, Tool, ToolContext, ToolError, ToolSpec};
 /// last commit of each repository.
 pub struct ProjectStatusTool {
     graph: Arc<dyn RepoGraph>,
+    github: Option<Arc<dyn GitHubApi>>,
 }
 
 impl ProjectStatusTool {
     /// Binds the tool to `graph`.
     pub fn new(graph: Arc<dyn RepoGraph>) -> Self {
-        ProjectStatusTool { graph }
+        ProjectStatusTool {
+            graph,
+            github: None,
+        }
+    }
+
+    /// Adds GitHub's highlights (failing checks, review requests, urgent issues) to the report.
+    pub fn with_github(mut self, github: Arc<dyn GitHubApi>) -> Self {
+        self.github = Some(github);
+        self
     }
 }
 
@@ -81,8 +92,20 @@ impl Tool for ProjectStatusTool {
             statuses.len(),
             if statuses.len() == 1 { "y" } else { "ies" }
         );
+        let mut summary = summary;
+        let mut highlights = Value::Null;
+        if let Some(github) = &self.github {
+            match briefing(self.graph.as_ref(), Some(github.as_ref())).await {
+                Ok(b) => {
+                    summary = format!("{summary} {}", b.spoken());
+                    highlights = json!(b.highlights);
+                }
+                Err(e) => summary = format!("{summary} GitHub was not read: {e}."),
+            }
+        }
         Ok(json!({
             "summary": summary,
+            "github_highlights": highlights,
             "primary_project": ctx.session.primary().map(|p| p.name),
             "repositories": statuses.iter().map(|s| json!({
                 "name": s.name,
