@@ -257,7 +257,10 @@ fn relay_serve_mounts_mcp_at_slash_mcp_behind_the_token() {
     );
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"serverInfo\""), "{answer}");
-    assert!(!answer.contains("mcp-token-for-tests"), "the token is never echoed");
+    assert!(
+        !answer.contains("mcp-token-for-tests"),
+        "the token is never echoed"
+    );
 
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };

@@ -15,8 +15,6 @@ use crate::error::RepoError;
 use crate::graph::{GraphError, Impact};
 use crate::job::Job;
 
-
-
 /// Which repositories an operation covers.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(tag = "type", content = "repos", rename_all = "snake_case")]

@@ -320,10 +320,10 @@ pub(crate) fn changed_paths(
     }
     // Like git, record the stat data of files that were hashed and found unchanged, so the next
     // status compares stats only (best effort: a skipped refresh costs time, never correctness).
-    if let Err(reason) = write_stat_updates(repo, index.checksum(), &stat_updates, started) {
-        if reason != Skipped::NothingToUpdate {
-            tracing::debug!(repo = %spec.name, ?reason, "index stat data not refreshed");
-        }
+    if let Err(reason) = write_stat_updates(repo, index.checksum(), &stat_updates, started)
+        && reason != Skipped::NothingToUpdate
+    {
+        tracing::debug!(repo = %spec.name, ?reason, "index stat data not refreshed");
     }
     // Unmerged paths are shown only as conflicts.
     for path in &paths.conflicted {

@@ -81,12 +81,12 @@ pub use relay_agent as agent;
 pub use relay_core as core;
 /// Development environments: Proxmox VE and local directories.
 pub use relay_infra as infra;
-/// Child processes that never outlive Relay: `kill_all` for shutdown paths, the process-group
-/// table, parent-death signals, the watchdog.
-pub use relay_process as process;
 /// The Model Context Protocol: Relay's tools as an MCP server, other MCP servers' tools in
 /// Relay's registry.
 pub use relay_mcp as mcp;
+/// Child processes that never outlive Relay: `kill_all` for shutdown paths, the process-group
+/// table, parent-death signals, the watchdog.
+pub use relay_process as process;
 /// Repositories: the git implementation of `RepoGraph`.
 pub use relay_repos as repos;
 /// The HTTP server: GitHub webhooks that drive sync rules and CI notifications, `/healthz`;

@@ -256,10 +256,10 @@ fn task_for(
     task.cwd = path.to_path_buf();
     task.repo = Some(name.to_string());
     for other in selected.iter().filter(|o| o.as_str() != name) {
-        if let Some(spec) = workspace.repo(other) {
-            if !task.add_dirs.contains(&spec.path) {
-                task.add_dirs.push(spec.path.clone());
-            }
+        if let Some(spec) = workspace.repo(other)
+            && !task.add_dirs.contains(&spec.path)
+        {
+            task.add_dirs.push(spec.path.clone());
         }
     }
     let context = repo_context(workspace, name, branch, selected, &options.template.prompt);
