@@ -68,14 +68,14 @@ impl JobHandle {
         let guard = CancelOnDrop(Some(self.cancel.clone()));
         let mut slot = self.job.lock().await;
         let mut batch = Vec::new();
-        if let Some(job) = slot.as_mut() {
-            if let Some(first) = job.next().await {
-                batch.push(first);
-                while batch.len() < max.max(1) {
-                    match job.next().now_or_never() {
-                        Some(Some(event)) => batch.push(event),
-                        _ => break,
-                    }
+        if let Some(job) = slot.as_mut()
+            && let Some(first) = job.next().await
+        {
+            batch.push(first);
+            while batch.len() < max.max(1) {
+                match job.next().now_or_never() {
+                    Some(Some(event)) => batch.push(event),
+                    _ => break,
                 }
             }
         }

@@ -73,10 +73,10 @@ pub(crate) fn ensure() {
 /// Tells the watchdog whether process groups are running.
 pub(crate) fn set_busy(busy: bool) {
     let mut pipe = PIPE.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(stdin) = pipe.as_mut() {
-        if stdin.write_all(if busy { b"1\n" } else { b"0\n" }).is_err() {
-            // The watchdog is gone (someone killed it); nothing more to tell.
-            *pipe = None;
-        }
+    if let Some(stdin) = pipe.as_mut()
+        && stdin.write_all(if busy { b"1\n" } else { b"0\n" }).is_err()
+    {
+        // The watchdog is gone (someone killed it); nothing more to tell.
+        *pipe = None;
     }
 }

@@ -116,10 +116,10 @@ pub fn processes_in(dir: &Path) -> Vec<ProcInfo> {
         let Ok(cwd) = std::fs::read_link(entry.path().join("cwd")) else {
             continue;
         };
-        if cwd.starts_with(dir) {
-            if let Some(info) = proc_info(pid) {
-                found.push(info);
-            }
+        if cwd.starts_with(dir)
+            && let Some(info) = proc_info(pid)
+        {
+            found.push(info);
         }
     }
     found

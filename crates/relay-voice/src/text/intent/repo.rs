@@ -25,23 +25,23 @@ pub(super) fn parse(text: &str) -> Option<Intent> {
             .iter()
             .any(|x| x.trim_matches(|c: char| !c.is_alphanumeric()) == w)
     };
-    if has("switch") || lower.contains("working on") || lower.contains("work on") {
-        if let Some(name) = names_after(&words, &["to", "on"]).first() {
-            return Some(call("switch_project", json!({"name": name})));
-        }
+    if (has("switch") || lower.contains("working on") || lower.contains("work on"))
+        && let Some(name) = names_after(&words, &["to", "on"]).first()
+    {
+        return Some(call("switch_project", json!({"name": name})));
     }
-    if has("branch") {
-        if let Some(name) = names_after(&words, &["branch", "called", "named"]).last() {
-            return Some(call("create_branch", json!({"name": name})));
-        }
+    if has("branch")
+        && let Some(name) = names_after(&words, &["branch", "called", "named"]).last()
+    {
+        return Some(call("create_branch", json!({"name": name})));
     }
-    if has("commit") {
-        if let Some((_, message)) = text.split_once(':') {
-            return Some(call(
-                "commit_changes",
-                json!({"message": message.trim(), "all": true}),
-            ));
-        }
+    if has("commit")
+        && let Some((_, message)) = text.split_once(':')
+    {
+        return Some(call(
+            "commit_changes",
+            json!({"message": message.trim(), "all": true}),
+        ));
     }
     if has("impact") || has("affect") || has("affects") || has("affected") {
         let repos = names_after(&words, &["of", "change", "changing", "affect", "affects"]);
