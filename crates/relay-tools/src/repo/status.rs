@@ -93,19 +93,19 @@ impl Tool for ProjectStatusTool {
             if statuses.len() == 1 { "y" } else { "ies" }
         );
         let mut summary = summary;
-        let mut highlights = Value::Null;
+        // Only with GitHub configured: without it the key is absent rather than null.
+        let mut highlights = None;
         if let Some(github) = &self.github {
             match briefing(self.graph.as_ref(), Some(github.as_ref())).await {
                 Ok(b) => {
                     summary = format!("{summary} {}", b.spoken());
-                    highlights = json!(b.highlights);
+                    highlights = Some(json!(b.highlights));
                 }
                 Err(e) => summary = format!("{summary} GitHub was not read: {e}."),
             }
         }
-        Ok(json!({
+        let mut result = json!({
             "summary": summary,
-            "github_highlights": highlights,
             "primary_project": ctx.session.primary().map(|p| p.name),
             "repositories": statuses.iter().map(|s| json!({
                 "name": s.name,
@@ -120,6 +120,10 @@ impl Tool for ProjectStatusTool {
                 "last_commit": s.last_commit.as_ref().map(|c| json!({"summary": c.summary, "author": c.author, "time": c.time})),
                 "error": s.error,
             })).collect::<Vec<_>>(),
-        }))
+        });
+        if let Some(highlights) = highlights {
+            result["github_highlights"] = highlights;
+        }
+        Ok(result)
     }
 }
