@@ -4,6 +4,7 @@
 //! result.
 
 mod agent;
+mod audit;
 mod commands;
 mod context;
 mod error;
@@ -54,6 +55,12 @@ enum Command {
     Chat(commands::chat::Args),
     /// Development environments on Proxmox VE or as local directories (issue 5).
     Env(commands::env::Args),
+    /// The team's users and roles; API tokens (`relay team token create USER`).
+    Team(commands::team::Args),
+    /// The audit log: who did what, when; `relay audit verify` checks its hash chain.
+    Audit(commands::audit::Args),
+    /// Saved conversations (`relay chat --session NAME` resumes one).
+    Sessions(commands::sessions::Args),
 }
 
 fn main() -> ExitCode {
@@ -71,7 +78,8 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         let g = &cli.global;
-        match cli.command {
+        let audited = audit::begin(g, &cli.command).await?;
+        let result = match cli.command {
             Command::Status(args) => commands::status::run(g, args).await,
             Command::Graph(args) => commands::graph::run(g, args).await,
             Command::Impact(args) => commands::impact::run(g, args).await,
@@ -84,7 +92,14 @@ fn main() -> ExitCode {
             Command::Voice(args) => commands::voice::run(g, args).await,
             Command::Chat(args) => commands::chat::run(g, args).await,
             Command::Env(args) => commands::env::run(g, args).await,
+            Command::Team(args) => commands::team::run(g, args).await,
+            Command::Audit(args) => commands::audit::run(g, args).await,
+            Command::Sessions(args) => commands::sessions::run(g, args).await,
+        };
+        if let Some(audited) = audited {
+            audited.finish(&result).await;
         }
+        result
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -21,6 +21,8 @@ pub mod infra;
 pub mod job;
 pub mod redact;
 pub mod repo;
+pub mod store;
+pub mod team;
 pub mod tools;
 pub mod voice;
 pub mod words;

@@ -6,10 +6,12 @@
 //! - [`realtime`]: the OpenAI Realtime GA WebSocket protocol;
 //! - [`proxmox`]: the Proxmox VE API over TLS.
 //!
-//! [`git`] makes real repositories and workspaces for tests.
+//! [`git`] makes real repositories and workspaces for tests; [`redis`] runs a real
+//! `redis-server` for the store tests.
 
 pub mod anthropic;
 pub mod claude_cli;
 pub mod git;
 pub mod proxmox;
 pub mod realtime;
+pub mod redis;

@@ -3,6 +3,7 @@
 use relay_core::agent::AgentError;
 use relay_core::agent::run::RunError;
 use relay_core::infra::InfraError;
+use relay_core::store::StoreError;
 use relay_core::voice::VoiceError;
 use relay_core::{ConfigError, JobFailure, RepoError};
 
@@ -29,6 +30,17 @@ pub enum Error {
     /// The operation was cancelled or crashed.
     #[error(transparent)]
     Job(#[from] JobFailure),
+    /// The store (SQLite or Redis) could not be opened or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The caller's role or limits do not allow the request; the message names the role that
+    /// would.
+    #[error("{0}")]
+    Denied(String),
+    /// The caller could not be identified: a wrong, unknown or revoked token, or a user who is
+    /// not in the team.
+    #[error("{0}")]
+    Unauthenticated(String),
     /// The request itself is wrong (an unknown agent name, a missing part); the message says
     /// how to ask.
     #[error("{0}")]
@@ -52,6 +64,9 @@ impl Error {
             Error::Agent(e) => e.code(),
             Error::Infra(e) => e.code(),
             Error::Voice(e) => e.code(),
+            Error::Store(e) => e.code(),
+            Error::Denied(_) => "denied",
+            Error::Unauthenticated(_) => "unauthenticated",
             Error::Usage(_) => "usage",
         }
     }
@@ -60,7 +75,10 @@ impl Error {
     /// retry: what the CLI reports with exit code 2.
     pub fn is_usage(&self) -> bool {
         match self {
-            Error::Config(_) | Error::Usage(_) => true,
+            Error::Config(_) | Error::Usage(_) | Error::Denied(_) | Error::Unauthenticated(_) => {
+                true
+            }
+            Error::Store(e) => e.is_usage(),
             Error::Repo(e) => matches!(
                 e,
                 RepoError::Config(_)

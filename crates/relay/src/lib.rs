@@ -58,18 +58,28 @@
 //! and [`voice`] (OpenAI Realtime, the text transport, audio).
 
 mod agent_config;
+mod audit;
 mod environments;
 mod error;
+mod identity;
 mod relay;
+mod sessions;
+mod store_choice;
+mod team;
 mod tools_builder;
 mod voice_config;
 
 pub use agent_config::{
     Agent, AgentChoice, AgentConfig, AgentRun, DEFAULT_IDLE_TIMEOUT, run_agent,
 };
+pub use audit::AuditVerdict;
 pub use environments::{EnvironmentsConfig, ProviderKind};
 pub use error::Error;
+pub use identity::{Identity, current_user};
 pub use relay::{LeftOut, Part, Relay, RelayBuilder};
+pub use sessions::SessionMemory;
+pub use store_choice::{STORE_URL_ENV, StoreChoice};
+pub use team::NewToken;
 pub use tools_builder::{ToolsBuilder, parse_permission};
 pub use voice_config::{TransportKind, VoiceConfig};
 
@@ -81,6 +91,8 @@ pub use relay_core as core;
 pub use relay_infra as infra;
 /// Repositories: the git implementation of `RepoGraph`.
 pub use relay_repos as repos;
+/// The stores (SQLite and Redis), the audit chain and tokens.
+pub use relay_store as store;
 /// The tool families: repositories, agent runs, environments.
 pub use relay_tools as tools;
 /// Voice transports: OpenAI Realtime and text; audio helpers.

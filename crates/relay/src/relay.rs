@@ -6,11 +6,15 @@ use std::sync::Arc;
 
 use relay_core::agent::run::RunReport;
 use relay_core::infra::InfraProvider;
+use relay_core::store::Store;
+use relay_core::team::{Caller, Role};
 use relay_core::tools::{Permission, ToolRegistry};
 use relay_core::{Job, RepoGraph, Workspace};
+use relay_infra::LimitedProvider;
 use relay_repos::GitRepoGraph;
 
-use crate::{Agent, AgentConfig, AgentRun, EnvironmentsConfig, Error, ToolsBuilder};
+use crate::identity::{self, Identity};
+use crate::{Agent, AgentConfig, AgentRun, EnvironmentsConfig, Error, StoreChoice, ToolsBuilder};
 
 /// A part of Relay that a [`RelayBuilder`] may be told to do without.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -94,6 +98,8 @@ pub struct RelayBuilder {
     agent: Option<(AgentConfig, bool)>,
     environments: Option<(EnvironmentsConfig, bool)>,
     permissions: Option<Vec<Permission>>,
+    store: Option<StoreChoice>,
+    identity: Identity,
 }
 
 impl Default for RelayBuilder {
@@ -105,6 +111,8 @@ impl Default for RelayBuilder {
             agent: None,
             environments: None,
             permissions: None,
+            store: None,
+            identity: Identity::FromEnvironment,
         }
     }
 }
@@ -174,6 +182,32 @@ impl RelayBuilder {
         self
     }
 
+    /// Relay's memory (audit log, sessions, jobs, tokens): the store `choice` names. A store
+    /// that cannot be reached or opened fails the build with an error naming its URL (password
+    /// redacted); there is no silent fallback. Without this, Relay keeps nothing.
+    pub fn store(mut self, choice: StoreChoice) -> Self {
+        self.store = Some(choice);
+        self
+    }
+
+    /// Who is asking (default: `RELAY_USER`, else the OS user). With a `team:` section in
+    /// `relay.yaml` the user must be listed; their role decides what the tools allow.
+    pub fn identity(mut self, identity: Identity) -> Self {
+        self.identity = identity;
+        self
+    }
+
+    /// Shorthand for `.identity(Identity::User(user))`.
+    pub fn user(self, user: impl Into<String>) -> Self {
+        self.identity(Identity::User(user.into()))
+    }
+
+    /// Shorthand for `.identity(Identity::Token(token))`: the user is whoever the token (made
+    /// by `relay team token create`) belongs to; a wrong or revoked token fails the build.
+    pub fn token(self, token: impl Into<String>) -> Self {
+        self.identity(Identity::Token(token.into()))
+    }
+
     /// Opens the workspace, checks the agent, opens the provider.
     pub async fn build(self) -> Result<Relay, Error> {
         let mut left_out = Vec::new();
@@ -205,6 +239,17 @@ impl RelayBuilder {
                 keep_or_leave_out(checked, optional, Part::Agent, &mut left_out)?
             }
         };
+        let workspace = graph.as_deref().map(|g| g.workspace());
+        // A token is checked against the store: the configured one when none was chosen.
+        let choice = match (&self.store, &self.identity) {
+            (None, Identity::Token(_)) => Some(StoreChoice::Configured),
+            (choice, _) => choice.clone(),
+        };
+        let store = match choice {
+            None => None,
+            Some(choice) => Some(relay_store::open(&choice.resolve(workspace)?).await?),
+        };
+        let caller = identity::resolve(&self.identity, workspace, store.as_deref()).await?;
         let environments = match self.environments {
             None => None,
             Some((config, optional)) => keep_or_leave_out(
@@ -214,12 +259,27 @@ impl RelayBuilder {
                 &mut left_out,
             )?,
         };
+        // The caller's limits: always for a team member, and with a store for everyone (it
+        // records who owns which environment).
+        let environments = environments.map(|provider| {
+            if store.is_some() || caller.role != Role::Admin {
+                Arc::new(LimitedProvider::new(
+                    provider,
+                    caller.clone(),
+                    store.clone(),
+                )) as Arc<dyn InfraProvider>
+            } else {
+                provider
+            }
+        });
         Ok(Relay {
             graph,
             agent,
             environments,
             permissions: self.permissions,
             left_out,
+            store,
+            caller,
         })
     }
 
@@ -271,6 +331,8 @@ pub struct Relay {
     environments: Option<Arc<dyn InfraProvider>>,
     permissions: Option<Vec<Permission>>,
     left_out: Vec<LeftOut>,
+    store: Option<Arc<dyn Store>>,
+    caller: Caller,
 }
 
 impl Relay {
@@ -292,15 +354,50 @@ impl Relay {
         Ok(Self::from_graph(builder.open_graph()?))
     }
 
-    /// Relay over an embedding application's own [`RepoGraph`].
+    /// Relay over an embedding application's own [`RepoGraph`]. The caller is the current
+    /// user: an admin without a `team:` section, else their listed role (a developer when they
+    /// are not listed).
     pub fn from_graph(graph: Arc<dyn RepoGraph>) -> Self {
+        let user = identity::current_user();
+        let caller = match graph.workspace().team() {
+            [] => Caller::new(user, Role::Admin),
+            team => match team.iter().find(|m| m.user == user) {
+                Some(member) => Caller::member(member),
+                None => Caller::new(user, Role::Developer),
+            },
+        };
         Self {
             graph: Some(graph),
             agent: None,
             environments: None,
             permissions: None,
             left_out: Vec::new(),
+            store: None,
+            caller,
         }
+    }
+
+    /// The store, when Relay was built with one.
+    pub fn store(&self) -> Option<Arc<dyn Store>> {
+        self.store.clone()
+    }
+
+    /// The store, or a usage error saying how to have one.
+    pub fn require_store(&self) -> Result<Arc<dyn Store>, Error> {
+        self.store.clone().ok_or_else(|| {
+            Error::usage("this needs a store: build Relay with .store(StoreChoice::Configured)")
+        })
+    }
+
+    /// Who is asking.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// `Ok` when the caller may use `permission` (to do `what`); else [`Error::Denied`] naming
+    /// the role that may.
+    pub fn require(&self, permission: Permission, what: &str) -> Result<(), Error> {
+        self.caller.require(permission, what).map_err(Error::Denied)
     }
 
     /// The repositories, when there is a workspace.
@@ -344,8 +441,14 @@ impl Relay {
 
     /// The tool registry over every part Relay has: repository tools with a workspace, the
     /// agent tool with a workspace and an agent, environment tools with a provider; restricted
-    /// to the configured permissions.
+    /// to the configured permissions and to the caller's role; every call audited when there is
+    /// a store.
     pub fn tools(&self) -> Result<ToolRegistry, Error> {
+        self.tools_for_session(None)
+    }
+
+    /// [`tools`](Self::tools) whose audit entries name `session`.
+    pub fn tools_for_session(&self, session: Option<String>) -> Result<ToolRegistry, Error> {
         let mut tools = ToolsBuilder::new();
         if let Some(graph) = &self.graph {
             tools = tools.repos(graph.clone());
@@ -359,7 +462,11 @@ impl Relay {
         if let Some(granted) = &self.permissions {
             tools = tools.permissions(granted.iter().copied());
         }
-        tools.build()
+        let mut registry = tools.build()?.for_caller(self.caller.clone());
+        if let Some(store) = &self.store {
+            registry = registry.audited(store.clone(), session);
+        }
+        Ok(registry)
     }
 
     /// Starts `run` with the configured agent across the workspace's repositories, in
@@ -383,6 +490,8 @@ impl std::fmt::Debug for Relay {
                 &self.environments.as_ref().map(|p| p.provider_name()),
             )
             .field("permissions", &self.permissions)
+            .field("store", &self.store.as_ref().map(|s| s.url()))
+            .field("caller", &self.caller)
             .field("left_out", &self.left_out)
             .finish()
     }

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod branch;
 pub mod chat;
 pub mod commit;
@@ -9,8 +10,10 @@ pub mod graph;
 pub mod impact;
 pub mod push;
 pub mod run;
+pub mod sessions;
 pub mod status;
 pub mod sync;
+pub mod team;
 pub mod voice;
 
 use relay::core::repo::RepoSelection;

@@ -67,18 +67,19 @@ impl Workspace {
             diagnostics: vec![d],
         })?;
         let infra = raw.infra.take();
-        let (repos, sync_rules, graph) =
-            validate(raw, &root).map_err(|diagnostics| ConfigError::Invalid {
-                file: shown_file,
-                diagnostics,
-            })?;
+        let valid = validate(raw, &root).map_err(|diagnostics| ConfigError::Invalid {
+            file: shown_file,
+            diagnostics,
+        })?;
         Ok(Workspace {
             infra,
             root,
             config_file: file,
-            repos,
-            sync_rules,
-            graph,
+            repos: valid.repos,
+            sync_rules: valid.rules,
+            graph: valid.graph,
+            store: valid.store,
+            team: valid.team,
         })
     }
 

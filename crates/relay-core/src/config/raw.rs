@@ -22,6 +22,27 @@ pub(super) struct RawConfig {
     /// The `infra:` section (issue 5), checked by `InfraConfig`'s own serde rules.
     #[serde(default)]
     pub(super) infra: Option<InfraConfig>,
+    /// The `store:` section (issue 12).
+    #[serde(default)]
+    pub(super) store: Option<Spanned<RawStore>>,
+    /// The `team:` section (issue 12): users and their roles.
+    #[serde(default)]
+    pub(super) team: Vec<Spanned<RawMember>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStore {
+    pub(super) url: Option<Spanned<String>>,
+    pub(super) session_ttl: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMember {
+    pub(super) user: Spanned<String>,
+    pub(super) role: Spanned<String>,
+    pub(super) max_environments: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]

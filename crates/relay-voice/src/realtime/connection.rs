@@ -202,6 +202,21 @@ impl Connection {
         self.recycle_due
     }
 
+    /// Creates `transcript`'s items in the session, in order; returns how many. Used after a
+    /// reconnect and when a saved session is resumed.
+    pub(super) async fn replay(&mut self, transcript: &Transcript) -> u32 {
+        let items = transcript.items();
+        let replayed = items.len() as u32;
+        for item in items {
+            self.send(ClientEvent::ConversationItemCreate {
+                previous_item_id: None,
+                item,
+            })
+            .await;
+        }
+        replayed
+    }
+
     /// Reconnects with bounded backoff, then replays the configuration and `transcript` into the
     /// new session. Emits `reconnecting` before each attempt and `reconnected` on success. When
     /// every attempt failed, returns the reason to close the session with.
@@ -223,15 +238,7 @@ impl Connection {
             sleep(delay).await;
             match self.establish().await {
                 Ok(_) => {
-                    let items = transcript.items();
-                    let replayed = items.len() as u32;
-                    for item in items {
-                        self.send(ClientEvent::ConversationItemCreate {
-                            previous_item_id: None,
-                            item,
-                        })
-                        .await;
-                    }
+                    let replayed = self.replay(transcript).await;
                     if self.socket.is_none() {
                         last_error = "connection lost during replay".into();
                         continue;
