@@ -61,6 +61,10 @@ enum Command {
     Audit(commands::audit::Args),
     /// Saved conversations (`relay chat --session NAME` resumes one).
     Sessions(commands::sessions::Args),
+    /// Durable jobs: list, show, resume an interrupted one, cancel.
+    Jobs(commands::jobs::Args),
+    /// Run queued jobs (`relay run --detach`); several workers may share one Redis queue.
+    Worker(commands::worker::Args),
 }
 
 fn main() -> ExitCode {
@@ -95,6 +99,8 @@ fn main() -> ExitCode {
             Command::Team(args) => commands::team::run(g, args).await,
             Command::Audit(args) => commands::audit::run(g, args).await,
             Command::Sessions(args) => commands::sessions::run(g, args).await,
+            Command::Jobs(args) => commands::jobs::run(g, args).await,
+            Command::Worker(args) => commands::worker::run(g, args).await,
         };
         if let Some(audited) = audited {
             audited.finish(&result).await;

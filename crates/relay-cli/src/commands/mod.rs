@@ -8,6 +8,7 @@ pub mod demo;
 pub mod env;
 pub mod graph;
 pub mod impact;
+pub mod jobs;
 pub mod push;
 pub mod run;
 pub mod sessions;
@@ -15,6 +16,7 @@ pub mod status;
 pub mod sync;
 pub mod team;
 pub mod voice;
+pub mod worker;
 
 use relay::core::repo::RepoSelection;
 use serde::Serialize;
