@@ -65,6 +65,9 @@ enum Command {
     Jobs(commands::jobs::Args),
     /// Run queued jobs (`relay run --detach`); several workers may share one Redis queue.
     Worker(commands::worker::Args),
+    /// What happened since your last session (or --since 8h): per repository, from the audit
+    /// log and the jobs.
+    Summary(commands::summary::Args),
 }
 
 fn main() -> ExitCode {
@@ -101,6 +104,7 @@ fn main() -> ExitCode {
             Command::Sessions(args) => commands::sessions::run(g, args).await,
             Command::Jobs(args) => commands::jobs::run(g, args).await,
             Command::Worker(args) => commands::worker::run(g, args).await,
+            Command::Summary(args) => commands::summary::run(g, args).await,
         };
         if let Some(audited) = audited {
             audited.finish(&result).await;

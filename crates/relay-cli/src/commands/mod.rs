@@ -13,6 +13,7 @@ pub mod push;
 pub mod run;
 pub mod sessions;
 pub mod status;
+pub mod summary;
 pub mod sync;
 pub mod team;
 pub mod voice;
