@@ -117,6 +117,11 @@ impl From<relay::Error> for BindingError {
             relay::Error::Voice(e) => e.into(),
             relay::Error::Job(f) => f.into(),
             relay::Error::Usage(message) => Self::usage(message),
+            // The caller must change something (their role, their token): a usage error with
+            // its own code (`denied`, `unauthenticated`).
+            e @ (relay::Error::Denied(_) | relay::Error::Unauthenticated(_)) => {
+                Self::new(ErrorKind::Usage, e.code(), e.to_string())
+            }
             // A part added to the facade later: keep its code and message.
             other => Self::new(ErrorKind::Internal, other.code(), other.to_string()),
         }

@@ -18,6 +18,8 @@
 //! - [`ToolsHandle`]: the tool registry (specs, OpenAI Realtime tool format, `invoke` as a job),
 //!   for applications that run their own voice loop, with tools written in the host language
 //!   ([`HostToolSpec`] + [`ToolCallback`]);
+//! - [`MemoryHandle`]: Relay's memory — the store URL, the acting user, sessions, durable jobs
+//!   (list, show, resume, cancel) and the audit log (issue 12);
 //! - [`VoiceHandle`]: a voice session (OpenAI Realtime or the offline text transport) over a
 //!   [`ToolsHandle`];
 //! - `synthetic_job` (cargo feature `testing` only): a job that streams a given number of events
@@ -32,6 +34,7 @@ mod error;
 mod event;
 mod host_tool;
 mod job;
+mod memory;
 mod permission;
 #[cfg(any(test, feature = "testing"))]
 mod synthetic;
@@ -47,6 +50,7 @@ pub use error::{BindingError, ErrorKind};
 pub use event::EventJson;
 pub use host_tool::{HostToolSpec, ToolCallback};
 pub use job::{DEFAULT_BATCH, JobHandle};
+pub use memory::{MemoryHandle, MemoryOptions};
 pub use permission::{CallbackPolicy, PermissionCallback, parse_decision};
 #[cfg(any(test, feature = "testing"))]
 pub use synthetic::{SyntheticJob, synthetic_job};
