@@ -211,6 +211,107 @@ fn kill_9_mid_agent_run_then_resume_finishes_without_redoing_anything() {
 }
 
 #[test]
+fn kill_9_mid_sync_then_resume_fetches_only_what_was_left() {
+    let f = fixture();
+    // Every fetch and clone goes through git-upload-pack (found on PATH): a wrapper logs each
+    // repository it serves and holds every one after the first until the gate exists.
+    let bin = f.log.parent().unwrap().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let real = String::from_utf8(
+        Command::new("sh")
+            .args([
+                "-c",
+                "command -v git-upload-pack || echo $(git --exec-path)/git-upload-pack",
+            ])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let calls = f.log.parent().unwrap().join("calls");
+    let wrapper = bin.join("git-upload-pack");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$1\" >> {calls}\nif [ $(wc -l < {calls}) -ge 2 ]; then\n  while [ ! -f {gate} ]; do sleep 0.05; done\nfi\nexec {real} \"$@\"\n",
+            calls = calls.display(),
+            gate = f.gate.display(),
+            real = real.trim()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    for repo in ["frontend", "backend"] {
+        std::fs::remove_dir_all(f.ws.join(repo)).unwrap();
+    }
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let mut sync = command(&f.ws, None, &["sync", "-j", "1"])
+        .env("PATH", &path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let served = || std::fs::read_to_string(&calls).unwrap_or_default();
+    wait_for("the second repository's fetch", || {
+        served().lines().count() == 2
+    });
+    kill_group(&mut sync);
+    kill_orphans(&wrapper);
+
+    let jobs = json(&relay(&f.ws, None, &["jobs", "--json"]));
+    let job = &jobs[0];
+    assert_eq!(
+        (job["operation"].as_str(), job["state"].as_str()),
+        (Some("sync"), Some("interrupted")),
+        "{jobs}"
+    );
+    let done: Vec<String> = serde_json::from_value(job["done"].clone()).unwrap();
+    assert_eq!(done, ["shared-api"], "{jobs}");
+    let id = job["id"].as_str().unwrap().to_owned();
+
+    std::fs::write(&f.gate, "").unwrap();
+    let out = command(&f.ws, None, &["jobs", "resume", &id])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("job {id}: succeeded (4 of 4 repositories done)")),
+        "{}",
+        text(&out)
+    );
+    let served = served();
+    let name = |line: &str| {
+        line.rsplit('/')
+            .next()
+            .unwrap()
+            .trim_end_matches(".git")
+            .to_owned()
+    };
+    let lines: Vec<String> = served.lines().map(name).collect();
+    let (first, interrupted) = (lines[0].clone(), lines[1].clone());
+    assert_eq!(first, "shared-api");
+    for repo in ["shared-api", "database-migrations", "frontend", "backend"] {
+        let times = lines.iter().filter(|l| *l == repo).count();
+        // The one interrupted mid-fetch is fetched again; every other exactly once (the one
+        // finished before the kill is not fetched again).
+        let expected = if repo == interrupted { 2 } else { 1 };
+        assert_eq!(times, expected, "{repo}\n{served}");
+    }
+    for repo in ["frontend", "backend"] {
+        assert!(
+            f.ws.join(repo).join(".git").exists(),
+            "{repo} cloned on resume"
+        );
+    }
+}
+
+#[test]
 fn two_workers_on_one_redis_run_each_queued_job_once() {
     let server = relay_testkit::redis::RedisServer::start();
     let url = server.url();
