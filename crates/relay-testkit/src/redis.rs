@@ -80,15 +80,25 @@ impl RedisServer {
         }
     }
 
+    /// Whether the server on the port answers and is ours (its `process_id` is our child's: a
+    /// server another test started on a port we both probed would not be).
     fn ping(&self) -> bool {
         let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
             return false;
         };
         let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
-        let mut reply = [0u8; 7];
-        stream.write_all(b"PING\r\n").is_ok()
-            && stream.read_exact(&mut reply).is_ok()
-            && &reply == b"+PONG\r\n"
+        if stream.write_all(b"INFO server\r\n").is_err() {
+            return false;
+        }
+        let mut reply = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !reply.ends_with(b"\r\n\r\n") {
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => reply.extend_from_slice(&chunk[..n]),
+            }
+        }
+        String::from_utf8_lossy(&reply).contains(&format!("process_id:{}\r\n", self.child.id()))
     }
 
     /// The port it listens on (127.0.0.1).
