@@ -121,6 +121,11 @@ impl From<relay::Error> for BindingError {
             relay::Error::Job(f) => f.into(),
             relay::Error::Usage(message) => Self::usage(message),
             relay::Error::GitHub(e) => Self::new(ErrorKind::GitHub, e.code(), e.to_string()),
+            // The caller must change something (their role, their token): a usage error with
+            // its own code (`denied`, `unauthenticated`).
+            e @ (relay::Error::Denied(_) | relay::Error::Unauthenticated(_)) => {
+                Self::new(ErrorKind::Usage, e.code(), e.to_string())
+            }
             // A part added to the facade later: keep its code and message.
             other => Self::new(ErrorKind::Internal, other.code(), other.to_string()),
         }

@@ -21,6 +21,8 @@
 //!   for applications that run their own voice loop, with tools written in the host language
 //!   ([`HostToolSpec`] + [`ToolCallback`]); [`ToolsHandle::serve_mcp`] serves them over MCP
 //!   ([`McpServerHandle`]);
+//! - [`MemoryHandle`]: Relay's memory — the store URL, the acting user, sessions, durable jobs
+//!   (list, show, resume, cancel) and the audit log (issue 12);
 //! - [`VoiceHandle`]: a voice session (OpenAI Realtime or the offline text transport) over a
 //!   [`ToolsHandle`];
 //! - `synthetic_job` (cargo feature `testing` only): a job that streams a given number of events
@@ -37,6 +39,7 @@ mod github;
 mod host_tool;
 mod job;
 mod mcp;
+mod memory;
 mod permission;
 #[cfg(any(test, feature = "testing"))]
 mod synthetic;
@@ -54,6 +57,7 @@ pub use github::{GitHubHandle, GitHubOptions};
 pub use host_tool::{HostToolSpec, ToolCallback};
 pub use job::{DEFAULT_BATCH, JobHandle};
 pub use mcp::{McpServeOptions, McpServerHandle};
+pub use memory::{MemoryHandle, MemoryOptions};
 pub use permission::{CallbackPolicy, PermissionCallback, parse_decision};
 #[cfg(any(test, feature = "testing"))]
 pub use synthetic::{SyntheticJob, synthetic_job};

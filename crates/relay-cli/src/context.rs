@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use relay::core::Workspace;
 use relay::repos::GitRepoGraph;
-use relay::{Relay, RelayBuilder};
+use relay::{Relay, RelayBuilder, StoreChoice};
 
 use crate::error::CliError;
 use crate::output::Style;
@@ -35,6 +35,22 @@ pub struct Global {
     )]
     pub jobs: usize,
 
+    /// Relay's store: sqlite:PATH or redis://HOST:PORT/DB (default: store.url in relay.yaml,
+    /// else <workspace>/.relay/relay.db).
+    #[arg(long, global = true, env = "RELAY_STORE_URL", value_name = "URL")]
+    pub store: Option<String>,
+
+    /// Act as the user this token (from `relay team token create`) belongs to, instead of
+    /// RELAY_USER or the OS user.
+    #[arg(
+        long,
+        global = true,
+        env = "RELAY_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+
     /// When to use colour: auto (when stdout is a terminal), always, never.
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
@@ -63,11 +79,33 @@ impl Global {
     /// A [`Relay`] builder for the workspace named by `--workspace` / `RELAY_WORKSPACE` (else
     /// discovered from the current directory), working on `--jobs` repositories at once.
     pub fn relay(&self) -> RelayBuilder {
-        let builder = Relay::builder().jobs(self.jobs);
+        let mut builder = Relay::builder().jobs(self.jobs);
+        if let Some(token) = self.token.as_deref().filter(|t| !t.trim().is_empty()) {
+            builder = builder.token(token);
+        }
         match &self.workspace {
             Some(path) => builder.workspace(path),
             None => builder,
         }
+    }
+
+    /// The store `--store` / `RELAY_STORE_URL` names, else the configured one.
+    pub fn store_choice(&self) -> Result<StoreChoice, CliError> {
+        Ok(match &self.store {
+            Some(url) if !url.trim().is_empty() => StoreChoice::url(url)?,
+            _ => StoreChoice::Configured,
+        })
+    }
+
+    /// Relay with its memory: the workspace when there is one, the store, the acting user
+    /// (`RELAY_USER`, else the OS user). An unreachable store or a user not in the team fails.
+    pub async fn remember(&self) -> Result<Relay, CliError> {
+        Ok(self
+            .relay()
+            .workspace_if_found()
+            .store(self.store_choice()?)
+            .build()
+            .await?)
     }
 
     /// The repository graph over the workspace.

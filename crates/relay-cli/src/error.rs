@@ -1,5 +1,6 @@
 //! How the CLI fails: a message and an exit code (0 success, 1 the operation failed in at least
-//! one repository, 2 usage or configuration error).
+//! one repository, 2 usage or configuration error, 3 the caller's role, limits or token do not
+//! allow it).
 
 use relay::core::github::GitHubError;
 use relay::core::infra::InfraError;
@@ -19,6 +20,9 @@ pub struct CliError {
 pub const EXIT_FAILED: u8 = 1;
 /// Exit code for usage and configuration errors.
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code when the caller is not allowed: their role or limits, a wrong or revoked token, a
+/// user outside the team.
+pub const EXIT_DENIED: u8 = 3;
 
 impl CliError {
     /// A usage error (exit 2).
@@ -43,7 +47,9 @@ impl CliError {
 impl From<relay::Error> for CliError {
     fn from(e: relay::Error) -> Self {
         CliError {
-            code: if e.is_usage() {
+            code: if matches!(e.code(), "denied" | "unauthenticated" | "limit_reached") {
+                EXIT_DENIED
+            } else if e.is_usage() {
                 EXIT_USAGE
             } else {
                 EXIT_FAILED

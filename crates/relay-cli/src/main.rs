@@ -4,6 +4,7 @@
 //! result.
 
 mod agent;
+mod audit;
 mod commands;
 mod context;
 mod error;
@@ -65,6 +66,19 @@ enum Command {
     Pr(commands::pr::Args),
     /// Open GitHub issues assigned to you.
     Issues(commands::issues::Args),
+    /// The team's users and roles; API tokens (`relay team token create USER`).
+    Team(commands::team::Args),
+    /// The audit log: who did what, when; `relay audit verify` checks its hash chain.
+    Audit(commands::audit::Args),
+    /// Saved conversations (`relay chat --session NAME` resumes one).
+    Sessions(commands::sessions::Args),
+    /// Durable jobs: list, show, resume an interrupted one, cancel.
+    Jobs(commands::jobs::Args),
+    /// Run queued jobs (`relay run --detach`); several workers may share one Redis queue.
+    Worker(commands::worker::Args),
+    /// What happened since your last session (or --since 8h): per repository, from the audit
+    /// log and the jobs.
+    Summary(commands::summary::Args),
 }
 
 fn main() -> ExitCode {
@@ -82,7 +96,8 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         let g = &cli.global;
-        match cli.command {
+        let audited = audit::begin(g, &cli.command).await?;
+        let result = match cli.command {
             Command::Status(args) => commands::status::run(g, args).await,
             Command::Graph(args) => commands::graph::run(g, args).await,
             Command::Impact(args) => commands::impact::run(g, args).await,
@@ -100,7 +115,17 @@ fn main() -> ExitCode {
             Command::Briefing(args) => commands::briefing::run(g, args).await,
             Command::Pr(args) => commands::pr::run(g, args).await,
             Command::Issues(args) => commands::issues::run(g, args).await,
+            Command::Team(args) => commands::team::run(g, args).await,
+            Command::Audit(args) => commands::audit::run(g, args).await,
+            Command::Sessions(args) => commands::sessions::run(g, args).await,
+            Command::Jobs(args) => commands::jobs::run(g, args).await,
+            Command::Worker(args) => commands::worker::run(g, args).await,
+            Command::Summary(args) => commands::summary::run(g, args).await,
+        };
+        if let Some(audited) = audited {
+            audited.finish(&result).await;
         }
+        result
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -23,6 +23,8 @@ pub mod job;
 pub mod paths;
 pub mod redact;
 pub mod repo;
+pub mod store;
+pub mod team;
 pub mod tools;
 pub mod voice;
 pub mod words;

@@ -96,6 +96,56 @@ fn is_secret_param(name: &str) -> bool {
     SECRET_PARAMS.contains(&normal.as_str())
 }
 
+/// Whether a JSON key names a secret (`token`, `password`, `api_key`, `authorization`, ...).
+pub fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "api_key",
+        "apikey",
+        "authorization",
+        "credential",
+        "private_key",
+    ]
+    .iter()
+    .any(|s| key.contains(s))
+}
+
+/// `value` with every secret-named field replaced by `"***"` and credentials in URLs redacted:
+/// what the audit log keeps of a call's arguments.
+///
+/// ```
+/// use serde_json::json;
+/// let args = json!({"url": "https://u:p@h/x", "api_token": "abc", "repos": ["api"]});
+/// assert_eq!(
+///     relay_core::redact::redact_json(args),
+///     json!({"url": "https://***@h/x", "api_token": "***", "repos": ["api"]})
+/// );
+/// ```
+pub fn redact_json(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(redact_url_credentials(&s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(redact_json).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let v = if is_secret_key(&k) && !v.is_null() {
+                        Value::String("***".into())
+                    } else {
+                        redact_json(v)
+                    };
+                    (k, v)
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact_url_credentials as r;

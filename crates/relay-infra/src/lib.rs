@@ -7,13 +7,17 @@
 //! - [`local::LocalProvider`], the embedded default that needs no network: an environment is a
 //!   directory with the workspace's repositories cloned into it; commands run as local processes
 //!   with resource limits; snapshots are archives.
+//!
+//! [`limits::LimitedProvider`] wraps either with a caller's role limits (issue 12).
 
 #![warn(missing_docs)]
 
+pub mod limits;
 pub mod local;
 pub mod proxmox;
 pub mod select;
 
+pub use limits::LimitedProvider;
 pub use local::LocalProvider;
 
 pub use proxmox::{ProxmoxProvider, ProxmoxSettings};

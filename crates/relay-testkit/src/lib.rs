@@ -9,7 +9,8 @@
 //!
 //! [`git`] makes real repositories and workspaces for tests; [`webhooks`] gives GitHub's webhook
 //! payloads (schemas and examples from `@octokit/openapi-webhooks`) and signs them as GitHub does;
-//! [`fuzz`] has the input generators the parsers' property tests share.
+//! [`fuzz`] has the input generators the parsers' property tests share;
+//! [`redis`] runs a real `redis-server` for the store tests.
 
 pub mod anthropic;
 pub mod claude_cli;
@@ -19,3 +20,4 @@ pub mod github;
 pub mod proxmox;
 pub mod realtime;
 pub mod webhooks;
+pub mod redis;

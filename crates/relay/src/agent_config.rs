@@ -110,6 +110,16 @@ impl AgentConfig {
         self.choice
     }
 
+    /// The Claude Code model chosen, if any.
+    pub fn model_name(&self) -> Option<&str> {
+        self.model.as_deref()
+    }
+
+    /// The per-repository time limit, if any.
+    pub fn timeout_duration(&self) -> Option<Duration> {
+        self.timeout
+    }
+
     /// Model for Claude Code.
     pub fn model(mut self, model: impl Into<String>) -> Self {
         self.model = Some(model.into());
@@ -428,6 +438,33 @@ pub fn run_agent(
             .await?;
         // The orchestration reports a cancelled run as repositories marked `cancelled`; the
         // caller is promised that a cancelled job fails with `cancelled`.
+        if ctx.is_cancelled() {
+            return Err(JobFailure::Cancelled.into());
+        }
+        Ok(report)
+    }))
+}
+
+/// Continues the agent session `session` (Claude Code's `--resume`) in `repo` with `prompt`:
+/// how a durable agent run finishes the repository its process died in.
+pub(crate) fn run_agent_resuming(
+    graph: Arc<dyn RepoGraph>,
+    config: &AgentConfig,
+    prompt: &str,
+    repo: &str,
+    session: &str,
+) -> Result<Job<RunReport, Error>, Error> {
+    let agent = config.build();
+    let mut template = config.template(prompt);
+    template.resume_session_id = Some(session.to_owned());
+    let options = AgentRunOptions::new(template)
+        .repos(RepoSelection::Named(vec![repo.to_owned()]))
+        .jobs(1);
+    Ok(Job::spawn("agent run", move |ctx| async move {
+        agent.check().await?;
+        let report = ctx
+            .forward(run_across_repos(graph, agent.as_dyn(), options))
+            .await?;
         if ctx.is_cancelled() {
             return Err(JobFailure::Cancelled.into());
         }

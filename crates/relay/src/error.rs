@@ -4,6 +4,7 @@ use relay_core::agent::AgentError;
 use relay_core::agent::run::RunError;
 use relay_core::github::GitHubError;
 use relay_core::infra::InfraError;
+use relay_core::store::StoreError;
 use relay_core::voice::VoiceError;
 use relay_core::{ConfigError, JobFailure, RepoError};
 
@@ -39,6 +40,17 @@ pub enum Error {
     /// A GitHub operation failed or was refused.
     #[error(transparent)]
     GitHub(#[from] GitHubError),
+    /// The store (SQLite or Redis) could not be opened or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The caller's role or limits do not allow the request; the message names the role that
+    /// would.
+    #[error("{0}")]
+    Denied(String),
+    /// The caller could not be identified: a wrong, unknown or revoked token, or a user who is
+    /// not in the team.
+    #[error("{0}")]
+    Unauthenticated(String),
     /// The request itself is wrong (an unknown agent name, a missing part); the message says
     /// how to ask.
     #[error("{0}")]
@@ -65,6 +77,9 @@ impl Error {
             Error::Server(e) => e.code(),
             Error::Mcp(e) => e.code(),
             Error::GitHub(e) => e.code(),
+            Error::Store(e) => e.code(),
+            Error::Denied(_) => "denied",
+            Error::Unauthenticated(_) => "unauthenticated",
             Error::Usage(_) => "usage",
         }
     }
@@ -73,7 +88,10 @@ impl Error {
     /// retry: what the CLI reports with exit code 2.
     pub fn is_usage(&self) -> bool {
         match self {
-            Error::Config(_) | Error::Usage(_) => true,
+            Error::Config(_) | Error::Usage(_) | Error::Denied(_) | Error::Unauthenticated(_) => {
+                true
+            }
+            Error::Store(e) => e.is_usage(),
             Error::Repo(e) => matches!(
                 e,
                 RepoError::Config(_)

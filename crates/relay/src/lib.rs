@@ -59,19 +59,33 @@
 //! and [`mcp`] (the Model Context Protocol server and client).
 
 mod agent_config;
+mod audit;
 mod environments;
 mod error;
 pub mod github;
+mod identity;
+mod jobs;
 mod relay;
+mod sessions;
+mod store_choice;
+mod summary;
+mod team;
 mod tools_builder;
 mod voice_config;
 
 pub use agent_config::{
     Agent, AgentChoice, AgentConfig, AgentRun, DEFAULT_IDLE_TIMEOUT, RelayMcpCommand, run_agent,
 };
+pub use audit::AuditVerdict;
 pub use environments::{EnvironmentsConfig, ProviderKind};
 pub use error::Error;
+pub use identity::{Identity, current_user};
+pub use jobs::{HEARTBEAT, JobSpec, STALE_AFTER};
 pub use relay::{LeftOut, Part, Relay, RelayBuilder};
+pub use sessions::SessionMemory;
+pub use store_choice::{STORE_URL_ENV, StoreChoice};
+pub use summary::{Outcomes, RepoActivity, Summary};
+pub use team::NewToken;
 pub use tools_builder::{ToolsBuilder, parse_permission};
 pub use voice_config::{TransportKind, VoiceConfig};
 
@@ -92,6 +106,8 @@ pub use relay_repos as repos;
 /// The HTTP server: GitHub webhooks that drive sync rules and CI notifications, `/healthz`;
 /// `relay serve`, or an axum `Router` to mount in your own service.
 pub use relay_server as server;
+/// The stores (SQLite and Redis), the audit chain and tokens.
+pub use relay_store as store;
 /// The tool families: repositories, agent runs, environments.
 pub use relay_tools as tools;
 /// Voice transports: OpenAI Realtime and text; audio helpers.

@@ -7,12 +7,16 @@ use std::sync::Arc;
 use relay_core::agent::run::RunReport;
 use relay_core::github::{GitHubApi, GitHubError};
 use relay_core::infra::InfraProvider;
+use relay_core::store::Store;
+use relay_core::team::{Caller, Role};
 use relay_core::tools::{Permission, Tool, ToolRegistry};
 use relay_core::{Job, RepoGraph, Workspace};
+use relay_infra::LimitedProvider;
 use relay_repos::GitRepoGraph;
 
 use crate::github::GitHubConfig;
-use crate::{Agent, AgentConfig, AgentRun, EnvironmentsConfig, Error, ToolsBuilder};
+use crate::identity::{self, Identity};
+use crate::{Agent, AgentConfig, AgentRun, EnvironmentsConfig, Error, StoreChoice, ToolsBuilder};
 
 /// A part of Relay that a [`RelayBuilder`] may be told to do without.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,6 +107,8 @@ pub struct RelayBuilder {
     environments: Option<(EnvironmentsConfig, bool)>,
     github: Option<(Option<GitHubConfig>, bool)>,
     permissions: Option<Vec<Permission>>,
+    store: Option<StoreChoice>,
+    identity: Identity,
 }
 
 impl Default for RelayBuilder {
@@ -115,6 +121,8 @@ impl Default for RelayBuilder {
             environments: None,
             github: None,
             permissions: None,
+            store: None,
+            identity: Identity::FromEnvironment,
         }
     }
 }
@@ -198,6 +206,32 @@ impl RelayBuilder {
         self
     }
 
+    /// Relay's memory (audit log, sessions, jobs, tokens): the store `choice` names. A store
+    /// that cannot be reached or opened fails the build with an error naming its URL (password
+    /// redacted); there is no silent fallback. Without this, Relay keeps nothing.
+    pub fn store(mut self, choice: StoreChoice) -> Self {
+        self.store = Some(choice);
+        self
+    }
+
+    /// Who is asking (default: `RELAY_USER`, else the OS user). With a `team:` section in
+    /// `relay.yaml` the user must be listed; their role decides what the tools allow.
+    pub fn identity(mut self, identity: Identity) -> Self {
+        self.identity = identity;
+        self
+    }
+
+    /// Shorthand for `.identity(Identity::User(user))`.
+    pub fn user(self, user: impl Into<String>) -> Self {
+        self.identity(Identity::User(user.into()))
+    }
+
+    /// Shorthand for `.identity(Identity::Token(token))`: the user is whoever the token (made
+    /// by `relay team token create`) belongs to; a wrong or revoked token fails the build.
+    pub fn token(self, token: impl Into<String>) -> Self {
+        self.identity(Identity::Token(token.into()))
+    }
+
     /// Opens the workspace, checks the agent, opens the provider, connects the workspace's
     /// MCP servers (one that cannot be had is left out, see [`Relay::left_out`]).
     pub async fn build(self) -> Result<Relay, Error> {
@@ -230,6 +264,17 @@ impl RelayBuilder {
                 keep_or_leave_out(checked, optional, Part::Agent, &mut left_out)?
             }
         };
+        let workspace = graph.as_deref().map(|g| g.workspace());
+        // A token is checked against the store: the configured one when none was chosen.
+        let choice = match (&self.store, &self.identity) {
+            (None, Identity::Token(_)) => Some(StoreChoice::Configured),
+            (choice, _) => choice.clone(),
+        };
+        let store = match choice {
+            None => None,
+            Some(choice) => Some(relay_store::open(&choice.resolve(workspace)?).await?),
+        };
+        let caller = identity::resolve(&self.identity, workspace, store.as_deref()).await?;
         let environments = match self.environments {
             None => None,
             Some((config, optional)) => keep_or_leave_out(
@@ -262,6 +307,19 @@ impl RelayBuilder {
                 keep_or_leave_out(client, optional, Part::GitHub, &mut left_out)?
             }
         };
+        // The caller's limits: always for a team member, and with a store for everyone (it
+        // records who owns which environment).
+        let environments = environments.map(|provider| {
+            if store.is_some() || caller.role != Role::Admin {
+                Arc::new(LimitedProvider::new(
+                    provider,
+                    caller.clone(),
+                    store.clone(),
+                )) as Arc<dyn InfraProvider>
+            } else {
+                provider
+            }
+        });
         Ok(Relay {
             graph,
             agent,
@@ -270,6 +328,8 @@ impl RelayBuilder {
             permissions: self.permissions,
             mcp_tools,
             left_out,
+            store,
+            caller,
         })
     }
 
@@ -323,6 +383,8 @@ pub struct Relay {
     mcp_tools: Vec<Arc<dyn Tool>>,
     github: Option<Arc<dyn GitHubApi>>,
     left_out: Vec<LeftOut>,
+    store: Option<Arc<dyn Store>>,
+    caller: Caller,
 }
 
 impl Relay {
@@ -344,8 +406,18 @@ impl Relay {
         Ok(Self::from_graph(builder.open_graph()?))
     }
 
-    /// Relay over an embedding application's own [`RepoGraph`].
+    /// Relay over an embedding application's own [`RepoGraph`]. The caller is the current
+    /// user: an admin without a `team:` section, else their listed role (a developer when they
+    /// are not listed).
     pub fn from_graph(graph: Arc<dyn RepoGraph>) -> Self {
+        let user = identity::current_user();
+        let caller = match graph.workspace().team() {
+            [] => Caller::new(user, Role::Admin),
+            team => match team.iter().find(|m| m.user == user) {
+                Some(member) => Caller::member(member),
+                None => Caller::new(user, Role::Developer),
+            },
+        };
         Self {
             graph: Some(graph),
             agent: None,
@@ -354,7 +426,32 @@ impl Relay {
             mcp_tools: Vec::new(),
             github: None,
             left_out: Vec::new(),
+            store: None,
+            caller,
         }
+    }
+
+    /// The store, when Relay was built with one.
+    pub fn store(&self) -> Option<Arc<dyn Store>> {
+        self.store.clone()
+    }
+
+    /// The store, or a usage error saying how to have one.
+    pub fn require_store(&self) -> Result<Arc<dyn Store>, Error> {
+        self.store.clone().ok_or_else(|| {
+            Error::usage("this needs a store: build Relay with .store(StoreChoice::Configured)")
+        })
+    }
+
+    /// Who is asking.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// `Ok` when the caller may use `permission` (to do `what`); else [`Error::Denied`] naming
+    /// the role that may.
+    pub fn require(&self, permission: Permission, what: &str) -> Result<(), Error> {
+        self.caller.require(permission, what).map_err(Error::Denied)
     }
 
     /// The repositories, when there is a workspace.
@@ -414,8 +511,14 @@ impl Relay {
     /// The tool registry over every part Relay has: repository tools with a workspace, the
     /// agent tool with a workspace and an agent, environment tools with a provider, the tools of
     /// the workspace's `mcp_servers:` (connected by [`RelayBuilder::build`], named
-    /// `<server>__<tool>`); restricted to the configured permissions.
+    /// `<server>__<tool>`); restricted to the configured permissions and to the caller's role;
+    /// every call audited when there is a store.
     pub fn tools(&self) -> Result<ToolRegistry, Error> {
+        self.tools_for_session(None)
+    }
+
+    /// [`tools`](Self::tools) whose audit entries name `session`.
+    pub fn tools_for_session(&self, session: Option<String>) -> Result<ToolRegistry, Error> {
         let mut tools = ToolsBuilder::new();
         if let Some(graph) = &self.graph {
             tools = tools.repos(graph.clone());
@@ -432,7 +535,14 @@ impl Relay {
         if let Some(granted) = &self.permissions {
             tools = tools.permissions(granted.iter().copied());
         }
-        Ok(tools.build()?.with_tools(self.mcp_tools.iter().cloned()))
+        let mut registry = tools
+            .build()?
+            .with_tools(self.mcp_tools.iter().cloned())
+            .for_caller(self.caller.clone());
+        if let Some(store) = &self.store {
+            registry = registry.audited(store.clone(), session);
+        }
+        Ok(registry)
     }
 
     /// Starts `run` with the configured agent across the workspace's repositories, in
@@ -456,6 +566,8 @@ impl std::fmt::Debug for Relay {
                 &self.environments.as_ref().map(|p| p.provider_name()),
             )
             .field("permissions", &self.permissions)
+            .field("store", &self.store.as_ref().map(|s| s.url()))
+            .field("caller", &self.caller)
             .field("left_out", &self.left_out)
             .finish()
     }

@@ -3,7 +3,6 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-use relay::core::tools::SessionContext;
 use relay::{AgentChoice, TransportKind, VoiceConfig};
 
 use super::voice::{ToolArgs, registry, wait_reply};
@@ -16,6 +15,10 @@ pub struct Args {
     /// Print every event as one JSON object per line.
     #[arg(long)]
     json: bool,
+    /// Save the conversation as NAME as it goes, resuming it when it exists (`relay sessions`
+    /// lists them).
+    #[arg(long, value_name = "NAME")]
+    session: Option<String>,
     // The agent defaults to shell here: chat is the offline REPL.
     #[command(flatten)]
     tools: ToolArgs,
@@ -27,14 +30,32 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
 }
 
 async fn chat(g: &Global, args: Args) -> CliResult {
-    let registry = registry(g, &args.tools, AgentChoice::Shell).await?;
+    let conversation =
+        registry(g, &args.tools, AgentChoice::Shell, args.session.as_deref()).await?;
     let session = VoiceConfig::new()
         .transport(TransportKind::Text)
-        .start(registry, SessionContext::new())
+        .session(conversation.session_config())
+        .start(conversation.registry.clone(), conversation.context.clone())
         .await?;
+    let memory = conversation.memory.as_ref();
     let interactive = std::io::stdin().is_terminal();
     if interactive && !args.json {
         println!("Relay chat (offline). Type \"help\" for what I can do, \"exit\" to leave.");
+    }
+    if let Some(memory) = memory
+        && memory.is_resumed()
+        && !args.json
+    {
+        let record = memory.record();
+        println!(
+            "resumed session `{}`: {} earlier turn(s){}",
+            record.id,
+            record.turns.len(),
+            record
+                .primary
+                .map(|p| format!(", primary project {p}"))
+                .unwrap_or_default()
+        );
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     // Blocking stdin reads stay off the async runtime.
@@ -61,7 +82,14 @@ async fn chat(g: &Global, args: Args) -> CliResult {
             break;
         }
         session.send_text(line)?;
-        wait_reply(&session, args.json, Duration::from_secs(3600), &mut ignored).await?;
+        wait_reply(
+            &session,
+            args.json,
+            Duration::from_secs(3600),
+            &mut ignored,
+            memory,
+        )
+        .await?;
     }
     session.close();
     Ok(())

@@ -101,7 +101,14 @@ async fn converse(registry: Arc<ToolRegistry>) -> CliResult {
     for utterance in CONVERSATION {
         println!();
         session.send_text(*utterance)?;
-        super::voice::wait_reply(&session, false, Duration::from_secs(120), &mut no_audio).await?;
+        super::voice::wait_reply(
+            &session,
+            false,
+            Duration::from_secs(120),
+            &mut no_audio,
+            None,
+        )
+        .await?;
     }
     session.close();
     Ok(())

@@ -46,7 +46,7 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     let agent = granted
         .contains(&Permission::RunAgent)
         .then_some(relay::AgentChoice::Claude);
-    let relay = build(g, &args.tools, agent).await?;
+    let relay = build(g, &args.tools, agent, false).await?;
     let registry = relay.tools()?.with_permissions(granted);
     let mut server = McpServer::new(Arc::new(registry));
     if let Some(graph) = relay.graph() {

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod branch;
 pub mod briefing;
 pub mod chat;
@@ -10,14 +11,19 @@ pub mod github;
 pub mod graph;
 pub mod impact;
 pub mod issues;
+pub mod jobs;
 pub mod mcp;
 pub mod pr;
 pub mod push;
 pub mod run;
 pub mod serve;
+pub mod sessions;
 pub mod status;
+pub mod summary;
 pub mod sync;
+pub mod team;
 pub mod voice;
+pub mod worker;
 
 use relay::core::repo::RepoSelection;
 use serde::Serialize;

@@ -3,10 +3,11 @@
 use std::io::Write;
 
 use futures::StreamExt;
-use relay::AgentChoice;
 use relay::core::agent::AgentEvent;
 use relay::core::agent::run::{AgentRunOptions, RepoRun, RunReport, run_across_repos};
+use relay::core::store::JobState;
 use relay::core::{Event, EventKind, RepoOutcome};
+use relay::{AgentChoice, JobSpec};
 use serde_json::json;
 
 use crate::agent::AgentArgs;
@@ -36,13 +37,17 @@ pub struct Args {
     /// Stop an agent running longer than this many seconds.
     #[arg(long, value_name = "SECS")]
     timeout: Option<u64>,
+    /// Queue the run for a worker (`relay worker`) and return its job id at once.
+    #[arg(long)]
+    detach: bool,
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
     // Tools the agent starts must not linger as zombies where PID 1 does not reap them.
     relay::agent::become_child_subreaper();
     let selection = args.scope.selection()?;
-    let graph = g.relay().build().await?.require_graph()?;
+    let relay = g.relay().store(g.store_choice()?).build().await?;
+    let graph = relay.require_graph()?;
     // Unknown names are a usage error, reported before any agent starts.
     selection.resolve(graph.workspace())?;
     let config = args.agent.with_relay_mcp(
@@ -50,6 +55,19 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
             .config(AgentChoice::Claude, args.model.as_deref(), args.timeout),
         graph.workspace(),
     );
+    let spec = JobSpec::agent_run(&relay, &config, &args.task, &selection, args.keep_going)?;
+    if args.detach {
+        let record = relay.enqueue_job(&spec).await?;
+        if args.json {
+            print_line(&json!({"type": "job_queued", "job": record.id}).to_string());
+        } else {
+            println!(
+                "queued job {} (`relay worker` runs it; `relay jobs show {}`)",
+                record.id, record.id
+            );
+        }
+        return Ok(());
+    }
     // A missing or too old `claude` is a usage error, reported before any repository is touched.
     let agent = config.build();
     agent.check().await?;
@@ -61,7 +79,10 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
 
     // Signals are handled from before the first agent starts.
     let mut shutdown = Shutdown::listen()?;
-    let mut job = run_across_repos(graph, agent.as_dyn(), options);
+    // Recorded as it runs: after a crash `relay jobs resume ID` finishes the rest.
+    let record = relay.create_job(&spec, JobState::Running).await?;
+    eprintln!("job {} (`relay jobs show {}`)", record.id, record.id);
+    let mut job = relay.recorded(record, run_across_repos(graph, agent.as_dyn(), options));
     let style = g.style();
     // The first SIGINT, SIGTERM or SIGHUP cancels the run (each agent kills its process tree);
     // a second one kills every process group and exits at once (see `crate::shutdown`).

@@ -1,9 +1,12 @@
 //! `relay sync`: clone, fetch and fast-forward where it is safe.
 
 use relay::core::{
-    RepoGraph, RuleAction,
+    RuleAction,
     repo::{RepoSync, SyncAction, SyncOptions, SyncReport},
 };
+
+use relay::JobSpec;
+use relay::core::store::JobState;
 
 use crate::context::Global;
 use crate::error::{CliError, CliResult};
@@ -22,13 +25,18 @@ pub struct Args {
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
-    let graph = g.graph()?;
+    let relay = g.relay().store(g.store_choice()?).build().await?;
+    let graph = relay.require_graph()?;
     let selection = super::selection(&args.repos, &[])?;
-    let report = drive(
+    // Recorded as it runs: after a crash `relay jobs resume ID` finishes the rest.
+    let record = relay
+        .create_job(&JobSpec::sync(&relay, &selection)?, JobState::Running)
+        .await?;
+    let job = relay.recorded(
+        record,
         graph.sync(SyncOptions::new().repos(selection).jobs(g.jobs)),
-        args.json,
-    )
-    .await?;
+    );
+    let report = drive(job, args.json).await?;
     if args.json {
         print_json(&report);
     } else {

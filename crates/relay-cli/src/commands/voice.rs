@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use relay::core::tools::{SessionContext, ToolRegistry};
-use relay::core::voice::{AudioFormat, ReplyTracker, VoiceEvent, VoiceSession};
+use relay::core::voice::{AudioFormat, ReplyTracker, VoiceEvent, VoiceSession, VoiceSessionConfig};
 use relay::voice::audio;
-use relay::{AgentChoice, Part, Relay, TransportKind, VoiceConfig};
+use relay::{AgentChoice, Part, Relay, SessionMemory, TransportKind, VoiceConfig};
 
 use crate::agent::AgentArgs;
 use crate::context::Global;
@@ -17,6 +17,10 @@ use crate::error::{CliError, CliResult, EXIT_FAILED};
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("input").required(true).args(["text", "wav"])))]
 pub struct Args {
+    /// Save the conversation as NAME as it goes; an existing one is resumed (the model hears
+    /// the earlier turns, replayed like after a reconnect).
+    #[arg(long, value_name = "NAME")]
+    session: Option<String>,
     /// Realtime WebSocket URL (a proxy, Azure, or a test server). Default: OpenAI.
     #[arg(long, value_name = "URL")]
     url: Option<String>,
@@ -63,27 +67,71 @@ pub struct ToolArgs {
     pub agent_timeout: Option<u64>,
 }
 
+/// What a conversation runs with: the tools, the shared context and, with `--session`, the
+/// memory that saves it as it goes.
+pub struct Conversation {
+    /// The tools, restricted to the caller's role and audited when there is a store.
+    pub registry: Arc<ToolRegistry>,
+    /// The tools' shared context (restored from a resumed session).
+    pub context: Arc<SessionContext>,
+    /// The saved session, with `--session NAME`.
+    pub memory: Option<SessionMemory>,
+}
+
+impl Conversation {
+    /// The voice configuration's session settings with a resumed session's history.
+    pub fn session_config(&self) -> VoiceSessionConfig {
+        let history = self
+            .memory
+            .as_ref()
+            .map(|m| m.history())
+            .unwrap_or_default();
+        VoiceSessionConfig::builder().history(history).build()
+    }
+}
+
 /// The tools of a conversation, from the facade: repository and agent tools over the workspace,
 /// environment tools over the provider. A part that cannot be had is left out with a note on
-/// stderr, unless its flag asked for it explicitly: then it is an error.
+/// stderr, unless its flag asked for it explicitly: then it is an error. With a workspace (or
+/// `--store`) the store is opened: every tool call is audited, and `session` names the
+/// conversation to save and resume.
 pub async fn registry(
     g: &Global,
     tools: &ToolArgs,
     default_agent: AgentChoice,
-) -> Result<Arc<ToolRegistry>, CliError> {
-    Ok(Arc::new(
-        build(g, tools, Some(default_agent)).await?.tools()?,
-    ))
+    session: Option<&str>,
+) -> Result<Conversation, CliError> {
+    let relay = build(g, tools, Some(default_agent), session.is_some()).await?;
+    let memory = match session {
+        Some(name) => Some(relay.session(name).await?),
+        None => None,
+    };
+    let context = memory
+        .as_ref()
+        .map(SessionMemory::context)
+        .unwrap_or_else(SessionContext::new);
+    let registry = Arc::new(relay.tools_for_session(session.map(str::to_owned))?);
+    Ok(Conversation {
+        registry,
+        context,
+        memory,
+    })
 }
 
-/// Relay with the parts [`registry`] describes; no agent when `default_agent` is `None`.
+/// Relay with the parts [`registry`] describes; no agent when `default_agent` is `None`. The
+/// store is opened with a workspace, an explicit `--store`, or when `with_session` needs it.
 pub async fn build(
     g: &Global,
     tools: &ToolArgs,
     default_agent: Option<AgentChoice>,
+    with_session: bool,
 ) -> Result<Relay, CliError> {
     let environments = crate::infra::environments(tools.provider.as_deref())?;
     let mut builder = g.relay().workspace_if_found();
+    let explicit = g.store.as_deref().is_some_and(|s| !s.trim().is_empty());
+    if explicit || with_session || g.workspace().is_ok() {
+        builder = builder.store(g.store_choice()?);
+    }
     if let Some(default_agent) = default_agent {
         let mut agent = tools.agent.config(
             default_agent,
@@ -154,8 +202,19 @@ async fn talk(g: &Global, args: Args) -> CliResult {
         }
         None => None,
     };
-    let registry = registry(g, &args.tools, AgentChoice::Claude).await?;
-    let session = voice.start(registry, SessionContext::new()).await?;
+    let conversation =
+        registry(g, &args.tools, AgentChoice::Claude, args.session.as_deref()).await?;
+    let memory = conversation.memory.as_ref();
+    if memory.is_some_and(SessionMemory::is_resumed) && !args.json {
+        eprintln!(
+            "resuming session with {} earlier turn(s)",
+            memory.map(|m| m.history().len()).unwrap_or(0)
+        );
+    }
+    let session = voice
+        .session(conversation.session_config())
+        .start(conversation.registry.clone(), conversation.context.clone())
+        .await?;
     let timeout = Duration::from_secs(args.timeout);
     let mut reply_audio = Vec::new();
     if let Some(pcm) = input {
@@ -174,11 +233,11 @@ async fn talk(g: &Global, args: Args) -> CliResult {
             }
             session.send_audio(vec![0; audio::frame_bytes(AudioFormat::Pcm16, 100)])?;
         }
-        wait_reply(&session, args.json, timeout, &mut reply_audio).await?;
+        wait_reply(&session, args.json, timeout, &mut reply_audio, memory).await?;
     }
     for utterance in &args.text {
         session.send_text(utterance.clone())?;
-        wait_reply(&session, args.json, timeout, &mut reply_audio).await?;
+        wait_reply(&session, args.json, timeout, &mut reply_audio, memory).await?;
     }
     if let Some(out) = &args.out {
         let samples = audio::pcm16_from_bytes(&reply_audio);
@@ -201,6 +260,7 @@ pub async fn wait_reply(
     json: bool,
     timeout: Duration,
     audio_out: &mut Vec<u8>,
+    memory: Option<&SessionMemory>,
 ) -> CliResult {
     let mut tracker = ReplyTracker::default();
     let deadline = tokio::time::Instant::now() + timeout;
@@ -227,6 +287,9 @@ pub async fn wait_reply(
             audio_out.extend_from_slice(audio);
         }
         print_event(&event, json);
+        if let Some(memory) = memory {
+            memory.observe(&event).await?;
+        }
         let done = tracker.observe(&event);
         if let VoiceEvent::Closed {
             reason,

@@ -78,7 +78,7 @@ impl Workspace {
                 diagnostics: diagnostics.into_iter().map(|d| d.within(text)).collect(),
             }
         };
-        let (repos, sync_rules, graph) = validate(raw, &root).map_err(&invalid)?;
+        let valid = validate(raw, &root).map_err(&invalid)?;
         if !mcp_diags.is_empty() {
             return Err(invalid(Vec::new()));
         }
@@ -87,9 +87,11 @@ impl Workspace {
             infra,
             root,
             config_file: file,
-            repos,
-            sync_rules,
-            graph,
+            repos: valid.repos,
+            sync_rules: valid.rules,
+            graph: valid.graph,
+            store: valid.store,
+            team: valid.team,
         })
     }
 

@@ -27,18 +27,20 @@
 //! One concern per file: `types.rs` holds the validated types ([`Workspace`], [`RepoSpec`],
 //! [`SyncRule`]...), `load.rs` finds and loads the file, `raw.rs` is the file as written (every
 //! value with its position), `validate.rs` checks it one rule per function, and
-//! `diagnostics.rs` holds [`ConfigError`] and [`Diagnostic`], printed as `file:line:column`.
+//! `diagnostics.rs` holds [`ConfigError`] and [`Diagnostic`], printed as `file:line:column`;
+//! `memory.rs` checks the `store:` and `team:` sections.
 
 mod diagnostics;
 mod load;
 mod mcp;
+mod memory;
 mod raw;
 mod types;
 mod validate;
 
 pub use diagnostics::{ConfigError, Diagnostic};
 pub use mcp::{McpServerSpec, McpTransportSpec};
-pub use types::{RepoSpec, RuleAction, SyncRule, SyncStrategy, Workspace};
+pub use types::{RepoSpec, RuleAction, StoreConfig, SyncRule, SyncStrategy, Workspace};
 
 /// The file name Relay looks for.
 pub const CONFIG_FILE_NAME: &str = "relay.yaml";

@@ -26,6 +26,27 @@ pub(super) struct RawConfig {
     /// Other MCP servers whose tools join the registry (see `mcp.rs`).
     #[serde(default)]
     pub(super) mcp_servers: Vec<Spanned<RawMcpServer>>,
+    /// The `store:` section (issue 12).
+    #[serde(default)]
+    pub(super) store: Option<Spanned<RawStore>>,
+    /// The `team:` section (issue 12): users and their roles.
+    #[serde(default)]
+    pub(super) team: Vec<Spanned<RawMember>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStore {
+    pub(super) url: Option<Spanned<String>>,
+    pub(super) session_ttl: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMember {
+    pub(super) user: Spanned<String>,
+    pub(super) role: Spanned<String>,
+    pub(super) max_environments: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]

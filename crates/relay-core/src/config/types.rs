@@ -7,6 +7,18 @@ use serde::{Deserialize, Serialize};
 use super::mcp::McpServerSpec;
 use crate::graph::DependencyGraph;
 use crate::infra::InfraConfig;
+use crate::store::StoreUrl;
+use crate::team::TeamMember;
+
+/// The validated `store:` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// The store to use; `None`: `RELAY_STORE_URL`, else `<workspace>/.relay/relay.db`.
+    /// A relative SQLite path is resolved against the workspace root.
+    pub url: Option<StoreUrl>,
+    /// How long a session is kept after its last change (default 7 days).
+    pub session_ttl: std::time::Duration,
+}
 
 /// How `relay sync` updates a repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -93,6 +105,8 @@ pub struct Workspace {
     pub(super) graph: DependencyGraph,
     pub(super) infra: Option<InfraConfig>,
     pub(super) mcp_servers: Vec<McpServerSpec>,
+    pub(super) store: StoreConfig,
+    pub(super) team: Vec<TeamMember>,
 }
 
 impl Workspace {
@@ -104,6 +118,16 @@ impl Workspace {
     /// The MCP servers of `mcp_servers:`, in the order written.
     pub fn mcp_servers(&self) -> &[McpServerSpec] {
         &self.mcp_servers
+    }
+
+    /// The `store:` section (defaults when the file has none).
+    pub fn store(&self) -> &StoreConfig {
+        &self.store
+    }
+
+    /// The `team:` section: users and their roles (empty: no team configured).
+    pub fn team(&self) -> &[TeamMember] {
+        &self.team
     }
 
     /// The workspace root (the directory of `relay.yaml`).

@@ -14,7 +14,14 @@ use super::raw::{RawConfig, RawRepo, RawSyncRule};
 use super::types::{RepoSpec, RuleAction, SyncRule, SyncStrategy};
 use crate::graph::{DependencyGraph, GraphError};
 
-pub(super) type Validated = (Vec<RepoSpec>, Vec<SyncRule>, DependencyGraph);
+/// Everything validated: repositories, sync rules, the graph, the store and team sections.
+pub(super) struct Validated {
+    pub(super) repos: Vec<RepoSpec>,
+    pub(super) rules: Vec<SyncRule>,
+    pub(super) graph: DependencyGraph,
+    pub(super) store: super::types::StoreConfig,
+    pub(super) team: Vec<crate::team::TeamMember>,
+}
 
 /// Where a dependency was written: the repository that depends, and the dependency as written
 /// (to point at it when it is wrong).
@@ -39,13 +46,21 @@ pub(super) fn validate(raw: RawConfig, root: &Path) -> Result<Validated, Vec<Dia
         .iter()
         .filter_map(|rule| check_sync_rule(rule, &known, &mut diags))
         .collect();
+    let store = super::memory::check_store(raw.store.as_ref(), root, &mut diags);
+    let team = super::memory::check_team(&raw.team, &mut diags);
 
     if !diags.is_empty() {
         diags.sort_by_key(|d| (d.line, d.column));
         return Err(diags);
     }
     let graph = build_graph(&names, edges, &dep_sites)?;
-    Ok((repos, rules, graph))
+    Ok(Validated {
+        repos,
+        rules,
+        graph,
+        store,
+        team,
+    })
 }
 
 // ---- repositories ------------------------------------------------------------------------------

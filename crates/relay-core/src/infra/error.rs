@@ -39,6 +39,11 @@ pub enum InfraError {
     #[error("{0}")]
     Unsupported(String),
 
+    /// The caller's role or quota does not allow it (a profile above their role, too many
+    /// environments, someone else's environment); the message says which limit and who may.
+    #[error("{0}")]
+    LimitReached(String),
+
     /// The server refused the credentials.
     #[error("{message}")]
     Auth {
@@ -133,6 +138,7 @@ impl InfraError {
             InfraError::AlreadyExists { .. } => "already_exists",
             InfraError::InvalidRequest(_) => "invalid_request",
             InfraError::Unsupported(_) => "unsupported",
+            InfraError::LimitReached(_) => "limit_reached",
             InfraError::Auth { .. } => "auth",
             InfraError::Tls { .. } => "tls",
             InfraError::Connect { .. } => "connect",

@@ -1,10 +1,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Permission, Tool, ToolContext, ToolError, ToolSpec, validate};
+use crate::store::{AuditEntry, AuditOutcome, Store};
+use crate::team::{Caller, Role};
 
 /// The result of one tool call as the model receives it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +41,10 @@ impl ToolOutput {
             ToolError::PermissionDenied { .. } => {
                 "tell the user this action is not allowed in this session"
             }
+            ToolError::RoleDenied { .. } => {
+                "tell the user their role does not allow this and which role would"
+            }
+            ToolError::LimitReached(_) => "tell the user which limit was reached",
             ToolError::Failed(_) => "tell the user what failed",
             ToolError::TimedOut { .. } => "tell the user it took too long; they can retry",
         };
@@ -49,10 +56,24 @@ impl ToolOutput {
 }
 
 /// A set of tools with the permissions granted to their caller.
+///
+/// With a [`Caller`] ([`for_caller`](Self::for_caller)) every call is also checked against the
+/// caller's role, whichever adapter it comes from (CLI, voice, bindings, server); with an audit
+/// store ([`audited`](Self::audited)) every call, denials included, is appended to the audit
+/// log with its arguments (secrets redacted), outcome and duration.
 #[derive(Clone, Default)]
 pub struct ToolRegistry {
     tools: BTreeMap<String, Arc<dyn Tool>>,
     granted: BTreeSet<Permission>,
+    caller: Option<Caller>,
+    audit: Option<Audit>,
+}
+
+/// Where and under which session calls are audited.
+#[derive(Clone)]
+struct Audit {
+    store: Arc<dyn Store>,
+    session: Option<String>,
 }
 
 impl std::fmt::Debug for ToolRegistry {
@@ -60,6 +81,8 @@ impl std::fmt::Debug for ToolRegistry {
         f.debug_struct("ToolRegistry")
             .field("tools", &self.tools.keys().collect::<Vec<_>>())
             .field("granted", &self.granted)
+            .field("caller", &self.caller)
+            .field("audited", &self.audit.as_ref().map(|a| a.store.url()))
             .finish()
     }
 }
@@ -70,7 +93,27 @@ impl ToolRegistry {
         ToolRegistry {
             tools: BTreeMap::new(),
             granted: Permission::ALL.into_iter().collect(),
+            caller: None,
+            audit: None,
         }
+    }
+
+    /// Calls come from `caller`: a tool whose permission their role lacks is refused, naming
+    /// the role that would be allowed; audit entries name them.
+    pub fn for_caller(mut self, caller: Caller) -> Self {
+        self.caller = Some(caller);
+        self
+    }
+
+    /// The caller, when one was set.
+    pub fn caller(&self) -> Option<&Caller> {
+        self.caller.as_ref()
+    }
+
+    /// Appends every call to the audit log of `store`, under `session` when given.
+    pub fn audited(mut self, store: Arc<dyn Store>, session: Option<String>) -> Self {
+        self.audit = Some(Audit { store, session });
+        self
     }
 
     /// Restricts the registry to `permissions`.
@@ -132,6 +175,17 @@ impl ToolRegistry {
             available: self.tools.keys().cloned().collect::<Vec<_>>().join(", "),
         })?;
         let spec = tool.spec();
+        if let Some(caller) = &self.caller
+            && !caller.may(spec.permission)
+        {
+            return Err(ToolError::RoleDenied {
+                tool: spec.name,
+                needed: spec.permission,
+                user: caller.user.clone(),
+                role: caller.role,
+                needed_role: Role::least_granting(spec.permission),
+            });
+        }
         if !self.granted.contains(&spec.permission) {
             return Err(ToolError::PermissionDenied {
                 tool: spec.name,
@@ -158,14 +212,25 @@ impl ToolRegistry {
     }
 
     /// Validates and runs a tool call, applying the tool's timeout. Never fails: every problem
-    /// becomes a [`ToolOutput`] with `ok: false` that tells the model what to do.
+    /// becomes a [`ToolOutput`] with `ok: false` that tells the model what to do. Audited when
+    /// the registry is (see [`audited`](Self::audited)).
     pub async fn invoke(&self, name: &str, arguments: &str, ctx: ToolContext) -> ToolOutput {
-        let (tool, args) = match self.check(name, arguments) {
-            Ok(v) => v,
-            Err(e) => return ToolOutput::from_error(&e),
-        };
-        let timeout = tool.spec().timeout;
-        let result = match timeout {
+        let started = Instant::now();
+        let at_ms = crate::event::now_ms();
+        let result = self.run(name, arguments, ctx).await;
+        if let Some(audit) = &self.audit {
+            self.record(audit, name, arguments, &result, at_ms, started)
+                .await;
+        }
+        match result {
+            Ok(value) => ToolOutput { ok: true, value },
+            Err(e) => ToolOutput::from_error(&e),
+        }
+    }
+
+    async fn run(&self, name: &str, arguments: &str, ctx: ToolContext) -> Result<Value, ToolError> {
+        let (tool, args) = self.check(name, arguments)?;
+        match tool.spec().timeout {
             Some(limit) => match tokio::time::timeout(limit, tool.call(args, ctx)).await {
                 Ok(r) => r,
                 Err(_) => Err(ToolError::TimedOut {
@@ -174,10 +239,48 @@ impl ToolRegistry {
                 }),
             },
             None => tool.call(args, ctx).await,
+        }
+    }
+
+    /// Appends the audit entry of one call. A store that fails is logged, never hidden.
+    async fn record(
+        &self,
+        audit: &Audit,
+        name: &str,
+        arguments: &str,
+        result: &Result<Value, ToolError>,
+        at_ms: u64,
+        started: Instant,
+    ) {
+        let (outcome, detail) = match result {
+            Ok(_) => (AuditOutcome::Ok, None),
+            Err(
+                e @ (ToolError::RoleDenied { .. }
+                | ToolError::PermissionDenied { .. }
+                | ToolError::LimitReached(_)),
+            ) => (AuditOutcome::Denied, Some(e.to_string())),
+            Err(e) => (AuditOutcome::Failed, Some(e.to_string())),
         };
-        match result {
-            Ok(value) => ToolOutput { ok: true, value },
-            Err(e) => ToolOutput::from_error(&e),
+        let args = serde_json::from_str(arguments)
+            .unwrap_or_else(|_| Value::String(arguments.chars().take(2000).collect()));
+        let (user, role) = match &self.caller {
+            Some(c) => (c.user.clone(), c.role.as_str().to_owned()),
+            None => ("unknown".to_owned(), String::new()),
+        };
+        let entry = AuditEntry {
+            at_ms,
+            user,
+            role,
+            session: audit.session.clone(),
+            kind: "tool".into(),
+            action: name.to_owned(),
+            args: crate::redact::redact_json(args),
+            outcome,
+            detail: detail.map(|d| crate::redact::redact_url_credentials(&d)),
+            duration_ms: started.elapsed().as_millis() as u64,
+        };
+        if let Err(e) = audit.store.append_audit(entry).await {
+            tracing::error!(tool = name, error = %e, "the audit log could not record a tool call");
         }
     }
 }

@@ -21,16 +21,23 @@ pub enum Permission {
     RunAgent,
     /// Creates or changes development environments.
     ManageInfra,
+    /// Sees and acts on the whole team's work: everyone's jobs, sessions and audit entries
+    /// (the plan's container_manage, repository_admin and advanced_tools; team leads).
+    Team,
+    /// Administers Relay: users' tokens, configuration (the plan's voice_configure; admins).
+    Admin,
 }
 
 impl Permission {
     /// Every permission, from the least to the most powerful.
-    pub const ALL: [Permission; 5] = [
+    pub const ALL: [Permission; 7] = [
         Permission::Read,
         Permission::Session,
         Permission::WriteRepos,
         Permission::RunAgent,
         Permission::ManageInfra,
+        Permission::Team,
+        Permission::Admin,
     ];
 
     /// The permission's name as configured and serialized (`write_repos`, ...).
@@ -41,6 +48,8 @@ impl Permission {
             Permission::WriteRepos => "write_repos",
             Permission::RunAgent => "run_agent",
             Permission::ManageInfra => "manage_infra",
+            Permission::Team => "team",
+            Permission::Admin => "admin",
         }
     }
 }
@@ -54,8 +63,8 @@ impl std::str::FromStr for Permission {
             .find(|p| p.as_str() == name)
             .ok_or_else(|| {
                 format!(
-                    "unknown permission `{name}`; use read, session, write_repos, run_agent or \
-                     manage_infra"
+                    "unknown permission `{name}`; use read, session, write_repos, run_agent, \
+                     manage_infra, team or admin"
                 )
             })
     }
@@ -143,6 +152,25 @@ pub enum ToolError {
         /// Permission required.
         needed: Permission,
     },
+    /// The caller's role does not grant the tool's permission.
+    #[error(
+        "`{tool}` needs the `{needed}` permission: {user} is a {role}; the {needed_role} role has it"
+    )]
+    RoleDenied {
+        /// Tool name.
+        tool: String,
+        /// Permission required.
+        needed: Permission,
+        /// Who asked.
+        user: String,
+        /// Their role.
+        role: crate::team::Role,
+        /// The least powerful role that would be allowed.
+        needed_role: crate::team::Role,
+    },
+    /// A resource limit of the caller was reached (environment profile, quota).
+    #[error("{0}")]
+    LimitReached(String),
     /// The tool ran and failed.
     #[error("{0}")]
     Failed(String),

@@ -142,6 +142,10 @@ pub struct VoiceSessionConfig {
     /// Raw JSON merged into the transport's session object, for fields Relay does not model yet.
     /// Beta-era field names here produce a warning.
     pub session_overrides: Option<serde_json::Value>,
+    /// The conversation so far, when resuming a saved session (`relay voice --session NAME`):
+    /// the transport replays it into the new connection the way it replays after a reconnect.
+    #[serde(default)]
+    pub history: Vec<crate::store::Turn>,
 }
 
 impl Default for VoiceSessionConfig {
@@ -161,6 +165,7 @@ impl Default for VoiceSessionConfig {
             progress_interval_ms: 7_000,
             acknowledge_long_tools: true,
             session_overrides: None,
+            history: Vec::new(),
         }
     }
 }
@@ -244,6 +249,11 @@ impl VoiceSessionConfigBuilder {
     /// Raw JSON merged into the session object.
     pub fn session_overrides(mut self, v: serde_json::Value) -> Self {
         self.config.session_overrides = Some(v);
+        self
+    }
+    /// The conversation to resume (see [`VoiceSessionConfig::history`]).
+    pub fn history(mut self, turns: Vec<crate::store::Turn>) -> Self {
+        self.config.history = turns;
         self
     }
     /// Finishes the builder.

@@ -69,6 +69,9 @@ fn env_line(env: &Environment) -> String {
 /// Turns a provider error into a tool error; an unknown environment lists the existing ones so
 /// the model can correct itself.
 async fn failed(provider: &dyn InfraProvider, error: InfraError) -> ToolError {
+    if let InfraError::LimitReached(why) = error {
+        return ToolError::LimitReached(why);
+    }
     let InfraError::NotFound { name, provider: p } = &error else {
         return ToolError::Failed(error.to_string());
     };

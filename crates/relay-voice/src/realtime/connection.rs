@@ -166,15 +166,7 @@ impl Connection {
         transcript: &Transcript,
     ) -> bool {
         self.install(*established);
-        let items = transcript.items();
-        let replayed = items.len() as u32;
-        for item in items {
-            self.send(ClientEvent::ConversationItemCreate {
-                previous_item_id: None,
-                item,
-            })
-            .await;
-        }
+        let replayed = self.replay(transcript).await;
         if self.socket.is_none() {
             self.spent_attempts = attempts;
             return false;
@@ -185,6 +177,21 @@ impl Connection {
             replayed_items: replayed,
         });
         true
+    }
+
+    /// Creates `transcript`'s items in the session, in order; returns how many. Used after a
+    /// reconnect and when a saved session is resumed.
+    pub(super) async fn replay(&mut self, transcript: &Transcript) -> u32 {
+        let items = transcript.items();
+        let replayed = items.len() as u32;
+        for item in items {
+            self.send(ClientEvent::ConversationItemCreate {
+                previous_item_id: None,
+                item,
+            })
+            .await;
+        }
+        replayed
     }
 
     /// Sends `event`; does nothing while disconnected.

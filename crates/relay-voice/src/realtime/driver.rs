@@ -61,6 +61,7 @@ impl Driver {
     ) -> Result<VoiceSession, VoiceError> {
         let (session, parts) = VoiceSession::channel();
         let reporter = Reporter::new(parts.events, parts.metrics);
+        let session_cfg_history = session_cfg.history.clone();
         let mut driver = Driver {
             commands: parts.commands,
             reporter: reporter.clone(),
@@ -72,7 +73,13 @@ impl Driver {
             playback: Playback::new(reporter.clone(), &session_cfg),
             connection: Connection::new(cfg, session_cfg, registry, reporter),
         };
+        driver.transcript = Transcript::from_history(&session_cfg_history);
         let warnings = driver.connection.establish().await?;
+        if !driver.transcript.is_empty() {
+            // A resumed session: the model hears the conversation so far, as after a reconnect.
+            let replayed = driver.connection.replay(&driver.transcript).await;
+            tracing::debug!(replayed, "resumed a saved conversation");
+        }
         for message in warnings {
             tracing::warn!("{message}");
             driver.reporter.emit(VoiceEvent::Warning { message });

@@ -41,6 +41,36 @@ pub struct Transcript {
 }
 
 impl Transcript {
+    /// The transcript of a saved conversation (tool turns become a call and its output).
+    pub fn from_history(turns: &[relay_core::store::Turn]) -> Self {
+        use relay_core::store::TurnRole;
+        let mut t = Transcript::default();
+        for (i, turn) in turns.iter().enumerate() {
+            match (turn.role, &turn.tool) {
+                (TurnRole::User, _) if !turn.text.is_empty() => {
+                    t.push(Entry::User(turn.text.clone()));
+                }
+                (TurnRole::Assistant, _) if !turn.text.is_empty() => {
+                    t.push(Entry::Assistant(format!("resumed-{i}"), turn.text.clone()));
+                }
+                (TurnRole::Tool, Some(call)) => {
+                    let call_id = format!("resumed-call-{i}");
+                    t.push(Entry::Call {
+                        call_id: call_id.clone(),
+                        name: call.name.clone(),
+                        arguments: call.arguments.clone(),
+                    });
+                    t.push(Entry::Output {
+                        call_id,
+                        output: call.output.clone(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        t
+    }
+
     /// Appends an entry.
     pub fn push(&mut self, e: Entry) {
         self.entries.push(e);

@@ -1,0 +1,201 @@
+//! SQLite and Redis side by side: audit append and session save latency (p50, p99), job
+//! enqueue-to-start latency, queue throughput with 1 and 4 workers.
+//!
+//! `cargo bench -p relay-store --bench store` (needs redis-server: scripts/setup/redis.sh).
+//! Prints one Markdown table; benches/RESULTS.md records a run.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use relay_core::store::{
+    AuditEntry, AuditOutcome, SessionRecord, Store, StoreUrl, ToolCallRecord, Turn, TurnRole,
+};
+use serde_json::json;
+
+const SAMPLES: usize = 2000;
+const QUEUE_JOBS: usize = 2000;
+
+fn entry(i: usize) -> AuditEntry {
+    AuditEntry {
+        at_ms: i as u64,
+        user: "ann".into(),
+        role: "developer".into(),
+        session: Some("bench".into()),
+        kind: "tool".into(),
+        action: "sync_repos".into(),
+        args: json!({"repos": ["api", "web"], "i": i}),
+        outcome: AuditOutcome::Ok,
+        detail: None,
+        duration_ms: 42,
+    }
+}
+
+/// A session of 20 turns, the size of a short conversation.
+fn session() -> SessionRecord {
+    let mut s = SessionRecord {
+        id: "bench".into(),
+        user: "ann".into(),
+        ..Default::default()
+    };
+    for i in 0..20 {
+        s.turns.push(Turn {
+            role: if i % 3 == 2 {
+                TurnRole::Tool
+            } else {
+                TurnRole::User
+            },
+            text: "what is the status of the backend and its dependencies?".into(),
+            tool: (i % 3 == 2).then(|| ToolCallRecord {
+                name: "project_status".into(),
+                arguments: "{}".into(),
+                output: "{\"repos\":[{\"name\":\"api\",\"clean\":true}]}".into(),
+            }),
+            at_ms: i,
+        });
+    }
+    s
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+async fn latencies<F, Fut>(mut op: F) -> (Duration, Duration)
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for i in 0..100 {
+        op(i).await; // warm up
+    }
+    let mut samples = Vec::with_capacity(SAMPLES);
+    for i in 0..SAMPLES {
+        let start = Instant::now();
+        op(i).await;
+        samples.push(start.elapsed());
+    }
+    samples.sort();
+    (percentile(&samples, 0.5), percentile(&samples, 0.99))
+}
+
+/// Time from enqueue to a polling worker's claim (the worker polls without pause).
+async fn enqueue_to_start(store: Arc<dyn Store>) -> (Duration, Duration) {
+    let mut samples = Vec::new();
+    for i in 0..500 {
+        let worker = store.clone();
+        let claimer = tokio::spawn(async move {
+            loop {
+                if let Some(c) = worker.claim("w", Duration::from_secs(60)).await.unwrap() {
+                    let at = Instant::now();
+                    worker.ack(&c).await.unwrap();
+                    return at;
+                }
+                tokio::task::yield_now().await;
+            }
+        });
+        let start = Instant::now();
+        store.enqueue(&format!("e{i}")).await.unwrap();
+        let claimed_at = claimer.await.unwrap();
+        samples.push(claimed_at.saturating_duration_since(start));
+    }
+    samples.sort();
+    (percentile(&samples, 0.5), percentile(&samples, 0.99))
+}
+
+/// Jobs per second drained (claim + ack) by `workers` workers, each on its own connection.
+async fn throughput(url: &StoreUrl, workers: usize) -> f64 {
+    let producer = relay_store::open(url).await.unwrap();
+    for i in 0..QUEUE_JOBS {
+        producer.enqueue(&format!("t{i}")).await.unwrap();
+    }
+    let mut handles = Vec::new();
+    let start = Instant::now();
+    for w in 0..workers {
+        let store = relay_store::open(url).await.unwrap();
+        handles.push(tokio::spawn(async move {
+            let mut n = 0;
+            while let Some(c) = store
+                .claim(&format!("w{w}"), Duration::from_secs(60))
+                .await
+                .unwrap()
+            {
+                store.ack(&c).await.unwrap();
+                n += 1;
+            }
+            n
+        }));
+    }
+    let mut total = 0;
+    for h in handles {
+        total += h.await.unwrap();
+    }
+    assert_eq!(total, QUEUE_JOBS);
+    QUEUE_JOBS as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn measure(name: &str, url: StoreUrl) -> Vec<String> {
+    let store = relay_store::open(&url).await.unwrap();
+    let s = store.clone();
+    let (a50, a99) = latencies(|i| {
+        let s = s.clone();
+        async move {
+            s.append_audit(entry(i)).await.unwrap();
+        }
+    })
+    .await;
+    let s = store.clone();
+    let record = session();
+    let (s50, s99) = latencies(|_| {
+        let s = s.clone();
+        let r = record.clone();
+        async move {
+            s.save_session(r, Duration::from_secs(3600)).await.unwrap();
+        }
+    })
+    .await;
+    let (e50, e99) = enqueue_to_start(store.clone()).await;
+    let t1 = throughput(&url, 1).await;
+    let t4 = throughput(&url, 4).await;
+    vec![
+        format!(
+            "| audit append p50 / p99 | {name} | {} / {} |",
+            us(a50),
+            us(a99)
+        ),
+        format!(
+            "| session save (20 turns) p50 / p99 | {name} | {} / {} |",
+            us(s50),
+            us(s99)
+        ),
+        format!(
+            "| enqueue → start p50 / p99 | {name} | {} / {} |",
+            us(e50),
+            us(e99)
+        ),
+        format!("| queue throughput, 1 worker | {name} | {t1:.0} jobs/s |"),
+        format!("| queue throughput, 4 workers | {name} | {t4:.0} jobs/s |"),
+    ]
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let server = relay_testkit::redis::RedisServer::start();
+    let sqlite = rt.block_on(measure(
+        "SQLite",
+        StoreUrl::Sqlite(dir.path().join("relay.db")),
+    ));
+    let redis = rt.block_on(measure("Redis", server.url().parse().unwrap()));
+    println!("| measure | store | result |\n|---|---|---|");
+    for (a, b) in sqlite.iter().zip(&redis) {
+        println!("{a}\n{b}");
+    }
+}
