@@ -90,6 +90,7 @@ pub fn audited_as(command: &crate::Command) -> Option<&'static str> {
         C::Env(_) => "relay env",
         C::Team(args) => args.audited_as()?,
         C::Jobs(args) => args.audited_as()?,
+        C::Pr(args) => args.audited_as()?,
         _ => return None,
     })
 }

@@ -19,5 +19,5 @@ pub mod git;
 pub mod github;
 pub mod proxmox;
 pub mod realtime;
-pub mod webhooks;
 pub mod redis;
+pub mod webhooks;

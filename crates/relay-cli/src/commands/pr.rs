@@ -18,6 +18,18 @@ pub struct Args {
     command: Command,
 }
 
+impl Args {
+    /// The name the subcommand is audited under; `None` for the ones that only read.
+    pub fn audited_as(&self) -> Option<&'static str> {
+        match &self.command {
+            Command::Create(_) => Some("relay pr create"),
+            Command::Review(_) => Some("relay pr review"),
+            Command::Merge(_) => Some("relay pr merge"),
+            Command::List(_) | Command::Show(_) | Command::Checks(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, clap::Subcommand)]
 enum Command {
     /// Open pull requests: author, draft, branches, review decision, review requests, checks.
