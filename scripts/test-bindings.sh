@@ -128,7 +128,7 @@ test_kotlin() {
   # Hermetic settings: no OpenAI key (the voice tests check the missing-key error and pass keys
   # explicitly); Proxmox only from the test's relay.yaml plus the secret of the fake PVE's token.
   env -u OPENAI_API_KEY -u PROXMOX_URL -u PROXMOX_NODE -u PROXMOX_TOKEN_ID -u PROXMOX_USER \
-    -u PROXMOX_PASSWORD -u PROXMOX_CA_FILE -u PROXMOX_FINGERPRINT -u PROXMOX_INSECURE \
+    -u PROXMOX_PASSWORD -u PROXMOX_CA_FILE -u PROXMOX_FINGERPRINT -u PROXMOX_INSECURE -u GITHUB_TOKEN -u GH_TOKEN \
     PROXMOX_TOKEN_SECRET=kotlin-fake-pve-secret "${run[@]}" RelayTestsKt
   step kotlin "examples/kotlin/WorkspaceTour.kt"
   expect_tour "$("${run[@]}" WorkspaceTourKt "$demo/ws")"

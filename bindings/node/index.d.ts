@@ -274,6 +274,50 @@ export declare class Environments {
 }
 
 /**
+ * GitHub over a workspace. Open it with `GitHub.open(workspace, { token, apiUrl, graphqlUrl })`.
+ * Every method returns a Promise; failures reject with an Error whose `kind` is `github`
+ * (`code` `github_missing_token`, `refused`, ...) or `usage`.
+ */
+export declare class GitHub {
+  /**
+   * GitHub for `workspace`: the token from `options.token`, else `GITHUB_TOKEN`, else
+   * `GH_TOKEN`; the addresses from `apiUrl`/`graphqlUrl`, else `GITHUB_API_URL`/
+   * `GITHUB_GRAPHQL_URL`. Throws (code `github_missing_token`) without a token.
+   */
+  static open(workspace: Workspace, options?: OpenGitHubOptions | undefined | null): GitHub
+  /** The morning briefing: `{ repos: [...], highlights: [...] }` (docs/github.md). */
+  briefing(): Promise<{ repos: Array<Record<string, any>>; highlights: Array<{ kind: string; text: string; [field: string]: any }> }>
+  /** Open pull requests, each with the workspace's repository `name`. */
+  pullRequests(options?: PullRequestsOptions | undefined | null): Promise<Array<Record<string, any>>>
+  /** One pull request in full (files, reviews, checks), with a spoken `summary`. */
+  pullRequest(repo: string, number: number): Promise<Record<string, any>>
+  /**
+   * The checks of `branch` in `repo`, check runs and statuses combined:
+   * `{ state, failing, ... }`.
+   */
+  checks(repo: string, branch: string): Promise<Record<string, any>>
+  /** Open issues assigned to you, urgent first, each with the repository `name`. */
+  issues(options?: IssuesOptions | undefined | null): Promise<Array<Record<string, any>>>
+  /**
+   * Opens pull requests for `branch` across repositories, dependencies first; resolves with
+   * one outcome per repository (`{ repo, ... }`).
+   */
+  createPullRequests(branch: string, title: string, options?: CreatePullRequestsOptions | undefined | null): Promise<Array<Record<string, any>>>
+  /**
+   * Submits a review: `event` is `approve`, `request_changes` or `comment`; rejects with
+   * kind `usage` for anything else.
+   */
+  review(repo: string, number: number, event: string, options?: ReviewOptions | undefined | null): Promise<Record<string, any>>
+  /**
+   * Merges `branch`'s pull requests in dependency order when checks and reviews allow;
+   * rejects with code `refused` and every reason otherwise.
+   */
+  merge(branch: string, options?: MergeOptions | undefined | null): Promise<Array<Record<string, any>>>
+  /** Opens an issue in `repo`; resolves with `{ number, url, ... }`. */
+  createIssue(repo: string, title: string, options?: CreateIssueOptions | undefined | null): Promise<Record<string, any>>
+}
+
+/**
  * A running long operation (a sync, an agent run, ...) streaming events.
  * `for await (const event of job)` iterates over its events; `await job.wait()` gives its result.
  */
@@ -480,6 +524,26 @@ export interface CommitOptions {
   jobs?: number
 }
 
+/** Options of `createIssue`. */
+export interface CreateIssueOptions {
+  /** The description (default empty). */
+  body?: string
+  /** Labels to put on it. */
+  labels?: Array<string>
+}
+
+/** Options of `createPullRequests`. */
+export interface CreatePullRequestsOptions {
+  /** The description (default empty). */
+  body?: string
+  /** The branch to merge into (default: each repository's default branch). */
+  base?: string
+  /** Open them as drafts (default false). */
+  draft?: boolean
+  /** Only these repositories (default all). */
+  repos?: Array<string>
+}
+
 /** Options of `exec`. */
 export interface ExecOptions {
   /** Data for the command's standard input. */
@@ -490,6 +554,12 @@ export interface ExecOptions {
   timeoutSecs?: number
 }
 
+/** Options of `issues`. */
+export interface IssuesOptions {
+  /** Only these repositories; default: every repository of the workspace that is on GitHub. */
+  repos?: Array<string>
+}
+
 /** Options of `sync` and `branch`. */
 export interface JobOptions {
   /** Exactly these repositories. */
@@ -498,6 +568,14 @@ export interface JobOptions {
   affectedBy?: Array<string>
   /** How many repositories at once (default: number of cores). */
   jobs?: number
+}
+
+/** Options of `merge`. */
+export interface MergeOptions {
+  /** `merge` (default), `squash` or `rebase`. */
+  method?: string
+  /** Only these repositories (default all). */
+  repos?: Array<string>
 }
 
 /** Options of `Environments.open`. */
@@ -513,6 +591,27 @@ export interface OpenEnvironmentsOptions {
   localRoot?: string
 }
 
+/** Options of `GitHub.open`; each absent one comes from the environment. */
+export interface OpenGitHubOptions {
+  /** The token (else `GITHUB_TOKEN`, else `GH_TOKEN`). */
+  token?: string
+  /** The REST root (else `GITHUB_API_URL`, else https://api.github.com). */
+  apiUrl?: string
+  /** The GraphQL endpoint (else `GITHUB_GRAPHQL_URL`, else GitHub's). */
+  graphqlUrl?: string
+}
+
+/** Options of `pullRequests`. */
+export interface PullRequestsOptions {
+  /**
+   * Only these repositories (workspace names or `OWNER/NAME`); default: every repository of
+   * the workspace that is on GitHub.
+   */
+  repos?: Array<string>
+  /** Only pull requests whose review is requested from you (default false). */
+  reviewRequested?: boolean
+}
+
 /** Options of `push`. */
 export interface PushOptions {
   /** Exactly these repositories. */
@@ -525,6 +624,14 @@ export interface PushOptions {
   jobs?: number
 }
 
+/** Options of `review`. */
+export interface ReviewOptions {
+  /** The review's text (default empty). */
+  body?: string
+  /** Line comments: `[{ path, line, body }]` (or the same as JSON text). */
+  comments?: Array<{ path: string; line: number; body: string }> | string
+}
+
 /** Which repositories an operation covers; both absent means all. */
 export interface SelectionOptions {
   /** Exactly these repositories. */
@@ -532,13 +639,6 @@ export interface SelectionOptions {
   /** These repositories and everything that depends on them. */
   affectedBy?: Array<string>
 }
-
-/**
- * Kills every process group Relay started in this process (agents, environment commands) and
- * everything under them; returns how many were running. `relay.js` calls it on
- * `process.on('exit')`, so runs in flight do not outlive Node.
- */
-export declare function shutdown(): number
 
 /** Options of `tools.serveMcp(...)`. */
 export interface ServeMcpOptions {
@@ -554,6 +654,13 @@ export interface ServeMcpOptions {
   /** `Host` names accepted besides loopback. */
   allowHosts?: Array<string>
 }
+
+/**
+ * Kills every process group Relay started in this process (agents, environment commands) and
+ * everything under them; returns how many were running. `relay.js` calls it on
+ * `process.on('exit')`, so runs in flight do not outlive Node.
+ */
+export declare function shutdown(): number
 
 /** Options of `stop`. */
 export interface StopOptions {

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Environments = nativeBinding.Environments
+module.exports.GitHub = nativeBinding.GitHub
 module.exports.Job = nativeBinding.Job
 module.exports.McpServer = nativeBinding.McpServer
 module.exports.Tools = nativeBinding.Tools

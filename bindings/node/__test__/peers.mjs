@@ -109,6 +109,23 @@ export async function startProxmox({ tokenId, secret, templates = [], taskMs = 8
   return { url, node, caFile, env, stop: () => stopChild(child, () => child.stdin.end()) }
 }
 
+/**
+ * The GitHub peer (seeded; every request is checked against GitHub's OpenAPI description and
+ * GraphQL schema). Resolves with its greeting `{ url, graphql_url, token, viewer }` plus
+ * `stop()`, which closes its stdin and resolves with `{ code, stderr }`: a request GitHub's API
+ * description does not allow makes the exit code non-zero, with the reason in `stderr`.
+ */
+export async function startGitHub() {
+  const { child, line } = await startPeer(['github'], { stdin: 'pipe' })
+  let stderr = ''
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  const stop = async () => {
+    await stopChild(child, () => child.stdin.end())
+    return { code: child.exitCode, stderr }
+  }
+  return { ...JSON.parse(line), stop }
+}
+
 function stopChild(child, ask) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((done) => {

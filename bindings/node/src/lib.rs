@@ -10,6 +10,7 @@
 mod agent;
 mod convert;
 mod environments;
+mod github;
 mod host_tool;
 mod job;
 mod js_function;
