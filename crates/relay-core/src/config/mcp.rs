@@ -282,7 +282,7 @@ mod tests {
             "mcp_servers:\n  - name: a__b\n    command: [x]\n  - name: both\n    command: [x]\n    \
              url: http://h/mcp\n  - name: none\n  - name: ftp\n    url: ftp://h\n  - name: empty\n    \
              command: []\n  - name: hdr\n    url: http://h/mcp\n    headers_from_env:\n      \
-             Authorization: Bearer xyz\n  - name: perm\n    command: [x]\n    permission: admin\n  \
+             Authorization: Bearer xyz\n  - name: perm\n    command: [x]\n    permission: root\n  \
              - name: perm\n    command: [x]\n",
         );
         for expected in [
@@ -292,7 +292,7 @@ mod tests {
             "relay.yaml:11:10: MCP server `ftp`: `ftp://h` is not an HTTP URL",
             "relay.yaml:13:14: MCP server `empty` has an empty `command`",
             "MCP server `hdr`: `Bearer xyz` is not an environment variable name",
-            "relay.yaml:20:17: unknown permission `admin`",
+            "relay.yaml:20:17: unknown permission `root`",
             "relay.yaml:21:11: MCP server `perm` is defined twice",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
