@@ -100,5 +100,5 @@ test('Relay tools and JavaScript tools are served to an MCP client, read-only by
 test('a bad address or permission throws a usage error', () => {
   const tools = new relay.Tools({ workspace: relay.Workspace.open(makeWorkspace()) })
   assert.throws(() => tools.serveMcp({ http: 'nowhere' }), { code: 'usage', message: /`nowhere` is not an address/ })
-  assert.throws(() => tools.serveMcp({ allow: ['admin'] }), { code: 'usage', message: /unknown permission `admin`/ })
+  assert.throws(() => tools.serveMcp({ allow: ['root'] }), { code: 'usage', message: /unknown permission `root`/ })
 })

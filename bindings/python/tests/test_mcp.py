@@ -72,5 +72,5 @@ async def test_bad_addresses_and_permissions_are_usage_errors(workspace_dir: Pat
     tools = relay.Tools(relay.Workspace.open(workspace_dir))
     with pytest.raises(relay.UsageError, match="`nowhere` is not an address to listen on"):
         tools.serve_mcp(http="nowhere")
-    with pytest.raises(relay.UsageError, match="unknown permission `admin`"):
-        tools.serve_mcp(allow=["admin"])
+    with pytest.raises(relay.UsageError, match="unknown permission `root`"):
+        tools.serve_mcp(allow=["root"])

@@ -4,56 +4,9 @@
 
 use proptest::prelude::*;
 use relay_testkit::fuzz;
-use relay_voice::protocol::{ParsedServerEvent, ServerEvent};
+use relay_voice::protocol::{KNOWN_SERVER_EVENTS as TYPES, ParsedServerEvent, ServerEvent};
 use serde_json::json;
 
-const TYPES: &[&str] = &[
-    "error",
-    "session.created",
-    "session.updated",
-    "conversation.item.added",
-    "conversation.item.done",
-    "conversation.item.retrieved",
-    "conversation.item.input_audio_transcription.completed",
-    "conversation.item.input_audio_transcription.delta",
-    "conversation.item.input_audio_transcription.segment",
-    "conversation.item.input_audio_transcription.failed",
-    "conversation.item.truncated",
-    "conversation.item.deleted",
-    "input_audio_buffer.committed",
-    "input_audio_buffer.cleared",
-    "input_audio_buffer.speech_started",
-    "input_audio_buffer.speech_stopped",
-    "input_audio_buffer.timeout_triggered",
-    "input_audio_buffer.dtmf_event_received",
-    "output_audio_buffer.started",
-    "output_audio_buffer.stopped",
-    "output_audio_buffer.cleared",
-    "response.created",
-    "response.done",
-    "response.output_item.added",
-    "response.output_item.done",
-    "response.content_part.added",
-    "response.content_part.done",
-    "response.output_text.delta",
-    "response.output_text.done",
-    "response.output_audio_transcript.delta",
-    "response.output_audio_transcript.done",
-    "response.output_audio.delta",
-    "response.output_audio.done",
-    "response.function_call_arguments.delta",
-    "response.function_call_arguments.done",
-    "response.mcp_call_arguments.delta",
-    "response.mcp_call_arguments.done",
-    "response.mcp_call.in_progress",
-    "response.mcp_call.completed",
-    "response.mcp_call.failed",
-    "mcp_list_tools.in_progress",
-    "mcp_list_tools.completed",
-    "mcp_list_tools.failed",
-    "rate_limits.updated",
-    "response.brand_new_event",
-];
 const KEYS: &[&str] = &[
     "event_id",
     "error",
