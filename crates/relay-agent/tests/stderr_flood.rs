@@ -4,16 +4,7 @@
 
 use relay_agent::shell::ShellAgent;
 use relay_core::agent::{AgentContext, AgentStatus, AgentTask, CodingAgent};
-
-/// Peak resident memory of this process, in KiB (`VmHWM`).
-fn peak_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM in /proc/self/status")
-}
+use relay_testkit::memory::peak_rss_kib as peak_kib;
 
 #[tokio::test]
 async fn a_quarter_gigabyte_stderr_line_is_cut_while_reading() {

@@ -9,16 +9,7 @@ use std::time::Duration;
 use common::run;
 use relay_core::infra::{EnvSpec, ExecRequest, InfraProvider};
 use relay_infra::LocalProvider;
-
-/// Peak resident memory of this process, in KiB (`VmHWM`).
-fn peak_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM in /proc/self/status")
-}
+use relay_testkit::memory::peak_rss_kib as peak_kib;
 
 #[tokio::test]
 async fn a_command_writing_half_a_gigabyte_keeps_a_bounded_head_and_tail() {

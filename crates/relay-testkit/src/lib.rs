@@ -17,6 +17,7 @@ pub mod claude_cli;
 pub mod fuzz;
 pub mod git;
 pub mod github;
+pub mod memory;
 pub mod proxmox;
 pub mod realtime;
 pub mod redis;
