@@ -13,6 +13,7 @@
 //! them together for the CLI, the bindings and embedding applications.
 
 pub mod agent;
+pub mod approval;
 pub mod config;
 pub mod error;
 pub mod event;
