@@ -130,7 +130,6 @@ impl ApprovalHub {
                     id: id.to_string(),
                     user: answer
                         .answered_by
-                        .clone()
                         .unwrap_or_else(|| "an unknown user".into()),
                     approvers: request.approvers.join(", "),
                 });
