@@ -412,20 +412,14 @@ impl GitHubApi for GitHubClient {
             return Err(GitHubError::Config("a comment needs text".into()));
         }
         let path = format!("{}/issues/{number}/comments", repo_path(repo));
-        let reply = self
-            .transport
-            .rest(
-                Method::Post,
-                &path,
-                Some(&json!({ "body": body })),
-                &format!("commenting on {repo}#{number}"),
-                &format!("{repo}#{number}"),
-            )
-            .await?;
-        Ok(Created {
-            number: n(&reply.body, "/id"),
-            url: s(&reply.body, "/html_url"),
-        })
+        self.post_created(
+            &path,
+            &json!({ "body": body }),
+            &format!("commenting on {repo}#{number}"),
+            &format!("{repo}#{number}"),
+            "/id",
+        )
+        .await
     }
 
     async fn review(
@@ -460,20 +454,14 @@ impl GitHubApi for GitHubClient {
                 .map(|c| json!({ "path": c.path, "line": c.line, "side": "RIGHT", "body": c.body }))
                 .collect();
         }
-        let reply = self
-            .transport
-            .rest(
-                Method::Post,
-                &path,
-                Some(&body),
-                &format!("reviewing {repo}#{number}"),
-                &format!("pull request {repo}#{number}"),
-            )
-            .await?;
-        Ok(Created {
-            number: n(&reply.body, "/id"),
-            url: s(&reply.body, "/html_url"),
-        })
+        self.post_created(
+            &path,
+            &body,
+            &format!("reviewing {repo}#{number}"),
+            &format!("pull request {repo}#{number}"),
+            "/id",
+        )
+        .await
     }
 
     async fn merge(
@@ -527,18 +515,34 @@ impl GitHubApi for GitHubClient {
         if !issue.labels.is_empty() {
             body["labels"] = json!(issue.labels);
         }
+        self.post_created(
+            &path,
+            &body,
+            &format!("opening an issue in {repo}"),
+            &format!("{repo}"),
+            "/number",
+        )
+        .await
+    }
+}
+
+impl GitHubClient {
+    /// POSTs `body` to `path` and reads what was created: its number (or id, at `number_at`)
+    /// and its page.
+    async fn post_created(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        action: &str,
+        subject: &str,
+        number_at: &str,
+    ) -> Result<Created, GitHubError> {
         let reply = self
             .transport
-            .rest(
-                Method::Post,
-                &path,
-                Some(&body),
-                &format!("opening an issue in {repo}"),
-                &format!("{repo}"),
-            )
+            .rest(Method::Post, path, Some(body), action, subject)
             .await?;
         Ok(Created {
-            number: n(&reply.body, "/number"),
+            number: n(&reply.body, number_at),
             url: s(&reply.body, "/html_url"),
         })
     }
