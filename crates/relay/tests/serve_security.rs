@@ -616,13 +616,11 @@ async fn readyz_names_the_failing_check() {
     );
 }
 
-/// Checks the Prometheus text format line by line; returns (family -> type) and samples.
-fn parse_exposition(
-    text: &str,
-) -> (
-    Vec<(String, String)>,
-    Vec<(String, Vec<(String, String)>, f64)>,
-) {
+/// A sample: its name, its labels, its value.
+type Sample = (String, Vec<(String, String)>, f64);
+
+/// Checks the Prometheus text format line by line; returns (family, type) pairs and samples.
+fn parse_exposition(text: &str) -> (Vec<(String, String)>, Vec<Sample>) {
     let mut types = Vec::new();
     let mut samples = Vec::new();
     let name_ok = |n: &str| {
