@@ -170,6 +170,7 @@ fn with_a_team_the_page_metrics_and_readyz_are_served_over_tls() {
             "--behind-proxy",
         ],
     )
+    .env("RELAY_LOG", "info")
     .stdout(Stdio::null())
     .stderr(Stdio::piped())
     .spawn()

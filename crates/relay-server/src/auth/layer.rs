@@ -252,6 +252,9 @@ pub(crate) async fn guard(State(g): State<Arc<Guard>>, mut req: Request, next: N
                     }
                 }
             }
+            if !public {
+                tracing::Span::current().record("user", caller.user.as_str());
+            }
             req.extensions_mut().insert(caller.clone());
             next.run(req).await
         }
@@ -314,6 +317,7 @@ pub(crate) async fn guard(State(g): State<Arc<Guard>>, mut req: Request, next: N
                     &client,
                 );
             };
+            tracing::Span::current().record("user", caller.user.as_str());
             tracing::debug!(user = %caller.user, role = %caller.role, "authenticated");
             req.extensions_mut().insert(caller);
             next.run(req).await
