@@ -52,6 +52,11 @@ test_python() {
     grep -q '"owner":"payments team"' <<<"$out" ||
     { printf 'voice_agent.py did not run the agent, the conversation and the Python tool:\n%s\n' "$out" >&2; exit 1; }
   echo "example ok"
+  step python "examples/python/memory_tour.py"
+  out="$("$ROOT/.venv/bin/python" "$ROOT/examples/python/memory_tour.py" "$demo/ws" --store "sqlite:$demo/memory-tour.db")"
+  grep -q "session memory-tour: 3 turns saved" <<<"$out" && grep -q "audit chain: intact" <<<"$out" ||
+    { printf 'memory_tour.py did not save the session or verify the audit log:\n%s\n' "$out" >&2; exit 1; }
+  echo "example ok"
 }
 
 test_node() {
