@@ -52,6 +52,11 @@ test_python() {
     grep -q '"owner":"payments team"' <<<"$out" ||
     { printf 'voice_agent.py did not run the agent, the conversation and the Python tool:\n%s\n' "$out" >&2; exit 1; }
   echo "example ok"
+  step python "examples/python/memory_tour.py"
+  out="$("$ROOT/.venv/bin/python" "$ROOT/examples/python/memory_tour.py" "$demo/ws" --store "sqlite:$demo/memory-tour.db")"
+  grep -q "session memory-tour: 3 turns saved" <<<"$out" && grep -q "audit chain: intact" <<<"$out" ||
+    { printf 'memory_tour.py did not save the session or verify the audit log:\n%s\n' "$out" >&2; exit 1; }
+  echo "example ok"
 }
 
 test_node() {
@@ -89,6 +94,12 @@ JS
   (cd "$ROOT/bindings/node" && node --test __test__/)
   step node "examples/node/workspace-tour.mjs"
   expect_tour "$(node "$ROOT/examples/node/workspace-tour.mjs" "$demo/ws")"
+  step node "examples/node/memory-tour.mjs"
+  local tour
+  tour="$(node "$ROOT/examples/node/memory-tour.mjs" "$demo/ws" "sqlite:$demo/memory-tour-node.db")"
+  grep -q "session memory-tour: 3 turns saved" <<<"$tour" && grep -q "audit chain: intact" <<<"$tour" ||
+    { printf 'memory-tour.mjs did not save the session or verify the audit log:\n%s\n' "$tour" >&2; exit 1; }
+  echo "example ok"
   step node "examples/node/voice-server (node --test, against the fake Realtime server)"
   [ -d "$ROOT/examples/node/voice-server/node_modules/ws" ] || { echo "run scripts/setup/node.sh first" >&2; exit 1; }
   (cd "$ROOT/examples/node/voice-server" && node --test test/)

@@ -229,6 +229,85 @@ export interface VoiceMetrics {
   audio_bytes_out: number
 }
 
+/** The acting user (`memory.whoami()`). */
+export interface WhoAmI {
+  user: string
+  role: 'developer' | 'team_lead' | 'admin'
+  /** The tool registry's permissions: `read`, `session`, ..., `team`, `admin`. */
+  permissions: string[]
+  /** The plan's permissions: `repository_write`, `container_manage`, ... */
+  plan_permissions: string[]
+  limits: { profiles: string[]; max_environments: number | null }
+}
+
+/** A saved session in a listing. */
+export interface SessionSummary {
+  id: string
+  user: string
+  updated_ms: number
+  expires_ms: number
+  primary: string | null
+  turns: number
+}
+
+/** One turn of a saved conversation. */
+export interface SessionTurn {
+  role: 'user' | 'assistant' | 'tool'
+  text: string
+  tool: { name: string; arguments: string; output: string } | null
+  at_ms: number
+}
+
+/** A saved session with its turns and each project's context. */
+export interface SessionRecord {
+  id: string
+  user: string
+  created_ms: number
+  updated_ms: number
+  primary: string | null
+  projects: Record<string, { project: string; active_repos: string[]; operation: string | null }>
+  turns: SessionTurn[]
+}
+
+/** A durable job as stored. */
+export interface JobRecord {
+  id: string
+  operation: string
+  user: string
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted'
+  spec: Record<string, any>
+  done: string[]
+  resume: Record<string, string>
+  owner: string | null
+  heartbeat_ms: number
+  cancel_requested: boolean
+  created_ms: number
+  updated_ms: number
+  message: string | null
+}
+
+/** An audit entry as stored: numbered and chained. */
+export interface AuditRecord {
+  seq: number
+  entry: {
+    at_ms: number
+    user: string
+    role: string
+    session: string | null
+    kind: 'tool' | 'command'
+    action: string
+    args: unknown
+    outcome: 'ok' | 'failed' | 'denied'
+    detail: string | null
+    duration_ms: number
+  }
+  prev_hash: string
+  hash: string
+}
+
+/** What `memory.verifyAudit()` found. */
+export type AuditVerdict = { status: 'intact'; records: number } | { status: 'broken'; seq: number; problem: string }
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -344,6 +423,56 @@ export declare class McpServer {
   get url(): string
   /** Stops serving. */
   close(): void
+}
+
+/**
+ * Relay's memory as the acting user. Open it with `await Memory.open({ workspace, store, user })`.
+ * Failures reject with an Error whose `kind` is `store` (codes `store_unavailable`,
+ * `store_invalid_url`, ...; the URL's password redacted), `usage` (codes `denied`,
+ * `unauthenticated`, `unknown_session`, `usage`) or `repo`.
+ */
+export declare class Memory {
+  /** Opens the workspace, its store and identifies the acting user. */
+  static open(options?: OpenMemoryOptions | undefined | null): Promise<Memory>
+  /** The store's URL, password redacted. */
+  get storeUrl(): string
+  /** The acting user: `{ user, role, permissions, plan_permissions, limits }`. */
+  whoami(): WhoAmI
+  /** Saved sessions (yours; everyone's for team leads), most recent first. */
+  sessions(): Promise<SessionSummary[]>
+  /** One saved session with its turns; rejects with code `unknown_session` when there is none. */
+  session(name: string): Promise<SessionRecord>
+  /** Deletes a saved session before it expires; `false` when there was none. */
+  deleteSession(name: string): Promise<boolean>
+  /**
+   * The tools as the acting user (their role enforced, every call audited, denials too).
+   * With `session`, a `VoiceSession` started on them saves its conversation under that name
+   * and resumes it (history replayed) when it exists.
+   */
+  tools(session?: string | undefined | null): Promise<Tools>
+  /**
+   * Durable jobs, newest first (yours; everyone's for team leads); a job whose process died
+   * is `interrupted`.
+   */
+  jobs(): Promise<JobRecord[]>
+  /** One job with every event it recorded: `{ job, events }`. */
+  job(id: string): Promise<{ job: JobRecord; events: RelayEvent[] }>
+  /** Queues a sync as a durable job (state `queued`) for a worker or `resumeJob`. */
+  enqueueSync(options?: EnqueueSyncOptions | undefined | null): Promise<JobRecord>
+  /**
+   * Runs what is left of an interrupted, failed or queued job in this process: a `Job`
+   * streaming its events (`for await`); repositories already done are not done again.
+   */
+  resumeJob(id: string): Promise<Job>
+  /** Cancels a job (a running one stops within a heartbeat, from any process); its record. */
+  cancelJob(id: string): Promise<JobRecord>
+  /** Audit records, oldest first (yours unless you have the team_lead role). */
+  audit(options?: AuditOptions | undefined | null): Promise<AuditRecord[]>
+  /**
+   * Checks the audit chain: `{ status: 'intact', records }` or `{ status: 'broken', seq,
+   * problem }` naming the first entry changed, removed or moved (needs the team_lead role).
+   */
+  verifyAudit(): Promise<AuditVerdict>
 }
 
 /** A tool registry and the session state its tools share (the primary project). */
@@ -512,6 +641,16 @@ export interface AgentRunOptions {
   permission?: PermissionCallback
 }
 
+/** Options of `audit`; every one optional. */
+export interface AuditOptions {
+  /** Only entries from the last DURATION (`90s`, `30m`, `8h`, `7d`, `2w`). */
+  since?: string
+  /** Only this user's entries (someone else's need the team_lead role). */
+  user?: string
+  /** Only the newest N (still oldest first). */
+  limit?: number
+}
+
 /** Options of `commit`. */
 export interface CommitOptions {
   /** Exactly these repositories. */
@@ -542,6 +681,14 @@ export interface CreatePullRequestsOptions {
   draft?: boolean
   /** Only these repositories (default all). */
   repos?: Array<string>
+}
+
+/** Options of `enqueueSync`: `repos` or `affectedBy` (default: every auto-synced repository). */
+export interface EnqueueSyncOptions {
+  /** Exactly these repositories. */
+  repos?: Array<string>
+  /** These repositories and everything that depends on them. */
+  affectedBy?: Array<string>
 }
 
 /** Options of `exec`. */
@@ -599,6 +746,24 @@ export interface OpenGitHubOptions {
   apiUrl?: string
   /** The GraphQL endpoint (else `GITHUB_GRAPHQL_URL`, else GitHub's). */
   graphqlUrl?: string
+}
+
+/** Options of `Memory.open`; every one optional. */
+export interface OpenMemoryOptions {
+  /** The workspace (a directory or relay.yaml); default: discovered from the current directory. */
+  workspace?: string
+  /**
+   * `sqlite:PATH` or `redis://HOST:PORT/DB`; default: `RELAY_STORE_URL`, relay.yaml's
+   * `store.url`, else `<workspace>/.relay/relay.db`.
+   */
+  store?: string
+  /**
+   * Act as this user (default: `RELAY_USER`, else the OS user); their role comes from
+   * relay.yaml's `team:`.
+   */
+  user?: string
+  /** Act as whoever this token (from `relay team token create`) belongs to. */
+  token?: string
 }
 
 /** Options of `pullRequests`. */

@@ -839,6 +839,7 @@ module.exports.Environments = nativeBinding.Environments
 module.exports.GitHub = nativeBinding.GitHub
 module.exports.Job = nativeBinding.Job
 module.exports.McpServer = nativeBinding.McpServer
+module.exports.Memory = nativeBinding.Memory
 module.exports.Tools = nativeBinding.Tools
 module.exports.VoiceSession = nativeBinding.VoiceSession
 module.exports.Workspace = nativeBinding.Workspace

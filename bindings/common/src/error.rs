@@ -22,6 +22,9 @@ pub enum ErrorKind {
     Infra,
     /// A GitHub operation failed or was refused (token, rate limit, not found, checks).
     GitHub,
+    /// Relay's store (SQLite or Redis) could not be reached or opened, or failed; the message
+    /// names its URL with any password redacted.
+    Store,
     /// The operation was cancelled.
     Cancelled,
     /// The caller used the API wrongly (e.g. awaited a job's result twice).
@@ -40,6 +43,7 @@ impl ErrorKind {
             ErrorKind::Voice => "voice",
             ErrorKind::Infra => "infra",
             ErrorKind::GitHub => "github",
+            ErrorKind::Store => "store",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::Usage => "usage",
             ErrorKind::Internal => "internal",
@@ -121,6 +125,7 @@ impl From<relay::Error> for BindingError {
             relay::Error::Job(f) => f.into(),
             relay::Error::Usage(message) => Self::usage(message),
             relay::Error::GitHub(e) => Self::new(ErrorKind::GitHub, e.code(), e.to_string()),
+            relay::Error::Store(e) => Self::new(ErrorKind::Store, e.code(), e.to_string()),
             // The caller must change something (their role, their token): a usage error with
             // its own code (`denied`, `unauthenticated`).
             e @ (relay::Error::Denied(_) | relay::Error::Unauthenticated(_)) => {

@@ -57,7 +57,7 @@ pub use github::{GitHubHandle, GitHubOptions};
 pub use host_tool::{HostToolSpec, ToolCallback};
 pub use job::{DEFAULT_BATCH, JobHandle};
 pub use mcp::{McpServeOptions, McpServerHandle};
-pub use memory::{MemoryHandle, MemoryOptions};
+pub use memory::{AuditQuery, MemoryHandle, MemoryOptions};
 pub use permission::{CallbackPolicy, PermissionCallback, parse_decision};
 #[cfg(any(test, feature = "testing"))]
 pub use synthetic::{SyntheticJob, synthetic_job};

@@ -5,9 +5,12 @@
 use std::sync::Arc;
 
 use relay::core::store::{AuditFilter, JobFilter};
-use relay::{Relay, StoreChoice};
+use relay::core::words::parse_duration;
+use relay::{JobSpec, Relay, StoreChoice};
 use serde::Deserialize;
 
+use crate::tools::ToolsHandle;
+use crate::workspace::Selection;
 use crate::{BindingError, JobHandle, to_json};
 
 /// How to open Relay's memory (JSON object; every field optional).
@@ -34,6 +37,18 @@ impl MemoryOptions {
         serde_json::from_str(text)
             .map_err(|e| BindingError::usage(format!("invalid memory options: {e}")))
     }
+}
+
+/// Which audit entries to read; every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only entries from the last DURATION (`90s`, `30m`, `8h`, `7d`, `2w`), as `relay audit
+    /// --since`.
+    pub since: Option<String>,
+    /// Only this user's entries (someone else's need the `team` permission).
+    pub user: Option<String>,
+    /// Only the newest N of them (still oldest first).
+    pub limit: Option<u64>,
 }
 
 /// Relay opened with its store and the acting user.
@@ -78,9 +93,25 @@ impl MemoryHandle {
         self.relay.store().map(|s| s.url()).unwrap_or_default()
     }
 
-    /// The acting user: `{"user", "role", "limits"}`.
-    pub fn caller(&self) -> String {
-        to_json(self.relay.caller())
+    /// The acting user: `{"user", "role", "permissions", "plan_permissions", "limits"}` —
+    /// `permissions` are the tool registry's (`read`, ..., `team`, `admin`), `plan_permissions`
+    /// the plan's names (`repository_write`, ...).
+    pub fn whoami(&self) -> String {
+        let caller = self.relay.caller();
+        let permissions: Vec<String> = caller
+            .role
+            .permissions()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        serde_json::json!({
+            "user": caller.user,
+            "role": caller.role,
+            "permissions": permissions,
+            "plan_permissions": caller.role.plan_permissions(),
+            "limits": caller.limits,
+        })
+        .to_string()
     }
 
     /// Saved sessions (the caller's, or everyone's for team leads), most recent first.
@@ -88,9 +119,44 @@ impl MemoryHandle {
         Ok(to_json(&self.relay.sessions().await?))
     }
 
-    /// One saved session with its turns and per-project context.
+    /// One saved session with its turns and per-project context; a usage error when there is
+    /// none by that name (never saved, expired or deleted).
     pub async fn session(&self, name: &str) -> Result<String, BindingError> {
-        Ok(to_json(&self.relay.session(name).await?.record()))
+        match self.relay.saved_session(name).await? {
+            Some(record) => Ok(to_json(&record)),
+            None => Err(BindingError::new(
+                crate::ErrorKind::Usage,
+                "unknown_session",
+                format!(
+                    "no saved session `{name}` (never saved, expired or deleted); sessions() lists them"
+                ),
+            )),
+        }
+    }
+
+    /// Deletes a saved session before it expires; `false` when there was none.
+    pub async fn delete_session(&self, name: &str) -> Result<bool, BindingError> {
+        Ok(self.relay.delete_session(name).await?)
+    }
+
+    /// The tool registry as the acting user: restricted to their role, every call (denials
+    /// included) appended to the audit log. With `session`, the conversation of a voice
+    /// session started on these tools is saved under that name as it goes, and resumed (its
+    /// history replayed) when it exists.
+    pub async fn tools(&self, session: Option<String>) -> Result<ToolsHandle, BindingError> {
+        let graph = self.relay.graph();
+        match session {
+            None => Ok(ToolsHandle::from_relay(self.relay.tools()?, graph, None)),
+            Some(name) => {
+                let memory = self.relay.session(&name).await?;
+                let registry = self.relay.tools_for_session(Some(memory.id()))?;
+                Ok(ToolsHandle::from_relay(
+                    registry,
+                    graph,
+                    Some(Arc::new(memory)),
+                ))
+            }
+        }
     }
 
     /// Durable jobs, newest first (interrupted ones marked).
@@ -105,29 +171,51 @@ impl MemoryHandle {
         Ok(serde_json::json!({"job": job, "events": events}).to_string())
     }
 
+    /// Puts a sync of `selection` on the queue (as `relay sync --detach` would) for a worker or
+    /// [`resume_job`](Self::resume_job); returns the job record (state `queued`).
+    pub async fn enqueue_sync(&self, selection: Selection) -> Result<String, BindingError> {
+        let spec = JobSpec::sync(&self.relay, &selection.into_core()?)?;
+        Ok(to_json(&self.relay.enqueue_job(&spec).await?))
+    }
+
     /// Finishes an interrupted (failed, queued) job in this process.
     pub async fn resume_job(&self, id: &str) -> Result<JobHandle, BindingError> {
         Ok(JobHandle::new(self.relay.resume_job(id).await?))
     }
 
-    /// Cancels a job (a running one through its process).
+    /// Cancels a job (a running one through its process); returns its record.
     pub async fn cancel_job(&self, id: &str) -> Result<String, BindingError> {
         Ok(to_json(&self.relay.cancel_job(id).await?))
     }
 
-    /// Audit records since `since_ms` (and of `user`), oldest first.
-    pub async fn audit(
-        &self,
-        since_ms: Option<u64>,
-        user: Option<String>,
-    ) -> Result<String, BindingError> {
-        Ok(to_json(
-            &self.relay.audit(AuditFilter { since_ms, user }).await?,
-        ))
+    /// Audit records matching `query`, oldest first. A caller without the `team` permission
+    /// sees their own.
+    pub async fn audit(&self, query: AuditQuery) -> Result<String, BindingError> {
+        let since_ms = match &query.since {
+            Some(text) => {
+                let d =
+                    parse_duration(text).map_err(|e| BindingError::usage(format!("since: {e}")))?;
+                Some(relay::store::now_ms().saturating_sub(d.as_millis() as u64))
+            }
+            None => None,
+        };
+        let mut records = self
+            .relay
+            .audit(AuditFilter {
+                since_ms,
+                user: query.user,
+            })
+            .await?;
+        if let Some(limit) = query.limit {
+            let keep = usize::try_from(limit).unwrap_or(usize::MAX);
+            records.drain(..records.len().saturating_sub(keep));
+        }
+        Ok(to_json(&records))
     }
 
     /// Verifies the audit chain: `{"status": "intact", "records"}` or `{"status": "broken",
-    /// "seq", "problem"}`.
+    /// "seq", "problem"}` (the first entry changed, removed or moved). Needs the `team`
+    /// permission.
     pub async fn verify_audit(&self) -> Result<String, BindingError> {
         Ok(to_json(&self.relay.verify_audit().await?))
     }
@@ -164,21 +252,45 @@ mod tests {
             "team:\n  - user: ann\n    role: developer\n  - user: root\n    role: admin\n",
         );
         let ann = MemoryHandle::open(options(&dir, "ann")).await.unwrap();
-        assert_eq!(v(ann.caller())["role"], "developer");
+        let me = v(ann.whoami());
+        assert_eq!(
+            (me["user"].as_str(), me["role"].as_str()),
+            (Some("ann"), Some("developer"))
+        );
+        assert!(
+            !me["permissions"]
+                .as_array()
+                .unwrap()
+                .contains(&"team".into()),
+            "{me}"
+        );
         assert!(ann.store_url().starts_with("sqlite:") && ann.store_url().ends_with("relay.db"));
         assert_eq!(v(ann.jobs().await.unwrap()), serde_json::json!([]));
         assert_eq!(v(ann.sessions().await.unwrap()), serde_json::json!([]));
-        assert_eq!(v(ann.session("s1").await.unwrap())["user"], "ann");
+        let err = ann.session("s1").await.unwrap_err();
+        assert_eq!(err.code, "unknown_session", "{err:?}");
+        assert!(!ann.delete_session("s1").await.unwrap());
         let err = ann.verify_audit().await.unwrap_err();
         assert_eq!((err.kind.as_str(), err.code.as_str()), ("usage", "denied"));
         let root = MemoryHandle::open(options(&dir, "root")).await.unwrap();
         assert_eq!(v(root.verify_audit().await.unwrap())["status"], "intact");
         assert_eq!(
-            v(root.audit(None, None).await.unwrap()),
+            v(root.audit(AuditQuery::default()).await.unwrap()),
             serde_json::json!([])
         );
         let err = root.job("nope").await.unwrap_err();
         assert!(err.message.contains("no job `nope`"), "{err:?}");
+        let err = root
+            .audit(AuditQuery {
+                since: Some("yesterday".into()),
+                ..AuditQuery::default()
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            err.message.contains("invalid duration `yesterday`"),
+            "{err:?}"
+        );
 
         let err = MemoryHandle::open(options(&dir, "mallory"))
             .await
@@ -186,5 +298,53 @@ mod tests {
         assert_eq!(err.code, "unauthenticated");
         let err = MemoryOptions::from_json(r#"{"stor": "x"}"#).unwrap_err();
         assert!(err.message.contains("unknown field `stor`"), "{err:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_queued_sync_is_resumed_and_a_conversation_saved() {
+        let dir = workspace("");
+        let memory = MemoryHandle::open(options(&dir, "ann")).await.unwrap();
+        let queued = v(memory.enqueue_sync(Selection::default()).await.unwrap());
+        assert_eq!(queued["state"], "queued", "{queued}");
+        let id = queued["id"].as_str().unwrap().to_owned();
+        let job = memory.resume_job(&id).await.unwrap();
+        job.wait().await.unwrap();
+        let shown = v(memory.job(&id).await.unwrap());
+        assert_eq!(shown["job"]["state"], "succeeded", "{shown}");
+        assert!(!shown["events"].as_array().unwrap().is_empty(), "{shown}");
+        let err = memory.resume_job(&id).await.unwrap_err();
+        assert!(
+            err.message
+                .contains("only an interrupted, failed or queued job"),
+            "{err:?}"
+        );
+
+        let tools = memory.tools(Some("morning".into())).await.unwrap();
+        let options = crate::VoiceOptions {
+            transport: Some("text".into()),
+            ..Default::default()
+        };
+        let voice = crate::VoiceHandle::start(&tools, options).await.unwrap();
+        voice.send_text("status").unwrap();
+        while !voice
+            .next_events(64)
+            .await
+            .iter()
+            .any(|e| matches!(e, relay::core::voice::VoiceEvent::AssistantText { .. }))
+        {}
+        voice.close();
+        let saved = v(memory.session("morning").await.unwrap());
+        let roles: Vec<&str> = saved["turns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["role"].as_str().unwrap())
+            .collect();
+        assert!(
+            roles.starts_with(&["user"]) && roles.contains(&"assistant"),
+            "{saved}"
+        );
+        assert!(memory.delete_session("morning").await.unwrap());
+        assert_eq!(v(memory.sessions().await.unwrap()), serde_json::json!([]));
     }
 }

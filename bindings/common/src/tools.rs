@@ -12,7 +12,7 @@ use relay::core::tools::{
 };
 use relay::core::{Job, JobFailure, RepoGraph};
 use relay::voice::protocol::FunctionTool;
-use relay::{ToolsBuilder, parse_permission};
+use relay::{SessionMemory, ToolsBuilder, parse_permission};
 
 use crate::agent::AgentRunRequest;
 use crate::environments::EnvironmentsHandle;
@@ -50,6 +50,8 @@ pub struct ToolsHandle {
     registry: Arc<Mutex<ToolRegistry>>,
     session: Arc<SessionContext>,
     graph: Option<Arc<dyn RepoGraph>>,
+    // The saved conversation a voice session on these tools records (see `MemoryHandle::tools`).
+    memory: Option<Arc<SessionMemory>>,
 }
 
 impl ToolsHandle {
@@ -73,7 +75,30 @@ impl ToolsHandle {
             registry: Arc::new(Mutex::new(tools.build()?)),
             session: SessionContext::new(),
             graph: options.workspace.as_ref().map(WorkspaceHandle::repo_graph),
+            memory: None,
         })
+    }
+
+    /// The registry the facade built for a caller ([`relay::Relay::tools`]), with the saved
+    /// session whose context the tools share, if any.
+    pub(crate) fn from_relay(
+        registry: ToolRegistry,
+        graph: Option<Arc<dyn RepoGraph>>,
+        memory: Option<Arc<SessionMemory>>,
+    ) -> Self {
+        Self {
+            registry: Arc::new(Mutex::new(registry)),
+            session: memory
+                .as_ref()
+                .map_or_else(SessionContext::new, |m| m.context()),
+            graph,
+            memory,
+        }
+    }
+
+    /// The saved session a voice session on these tools records into, if any.
+    pub(crate) fn memory(&self) -> Option<Arc<SessionMemory>> {
+        self.memory.clone()
     }
 
     /// Adds a tool written in the host language. Its name must not be taken (Relay's tools

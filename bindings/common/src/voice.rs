@@ -2,11 +2,13 @@
 //! [`ToolsHandle`]'s registry, as every binding exposes it.
 
 use futures::FutureExt;
+use relay::core::store::Turn;
 use relay::core::voice::{
     AudioFormat, SessionMetrics, TurnDetection, VoiceEvent, VoiceSession, VoiceSessionConfig,
 };
-use relay::{TransportKind, VoiceConfig};
+use relay::{SessionMemory, TransportKind, VoiceConfig};
 use serde_json::Value;
+use std::sync::Arc;
 
 use crate::error::BindingError;
 use crate::tools::ToolsHandle;
@@ -98,9 +100,12 @@ impl VoiceOptions {
         }
     }
 
-    /// The facade's voice configuration: transport, endpoint, model, key and session.
-    fn voice_config(&self) -> Result<VoiceConfig, BindingError> {
-        let mut config = VoiceConfig::new().session(self.session_config()?);
+    /// The facade's voice configuration: transport, endpoint, model, key and session (with the
+    /// `history` of a resumed conversation).
+    fn voice_config(&self, history: Vec<Turn>) -> Result<VoiceConfig, BindingError> {
+        let mut session = self.session_config()?;
+        session.history = history;
+        let mut config = VoiceConfig::new().session(session);
         if let Some(name) = &self.transport {
             config = config.transport(name.parse::<TransportKind>()?);
         }
@@ -135,16 +140,22 @@ fn overlay(config: VoiceSessionConfig, text: &str) -> Result<VoiceSessionConfig,
 pub struct VoiceHandle {
     transport: String,
     session: VoiceSession,
+    memory: Option<Arc<SessionMemory>>,
 }
 
 impl VoiceHandle {
     /// Connects (Realtime) or starts (text) a session whose model calls `tools`.
+    /// With tools from [`MemoryHandle::tools`](crate::MemoryHandle::tools) naming a session,
+    /// the conversation is saved as it goes and a resumed one is replayed first.
     pub async fn start(tools: &ToolsHandle, options: VoiceOptions) -> Result<Self, BindingError> {
-        let config = options.voice_config()?;
+        let memory = tools.memory();
+        let history = memory.as_ref().map(|m| m.history()).unwrap_or_default();
+        let config = options.voice_config(history)?;
         let session = config.start(tools.registry(), tools.session()).await?;
         Ok(Self {
             transport: config.transport_kind().as_str().to_string(),
             session,
+            memory,
         })
     }
 
@@ -163,6 +174,14 @@ impl VoiceHandle {
                 match self.session.next_event().now_or_never() {
                     Some(Some(event)) => batch.push(event),
                     _ => break,
+                }
+            }
+        }
+        if let Some(memory) = &self.memory {
+            for event in &batch {
+                // A store that fails mid-conversation must not end the conversation.
+                if let Err(e) = memory.observe(event).await {
+                    tracing::warn!(error = %e, "could not save the conversation turn");
                 }
             }
         }

@@ -15,6 +15,7 @@ mod host_tool;
 mod job;
 mod js_function;
 mod mcp;
+mod memory;
 mod permission;
 #[cfg(feature = "testing")]
 mod testing;

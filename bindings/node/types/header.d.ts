@@ -228,3 +228,82 @@ export interface VoiceMetrics {
   audio_bytes_in: number
   audio_bytes_out: number
 }
+
+/** The acting user (`memory.whoami()`). */
+export interface WhoAmI {
+  user: string
+  role: 'developer' | 'team_lead' | 'admin'
+  /** The tool registry's permissions: `read`, `session`, ..., `team`, `admin`. */
+  permissions: string[]
+  /** The plan's permissions: `repository_write`, `container_manage`, ... */
+  plan_permissions: string[]
+  limits: { profiles: string[]; max_environments: number | null }
+}
+
+/** A saved session in a listing. */
+export interface SessionSummary {
+  id: string
+  user: string
+  updated_ms: number
+  expires_ms: number
+  primary: string | null
+  turns: number
+}
+
+/** One turn of a saved conversation. */
+export interface SessionTurn {
+  role: 'user' | 'assistant' | 'tool'
+  text: string
+  tool: { name: string; arguments: string; output: string } | null
+  at_ms: number
+}
+
+/** A saved session with its turns and each project's context. */
+export interface SessionRecord {
+  id: string
+  user: string
+  created_ms: number
+  updated_ms: number
+  primary: string | null
+  projects: Record<string, { project: string; active_repos: string[]; operation: string | null }>
+  turns: SessionTurn[]
+}
+
+/** A durable job as stored. */
+export interface JobRecord {
+  id: string
+  operation: string
+  user: string
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted'
+  spec: Record<string, any>
+  done: string[]
+  resume: Record<string, string>
+  owner: string | null
+  heartbeat_ms: number
+  cancel_requested: boolean
+  created_ms: number
+  updated_ms: number
+  message: string | null
+}
+
+/** An audit entry as stored: numbered and chained. */
+export interface AuditRecord {
+  seq: number
+  entry: {
+    at_ms: number
+    user: string
+    role: string
+    session: string | null
+    kind: 'tool' | 'command'
+    action: string
+    args: unknown
+    outcome: 'ok' | 'failed' | 'denied'
+    detail: string | null
+    duration_ms: number
+  }
+  prev_hash: string
+  hash: string
+}
+
+/** What `memory.verifyAudit()` found. */
+export type AuditVerdict = { status: 'intact'; records: number } | { status: 'broken'; seq: number; problem: string }

@@ -49,6 +49,12 @@ pyo3::create_exception!(
 );
 pyo3::create_exception!(
     relay,
+    StoreError,
+    RelayError,
+    "Relay's store (SQLite or Redis) could not be reached or opened, or failed; the message names its URL (password redacted)."
+);
+pyo3::create_exception!(
+    relay,
     JobCancelledError,
     RelayError,
     "The job was cancelled."
@@ -80,6 +86,7 @@ pub fn to_py_err(error: BindingError) -> PyErr {
         ErrorKind::Voice => VoiceError::new_err(message),
         ErrorKind::Infra => InfraError::new_err(message),
         ErrorKind::GitHub => GitHubError::new_err(message),
+        ErrorKind::Store => StoreError::new_err(message),
         ErrorKind::Cancelled => JobCancelledError::new_err(message),
         ErrorKind::Usage => UsageError::new_err(message),
         ErrorKind::Internal => InternalError::new_err(message),
@@ -100,6 +107,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("VoiceError", py.get_type::<VoiceError>())?;
     m.add("InfraError", py.get_type::<InfraError>())?;
     m.add("GitHubError", py.get_type::<GitHubError>())?;
+    m.add("StoreError", py.get_type::<StoreError>())?;
     m.add("JobCancelledError", py.get_type::<JobCancelledError>())?;
     m.add("UsageError", py.get_type::<UsageError>())?;
     m.add("InternalError", py.get_type::<InternalError>())?;

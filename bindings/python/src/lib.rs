@@ -14,6 +14,7 @@ mod job;
 mod json;
 mod loop_call;
 mod mcp;
+mod memory;
 mod permission;
 mod runtime;
 #[cfg(feature = "testing")]
@@ -51,6 +52,7 @@ fn relay_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     github::register(m)?;
     tools::register(m)?;
     mcp::register(m)?;
+    memory::register(m)?;
     voice::register(m)?;
     #[cfg(feature = "testing")]
     testing::register(m)?;

@@ -29,6 +29,11 @@ impl PyTools {
     pub fn handle(&self) -> &ToolsHandle {
         &self.inner
     }
+
+    /// Wraps tools built elsewhere (`Memory.tools()`).
+    pub fn from_handle(inner: ToolsHandle) -> Self {
+        Self { inner }
+    }
 }
 
 const AGENT_OPTIONS: &str = "agent, model, max_turns, max_budget_usd, allowed_tools, \

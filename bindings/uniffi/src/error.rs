@@ -28,6 +28,10 @@ pub enum RelayError {
     /// A GitHub operation failed or was refused (token, rate limit, not found, failing checks).
     #[error("{reason}")]
     GitHub { code: String, reason: String },
+    /// Relay's store (SQLite or Redis) could not be reached or opened, or failed; the reason
+    /// names its URL with any password redacted.
+    #[error("{reason}")]
+    Store { code: String, reason: String },
     /// The job was cancelled.
     #[error("{reason}")]
     Cancelled { code: String, reason: String },
@@ -68,6 +72,10 @@ impl From<BindingError> for RelayError {
                 reason: message,
             },
             ErrorKind::GitHub => RelayError::GitHub {
+                code,
+                reason: message,
+            },
+            ErrorKind::Store => RelayError::Store {
                 code,
                 reason: message,
             },

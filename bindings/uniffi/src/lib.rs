@@ -13,6 +13,7 @@ mod event;
 mod github;
 mod host_tool;
 mod job;
+mod memory;
 mod policy;
 mod records;
 mod runtime;
@@ -30,6 +31,7 @@ pub use event::{Event, EventListener};
 pub use github::GitHub;
 pub use host_tool::{ToolDefinition, ToolHandler, ToolHandlerError};
 pub use job::{Job, TaskHandle};
+pub use memory::{AuditVerdict, Memory, WhoAmI};
 pub use policy::{PermissionDecision, PermissionPolicy, PermissionRequest, PolicyError};
 pub use records::{CommitInfo, DependencyGraph, Edge, Impact, RepoSpec, RepoStatus};
 #[cfg(feature = "testing")]

@@ -30,6 +30,11 @@ impl Tools {
     pub(crate) fn handle(&self) -> &ToolsHandle {
         &self.inner
     }
+
+    /// Wraps tools built elsewhere (`Memory.tools`).
+    pub(crate) fn from_handle(inner: ToolsHandle) -> Arc<Self> {
+        Arc::new(Self { inner })
+    }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {

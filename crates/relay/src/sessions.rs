@@ -97,6 +97,30 @@ impl Relay {
         }
         Ok(all)
     }
+
+    /// The saved session called `name`, or `None` when there is none (never saved, expired or
+    /// deleted). Another user's session needs the `team` permission.
+    pub async fn saved_session(&self, name: &str) -> Result<Option<SessionRecord>, Error> {
+        let Some(record) = self.require_store()?.load_session(name.trim()).await? else {
+            return Ok(None);
+        };
+        if record.user != self.caller().user {
+            self.require(
+                Permission::Team,
+                &format!("see {}'s session `{}`", record.user, record.id),
+            )?;
+        }
+        Ok(Some(record))
+    }
+
+    /// Deletes the saved session `name` before its TTL; `false` when there was none. Another
+    /// user's session needs the `team` permission.
+    pub async fn delete_session(&self, name: &str) -> Result<bool, Error> {
+        let Some(record) = self.saved_session(name).await? else {
+            return Ok(false);
+        };
+        Ok(self.require_store()?.delete_session(&record.id).await?)
+    }
 }
 
 impl SessionMemory {

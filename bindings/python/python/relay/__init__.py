@@ -19,6 +19,8 @@ When the interpreter exits, every process Relay started that is still running (a
 environment commands, and what they started) is killed: :func:`shutdown` is registered with
 ``atexit``. If Python is killed outright (SIGKILL), Linux still ends them (a parent-death signal
 and Relay's watchdog process); on macOS they survive that.
+- :class:`Memory`: the store, the acting user (``whoami()``), saved sessions, durable jobs
+  (list, show, resume, cancel) and the audit log (query, verify): ``await Memory.open(ws)``.
 - :class:`GitHub`: the morning briefing, pull requests, checks, reviews, merges and issues across
   the workspace (``GitHub.open(ws)``; ``GITHUB_TOKEN`` or ``GH_TOKEN``).
 """
@@ -36,8 +38,10 @@ from relay._relay import (
     Job,
     JobCancelledError,
     McpServer,
+    Memory,
     RelayError,
     RepoError,
+    StoreError,
     Tools,
     UsageError,
     VoiceError,
@@ -60,8 +64,10 @@ __all__ = [
     "Job",
     "JobCancelledError",
     "McpServer",
+    "Memory",
     "RelayError",
     "RepoError",
+    "StoreError",
     "Tools",
     "UsageError",
     "VoiceError",

@@ -122,6 +122,11 @@ class InfraError(RelayError):
 class GitHubError(RelayError):
     """A GitHub operation failed or was refused (token, rate limit, not found, failing checks)."""
 
+class StoreError(RelayError):
+    """Relay's store (SQLite or Redis) could not be reached or opened, or failed; the message
+    names its URL with any password redacted (codes ``store_unavailable``,
+    ``store_invalid_url``, ``store_newer_schema``, ``store_backend``, ``store_corrupt``)."""
+
 class JobCancelledError(RelayError):
     """The job was cancelled."""
 
@@ -301,7 +306,7 @@ ToolFunction = Callable[[dict[str, Any]], Any | Awaitable[Any]]
 """A tool written in Python: takes the (schema-validated) arguments dict, returns any
 JSON-serializable value (a ``str`` reaches the model as a JSON string); may be ``async def``."""
 
-ToolPermission = Literal["read", "session", "write_repos", "run_agent", "manage_infra"]
+ToolPermission = Literal["read", "session", "write_repos", "run_agent", "manage_infra", "team", "admin"]
 
 class ToolResult(TypedDict):
     ok: bool
@@ -519,3 +524,154 @@ class GitHub:
         self, repo: str, title: str, body: str = "", labels: list[str] = ...
     ) -> Coroutine[Any, Any, dict[str, Any]]:
         """Opens an issue: ``{"number", "url"}``."""
+
+# --- Memory (issue 12, docs/store.md) -----------------------------------------------------------
+
+class WhoAmI(TypedDict):
+    """The acting user."""
+
+    user: str
+    role: Literal["developer", "team_lead", "admin"]
+    permissions: list[str]  # the tool registry's: read, session, ..., team, admin
+    plan_permissions: list[str]  # the plan's: repository_write, container_manage, ...
+    limits: dict[str, Any]  # {"profiles": [...], "max_environments": int | None}
+
+class SessionSummary(TypedDict):
+    """A saved session in a listing."""
+
+    id: str
+    user: str
+    updated_ms: int
+    expires_ms: int
+    primary: str | None
+    turns: int
+
+class Turn(TypedDict):
+    """One turn of a saved conversation."""
+
+    role: Literal["user", "assistant", "tool"]
+    text: str
+    tool: dict[str, Any] | None  # {"name", "arguments", "output"} for a tool turn
+    at_ms: int
+
+class SessionRecord(TypedDict):
+    """A saved session with its turns and each project's context."""
+
+    id: str
+    user: str
+    created_ms: int
+    updated_ms: int
+    primary: str | None
+    projects: dict[str, dict[str, Any]]  # {"project", "active_repos", "operation"}
+    turns: list[Turn]
+
+class JobRecord(TypedDict):
+    """A durable job as stored."""
+
+    id: str
+    operation: str  # sync, agent_run
+    user: str
+    state: Literal["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]
+    spec: dict[str, Any]
+    done: list[str]
+    resume: dict[str, str]
+    owner: str | None
+    heartbeat_ms: int
+    cancel_requested: bool
+    created_ms: int
+    updated_ms: int
+    message: str | None
+
+class JobWithEvents(TypedDict):
+    """``Memory.job``: the record and every event it recorded."""
+
+    job: JobRecord
+    events: list[Event]
+
+class AuditEntry(TypedDict):
+    """What happened."""
+
+    at_ms: int
+    user: str
+    role: str
+    session: str | None
+    kind: Literal["tool", "command"]
+    action: str
+    args: Any
+    outcome: Literal["ok", "failed", "denied"]
+    detail: str | None
+    duration_ms: int
+
+class AuditRecord(TypedDict):
+    """An audit entry as stored: numbered and chained."""
+
+    seq: int
+    entry: AuditEntry
+    prev_hash: str
+    hash: str
+
+class AuditVerdict(TypedDict, total=False):
+    """``{"status": "intact", "records"}`` or ``{"status": "broken", "seq", "problem"}``."""
+
+    status: Literal["intact", "broken"]
+    records: int
+    seq: int
+    problem: str
+
+class Memory:
+    """Relay's memory as the acting user: the store, sessions, durable jobs and the audit log.
+
+    Open it with ``memory = await Memory.open(workspace, store=..., user=...)``. A store that
+    cannot be reached or opened raises ``StoreError`` naming its URL (password redacted); a user
+    outside relay.yaml's ``team:`` or a wrong token raises ``UsageError`` (code
+    ``unauthenticated``); a call the role does not allow raises ``UsageError`` (code ``denied``)
+    naming the role that would be allowed."""
+
+    @staticmethod
+    def open(
+        workspace: str | PathLike[str] | None = None,
+        *,
+        store: str | None = None,
+        user: str | None = None,
+        token: str | None = None,
+    ) -> Coroutine[Any, Any, Memory]:
+        """The workspace (discovered from the current directory when None), the store
+        (``sqlite:PATH`` or ``redis://HOST:PORT/DB``; else RELAY_STORE_URL, relay.yaml's
+        ``store.url``, else ``<workspace>/.relay/relay.db``) and the acting user (``token``, else
+        ``user``, else RELAY_USER, else the OS user)."""
+    @property
+    def store_url(self) -> str:
+        """The store's URL, password redacted."""
+    def whoami(self) -> WhoAmI:
+        """The acting user, their role, permissions and limits."""
+    def sessions(self) -> Coroutine[Any, Any, list[SessionSummary]]:
+        """Saved sessions (yours; everyone's for team leads), most recent first."""
+    def session(self, name: str) -> Coroutine[Any, Any, SessionRecord]:
+        """One saved session; ``UsageError`` (code ``unknown_session``) when there is none."""
+    def delete_session(self, name: str) -> Coroutine[Any, Any, bool]:
+        """Deletes a saved session before it expires; False when there was none."""
+    def tools(self, session: str | None = None) -> Coroutine[Any, Any, Tools]:
+        """The tools as the acting user (role enforced, every call audited, denials too). With
+        ``session``, a ``VoiceSession`` on them saves its conversation under that name and
+        resumes it (history replayed) when it exists."""
+    def jobs(self) -> Coroutine[Any, Any, list[JobRecord]]:
+        """Durable jobs, newest first (yours; everyone's for team leads)."""
+    def job(self, id: str) -> Coroutine[Any, Any, JobWithEvents]:
+        """One job and its events; ``UsageError`` for an unknown id."""
+    def enqueue_sync(
+        self, repos: list[str] | None = None, affected_by: list[str] | None = None
+    ) -> Coroutine[Any, Any, JobRecord]:
+        """Queues a sync as a durable job (state ``queued``) for a worker or ``resume_job``."""
+    def resume_job(self, id: str) -> Coroutine[Any, Any, Job]:
+        """Runs what is left of an interrupted, failed or queued job here; a ``Job`` streaming
+        its events (repositories already done are not done again)."""
+    def cancel_job(self, id: str) -> Coroutine[Any, Any, JobRecord]:
+        """Cancels a job (a running one stops within a heartbeat, from any process)."""
+    def audit(
+        self, since: str | None = None, user: str | None = None, limit: int | None = None
+    ) -> Coroutine[Any, Any, list[AuditRecord]]:
+        """Audit entries, oldest first: of the last ``since`` (``90s``, ``30m``, ``8h``, ``7d``),
+        of ``user`` (someone else's need the team_lead role), the newest ``limit``."""
+    def verify_audit(self) -> Coroutine[Any, Any, AuditVerdict]:
+        """Checks the hash chain: intact, or the first entry changed, removed or moved (needs
+        the team_lead role)."""
