@@ -18,6 +18,7 @@ use super::Inner;
 use super::approver::{ConversationApprover, Speaker};
 use super::factory::{ConversationRequest, OpenError, StoredConversation};
 use super::frames::{self, ClientFrame};
+use super::guard::GuestGuard;
 use super::outbox::Outbox;
 use super::room::{GuestInput, Participant, Room, too_slow};
 
@@ -62,11 +63,13 @@ pub(crate) async fn run_owner(
         &caller.user,
         speaker.clone(),
     ));
+    let guests = GuestGuard::new(&caller.user, speaker.clone(), approver.clone());
     let request = ConversationRequest {
         caller: caller.clone(),
         session: session.clone(),
         fresh,
         approver,
+        guests: guests.clone(),
     };
     let opened = tokio::select! {
         opened = inner.factory.open(request) => opened,
@@ -122,7 +125,7 @@ pub(crate) async fn run_owner(
         outbox: outbox.clone(),
     };
     let owner_id = owner.id;
-    let (room, mut guests) = Room::new(&session, owner, tools, hub.clone());
+    let (room, mut guests) = Room::new(&session, owner, tools, hub.clone(), guests);
     let room = Arc::new(room);
     let _ = outbox.json(&room.ready(&caller));
 

@@ -24,6 +24,7 @@ use relay_voice::{RealtimeConfig, RealtimeTransport, ReconnectPolicy};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot};
 
+#[allow(unused_imports)]
 pub use relay_testkit::gateway_client::{Client, Frame, summary};
 
 /// Looks a repository up in a fixed table.
@@ -165,7 +166,7 @@ impl ConversationFactory for Factory {
                 approver: request.approver.clone(),
             }))
             .for_caller(request.caller);
-        let registry = Arc::new(registry);
+        let registry = Arc::new(request.guests.guard(registry));
         let config = RealtimeConfig::builder()
             .url(self.url.clone())
             .api_key("sk-test-key")
@@ -232,7 +233,8 @@ impl Rig {
         let server = Server::bind("127.0.0.1:0").await.unwrap();
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
-        let router = gateway.router();
+        // Stands in for the auth layer: `?as=USER:ROLE` says who the request is.
+        let router = gateway.router().layer(axum::middleware::from_fn(test_auth));
         tokio::spawn(async move {
             let _ = server
                 .serve(router, async {
@@ -291,4 +293,21 @@ pub fn pcm(ms: u32, loud: bool) -> Vec<u8> {
 /// One spoken turn: silence, speech, silence (the peer's VAD ends the turn).
 pub fn utterance() -> Vec<u8> {
     [pcm(300, false), pcm(600, true), pcm(800, false)].concat()
+}
+
+/// `?as=bob:developer` puts that caller into the request, as an auth layer would.
+async fn test_auth(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let query = request.uri().query().unwrap_or("").to_string();
+    for pair in query.split('&') {
+        if let Some(who) = pair.strip_prefix("as=")
+            && let Some((user, role)) = who.split_once(':')
+        {
+            let role: Role = serde_json::from_value(json!(role)).expect("a role");
+            request.extensions_mut().insert(Caller::new(user, role));
+        }
+    }
+    next.run(request).await
 }
