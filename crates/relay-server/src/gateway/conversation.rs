@@ -302,8 +302,14 @@ impl Conversation {
 
     /// An approval event: shown to everyone; a new question is also spoken.
     fn approval(&mut self, event: ApprovalEvent) {
-        if let ApprovalEvent::ApprovalRequested { request } = &event {
-            let _ = self.voice.announce(request.question.clone());
+        match &event {
+            ApprovalEvent::ApprovalRequested { request } => {
+                let _ = self.voice.announce(request.question.clone());
+            }
+            ApprovalEvent::ApprovalResolved { answer, .. } => {
+                // METRICS(ops): approvals by decision and `answer.via` here.
+                tracing::info!(decision = ?answer.decision, via = ?answer.via, "approval resolved");
+            }
         }
         if let Ok(frame) = serde_json::to_value(&event) {
             self.room.broadcast(&frame);
