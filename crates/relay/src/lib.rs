@@ -80,7 +80,7 @@ pub use audit::AuditVerdict;
 pub use environments::{EnvironmentsConfig, ProviderKind};
 pub use error::Error;
 pub use identity::{Identity, current_user};
-pub use jobs::{HEARTBEAT, JobSpec, STALE_AFTER};
+pub use jobs::{HEARTBEAT, JobSpec, STALE_AFTER, WorkUntil, Worker};
 pub use relay::{LeftOut, Part, Relay, RelayBuilder};
 pub use sessions::SessionMemory;
 pub use store_choice::{STORE_URL_ENV, StoreChoice};

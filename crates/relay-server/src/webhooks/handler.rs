@@ -11,6 +11,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc::error::TrySendError;
 
 use super::Shared;
+use super::durable::Accepted;
 use super::payload::parse;
 use super::worker::Delivery;
 
@@ -58,6 +59,9 @@ pub(super) async fn receive(
         Ok(event) => event,
         Err(e) => return bad_request(&e.to_string()),
     };
+    if let Some(durable) = &shared.durable {
+        return queue_in_store(&shared, durable, id, &event).await;
+    }
     if !shared.log.insert(id) {
         tracing::info!(delivery = %id, "redelivery of an accepted delivery; not acted on again");
         return reply(StatusCode::OK, "status", "already received");
@@ -73,15 +77,46 @@ pub(super) async fn receive(
                 TrySendError::Full(_) => "the webhook queue is full; retry later",
                 TrySendError::Closed(_) => "the server is shutting down; retry later",
             };
-            tracing::warn!(delivery = %id, "{why}");
-            let mut response = reply(StatusCode::SERVICE_UNAVAILABLE, "error", why);
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from_static(RETRY_AFTER_SECS),
-            );
-            response
+            unavailable(id, why)
         }
     }
+}
+
+/// Records the delivery and queues its job in the store (see `durable`).
+async fn queue_in_store(
+    shared: &Shared,
+    durable: &super::Durable,
+    id: &str,
+    event: &super::payload::WebhookEvent,
+) -> Response {
+    if shared.queue.is_closed() {
+        return unavailable(id, "the server is shutting down; retry later");
+    }
+    let workspace = durable.graph.workspace();
+    match super::durable::accept(&durable.store, workspace, &durable.ci, id, event).await {
+        Ok(Accepted::Queued(job)) => {
+            tracing::info!(delivery = %id, job = ?job, "webhook delivery queued in the store");
+            reply(StatusCode::ACCEPTED, "status", "accepted")
+        }
+        Ok(Accepted::Redelivery) => {
+            tracing::info!(delivery = %id, "redelivery of an accepted delivery; not acted on again");
+            reply(StatusCode::OK, "status", "already received")
+        }
+        Err(e) => {
+            tracing::error!(delivery = %id, error = %e, "the delivery could not be queued in the store");
+            unavailable(id, "the store could not queue the delivery; retry later")
+        }
+    }
+}
+
+fn unavailable(id: &str, why: &str) -> Response {
+    tracing::warn!(delivery = %id, "{why}");
+    let mut response = reply(StatusCode::SERVICE_UNAVAILABLE, "error", why);
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from_static(RETRY_AFTER_SECS),
+    );
+    response
 }
 
 /// The JSON payload: the body itself, or its `payload` field when GitHub was set to send
