@@ -480,7 +480,11 @@ mod suite {
         a.forget_delivery("never-seen").await.unwrap();
         assert!(b.record_delivery("d-1", keep).await.unwrap());
         // Remembered only for `keep`.
-        assert!(a.record_delivery("short", Duration::from_millis(50)).await.unwrap());
+        assert!(
+            a.record_delivery("short", Duration::from_millis(50))
+                .await
+                .unwrap()
+        );
         assert!(!a.record_delivery("short", keep).await.unwrap());
         tokio::time::sleep(Duration::from_millis(150)).await;
         assert!(a.record_delivery("short", keep).await.unwrap());
@@ -489,7 +493,10 @@ mod suite {
         for _ in 0..8 {
             let store = s.open().await;
             tasks.push(tokio::spawn(async move {
-                store.record_delivery("race", Duration::from_secs(60)).await.unwrap()
+                store
+                    .record_delivery("race", Duration::from_secs(60))
+                    .await
+                    .unwrap()
             }));
         }
         let mut won = 0;
@@ -503,12 +510,22 @@ mod suite {
         let worker = s.open().await;
         let producer = s.open().await;
         let signal = worker.queue_signal();
-        assert!(signal.poll >= Duration::from_millis(500), "{:?}", signal.poll);
+        assert!(
+            signal.poll >= Duration::from_millis(500),
+            "{:?}",
+            signal.poll
+        );
         for round in 0..3 {
             let notified = signal.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            assert!(worker.claim("w", Duration::from_secs(30)).await.unwrap().is_none());
+            assert!(
+                worker
+                    .claim("w", Duration::from_secs(30))
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
             let id = format!("wake-{round}");
             let enqueue = {
                 let producer = producer.clone();
@@ -524,7 +541,11 @@ mod suite {
                 .await
                 .unwrap_or_else(|_| panic!("round {round}: not woken by the enqueue"));
             enqueue.await.unwrap();
-            let claim = worker.claim("w", Duration::from_secs(30)).await.unwrap().unwrap();
+            let claim = worker
+                .claim("w", Duration::from_secs(30))
+                .await
+                .unwrap()
+                .unwrap();
             assert_eq!(claim.job_id, id);
             worker.ack(&claim).await.unwrap();
         }

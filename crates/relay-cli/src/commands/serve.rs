@@ -79,7 +79,9 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
         .worker(&worker_name, Duration::from_secs(args.lease.max(1)))
         .stop(stop_worker.clone())
         .events(webhooks.publisher())
-        .run(|job| tracing::info!(job = %job.id, state = job.state.as_str(), "queued job finished"));
+        .run(
+            |job| tracing::info!(job = %job.id, state = job.state.as_str(), "queued job finished"),
+        );
     tokio::pin!(worker);
     tokio::select! {
         served = server.serve(router, async move {

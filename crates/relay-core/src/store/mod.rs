@@ -26,7 +26,6 @@ pub use types::{
 };
 pub use url::StoreUrl;
 
-
 /// How long a webhook delivery id is remembered by default (for redelivery dedup): 30 days.
 pub const DEFAULT_DELIVERY_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 

@@ -147,7 +147,8 @@ impl Worker {
             return true;
         }
         tracing::info!(delivery = %delivery.id, "acting on webhook");
-        let mut job = super::durable::run_actions(self.graph.clone(), &event_name, actions, Vec::new());
+        let mut job =
+            super::durable::run_actions(self.graph.clone(), &event_name, actions, Vec::new());
         let mut aborted = false;
         loop {
             let event = tokio::select! {

@@ -15,8 +15,8 @@ use async_trait::async_trait;
 use redis::AsyncCommands;
 use redis::aio::MultiplexedConnection;
 use relay_core::store::{
-    AuditEntry, AuditFilter, AuditRecord, Claim, JobFilter, JobRecord, QueueSignal,
-    SessionRecord, SessionSummary, Store, StoreError, StoreUrl, TokenRecord,
+    AuditEntry, AuditFilter, AuditRecord, Claim, JobFilter, JobRecord, QueueSignal, SessionRecord,
+    SessionSummary, Store, StoreError, StoreUrl, TokenRecord,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;

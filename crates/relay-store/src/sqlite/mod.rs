@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use relay_core::store::{
-    AuditEntry, AuditFilter, AuditRecord, Claim, JobFilter, JobRecord, QueueSignal,
-    SessionRecord, SessionSummary, Store, StoreError, TokenRecord,
+    AuditEntry, AuditFilter, AuditRecord, Claim, JobFilter, JobRecord, QueueSignal, SessionRecord,
+    SessionSummary, Store, StoreError, TokenRecord,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -506,7 +506,10 @@ impl Store for SqliteStore {
         self.with(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let now = now_ms() as i64;
-            tx.execute("DELETE FROM deliveries WHERE expires_ms <= ?1", params![now])?;
+            tx.execute(
+                "DELETE FROM deliveries WHERE expires_ms <= ?1",
+                params![now],
+            )?;
             let added = tx.execute(
                 "INSERT OR IGNORE INTO deliveries (id, expires_ms) VALUES (?1, ?2)",
                 params![id, now.saturating_add(ms(keep))],
