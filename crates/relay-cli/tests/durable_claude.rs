@@ -100,6 +100,7 @@ fn conversation(request: &Value) -> Vec<(String, String)> {
 async fn kill_9_mid_claude_run_then_resume_continues_the_session() {
     let (_tmp, ws) = workspace();
     let notes = ws.join("docs/NOTES.md");
+    let done = ws.join("docs/DONE.md");
     // One claude process per repository with -j 1: shared-api, docs, backend. docs writes its
     // notes, then the API hangs on its next turn: the run is killed there.
     let server = FakeAnthropic::start(Script::new(vec![
@@ -110,7 +111,12 @@ async fn kill_9_mid_claude_run_then_resume_continues_the_session() {
             json!({"file_path": notes.display().to_string(), "content": "notes\n"}),
         ),
         Turn::Hang,
-        // The resumed session.
+        // The resumed session: it may still write (the job kept `--allowed-tools`).
+        Turn::tool(
+            "Finishing.",
+            "Write",
+            json!({"file_path": done.display().to_string(), "content": "done\n"}),
+        ),
         Turn::text("The notes are written."),
         Turn::text("backend needs nothing."),
     ]))
@@ -199,9 +205,10 @@ async fn kill_9_mid_claude_run_then_resume_continues_the_session() {
         text(&out)
     );
 
-    // Five model turns in all: shared-api was not run again.
+    // Six model turns in all: shared-api was not run again.
     let requests = server.message_requests();
-    assert_eq!(requests.len(), 5, "{requests:#?}");
+    assert_eq!(requests.len(), 6, "{requests:#?}");
+    assert_eq!(std::fs::read_to_string(&done).unwrap(), "done\n");
     // The resumed request carries docs' earlier conversation: the prompt, the model's tool call
     // and its result, then the prompt of the resumed run.
     let resumed = conversation(&requests[3].body);
@@ -223,18 +230,18 @@ async fn kill_9_mid_claude_run_then_resume_continues_the_session() {
         system.contains("You are working in repository `docs`"),
         "{system}"
     );
-    let system = requests[4].body["system"].to_string();
+    let system = requests[5].body["system"].to_string();
     assert!(
         system.contains("You are working in repository `backend`"),
         "{system}"
     );
     // The first run's conversation is not replayed into backend's fresh session.
     assert!(
-        !conversation(&requests[4].body)
+        !conversation(&requests[5].body)
             .iter()
             .any(|(_, t)| t.contains("Writing the notes.")),
         "{:#?}",
-        conversation(&requests[4].body)
+        conversation(&requests[5].body)
     );
 
     // The job records the session it resumed and ends with every repository done.

@@ -12,7 +12,7 @@ use relay_core::{Event, EventKind, Job, JobFailure, RepoOutcome};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{AgentChoice, AgentConfig, Error, Relay};
+use crate::{AgentChoice, AgentConfig, AgentOptions, Error, Relay};
 
 /// How often a running job shows it is alive (and looks for a cancel request).
 pub const HEARTBEAT: Duration = Duration::from_secs(2);
@@ -43,6 +43,9 @@ pub enum JobSpec {
         keep_going: bool,
         /// The repositories, in dependency order.
         repos: Vec<String>,
+        /// Tools, permission mode and limits, so a resume runs as the start did.
+        #[serde(default)]
+        options: AgentOptions,
     },
     /// Act on an accepted GitHub webhook delivery (sync rules, notifications); queued by
     /// `relay serve` when it has a store.
@@ -93,6 +96,7 @@ impl JobSpec {
             timeout_secs: config.timeout_duration().map(|d| d.as_secs()),
             keep_going,
             repos: selection.resolve(&workspace)?,
+            options: config.kept_options(),
         })
     }
 }
@@ -443,10 +447,11 @@ impl Relay {
                 model,
                 timeout_secs,
                 keep_going,
+                options,
                 ..
             } => {
                 let choice: AgentChoice = agent.parse()?;
-                let mut config = AgentConfig::new(choice);
+                let mut config = AgentConfig::new(choice).with_kept_options(options);
                 if let Some(m) = model {
                     config = config.model(m);
                 }

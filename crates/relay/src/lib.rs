@@ -74,7 +74,8 @@ mod tools_builder;
 mod voice_config;
 
 pub use agent_config::{
-    Agent, AgentChoice, AgentConfig, AgentRun, DEFAULT_IDLE_TIMEOUT, RelayMcpCommand, run_agent,
+    Agent, AgentChoice, AgentConfig, AgentOptions, AgentRun, DEFAULT_IDLE_TIMEOUT, RelayMcpCommand,
+    run_agent,
 };
 pub use audit::AuditVerdict;
 pub use environments::{EnvironmentsConfig, ProviderKind};
