@@ -106,13 +106,21 @@ async fn deliveries_are_jobs_in_the_store_run_by_a_worker_and_recognised_after_a
     assert!(again.contains("already received"), "{again}");
 
     // Accepted means queued in the store, and nothing ran it yet.
-    let job = store.job("webhook-lib-d1").await.unwrap().expect("a job record");
+    let job = store
+        .job("webhook-lib-d1")
+        .await
+        .unwrap()
+        .expect("a job record");
     assert_eq!(
         (job.operation.as_str(), job.user.as_str(), job.state),
         ("webhook", "github", JobState::Queued)
     );
     assert_eq!(job.spec["delivery"], "lib-d1");
-    assert_eq!(job.spec["actions"][0]["notify"]["kind"], "ci", "{}", job.spec);
+    assert_eq!(
+        job.spec["actions"][0]["notify"]["kind"], "ci",
+        "{}",
+        job.spec
+    );
     assert_eq!(store.queue_len().await.unwrap(), 1);
 
     // A worker runs it; the receiver's subscribers see its events.
@@ -154,7 +162,10 @@ async fn deliveries_are_jobs_in_the_store_run_by_a_worker_and_recognised_after_a
     drop(redis);
     let refused = deliver(addr2, "lib-d2", ci_passed_on_backend()).await;
     assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
-    assert!(refused.to_ascii_lowercase().contains("retry-after: 10"), "{refused}");
+    assert!(
+        refused.to_ascii_lowercase().contains("retry-after: 10"),
+        "{refused}"
+    );
     assert!(
         refused.contains("the store could not queue the delivery; retry later"),
         "{refused}"
