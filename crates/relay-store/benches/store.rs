@@ -1,5 +1,7 @@
 //! SQLite and Redis side by side: audit append and session save latency (p50, p99), job
-//! enqueue-to-start latency, queue throughput with 1 and 4 workers.
+//! enqueue-to-start latency (a worker polling without pause, and an idle worker as `relay
+//! worker` waits: before, a 200 ms poll; now, the store's queue signal), queue throughput with 1
+//! and 4 workers.
 //!
 //! `cargo bench -p relay-store --bench store` (needs redis-server: scripts/setup/redis.sh).
 //! Prints one Markdown table; benches/RESULTS.md records a run.
@@ -8,12 +10,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use relay_core::store::{
-    AuditEntry, AuditOutcome, SessionRecord, Store, StoreUrl, ToolCallRecord, Turn, TurnRole,
+    AuditEntry, AuditOutcome, QueueSignal, SessionRecord, Store, StoreUrl, ToolCallRecord, Turn,
+    TurnRole,
 };
 use serde_json::json;
 
 const SAMPLES: usize = 2000;
 const QUEUE_JOBS: usize = 2000;
+/// Enqueues measured per idle-worker mode (each waits for an idle worker: keep it small).
+const IDLE_SAMPLES: usize = 40;
 
 fn entry(i: usize) -> AuditEntry {
     AuditEntry {
@@ -106,6 +111,69 @@ async fn enqueue_to_start(store: Arc<dyn Store>) -> (Duration, Duration) {
     (percentile(&samples, 0.5), percentile(&samples, 0.99))
 }
 
+/// How an idle worker waits for the next job.
+#[derive(Clone, Copy, PartialEq)]
+enum Idle {
+    /// Before: sleep 200 ms between looks.
+    Poll200,
+    /// Now: the store's queue signal (SQLite: in-process notify; Redis: pub/sub).
+    Signal,
+    /// Now, a worker in another process on the same SQLite file: only the fallback poll.
+    FallbackOnly,
+}
+
+/// Time from enqueue to the claim of a worker that was idle, waiting as `idle` says; the worker
+/// and the producer each have their own connection, enqueues come at irregular intervals.
+async fn idle_enqueue_to_start(url: &StoreUrl, idle: Idle) -> (Duration, Duration) {
+    let producer = relay_store::open(url).await.unwrap();
+    let worker = relay_store::open(url).await.unwrap();
+    let signal = match idle {
+        Idle::FallbackOnly => QueueSignal::polling(worker.queue_signal().poll),
+        _ => worker.queue_signal(),
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        let mut n = 0;
+        while n < IDLE_SAMPLES {
+            let enqueued = signal.notify.notified();
+            tokio::pin!(enqueued);
+            enqueued.as_mut().enable();
+            if let Some(c) = worker.claim("idle", Duration::from_secs(60)).await.unwrap() {
+                let _ = tx.send(Instant::now());
+                worker.ack(&c).await.unwrap();
+                n += 1;
+                continue;
+            }
+            match idle {
+                Idle::Poll200 => tokio::time::sleep(Duration::from_millis(200)).await,
+                _ => {
+                    tokio::select! {
+                        _ = &mut enqueued => {}
+                        _ = tokio::time::sleep(signal.poll) => {}
+                    }
+                }
+            }
+        }
+    });
+    // Redis: let the subscription settle.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut samples = Vec::with_capacity(IDLE_SAMPLES);
+    for i in 0..IDLE_SAMPLES {
+        tokio::time::sleep(Duration::from_millis(50 + (i as u64 * 37) % 200)).await;
+        let start = Instant::now();
+        producer.enqueue(&format!("idle{i}")).await.unwrap();
+        let claimed = rx.recv().await.unwrap();
+        samples.push(claimed.saturating_duration_since(start));
+    }
+    task.await.unwrap();
+    samples.sort();
+    (percentile(&samples, 0.5), percentile(&samples, 0.99))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
 /// Jobs per second drained (claim + ack) by `workers` workers, each on its own connection.
 async fn throughput(url: &StoreUrl, workers: usize) -> f64 {
     let producer = relay_store::open(url).await.unwrap();
@@ -158,9 +226,30 @@ async fn measure(name: &str, url: StoreUrl) -> Vec<String> {
     })
     .await;
     let (e50, e99) = enqueue_to_start(store.clone()).await;
+    let (b50, b99) = idle_enqueue_to_start(&url, Idle::Poll200).await;
+    let (n50, n99) = idle_enqueue_to_start(&url, Idle::Signal).await;
+    let other = if matches!(url, StoreUrl::Sqlite(_)) {
+        let (o50, o99) = idle_enqueue_to_start(&url, Idle::FallbackOnly).await;
+        format!("{} / {}", ms(o50), ms(o99))
+    } else {
+        "same as above (pub/sub reaches every process)".into()
+    };
     let t1 = throughput(&url, 1).await;
     let t4 = throughput(&url, 4).await;
     vec![
+        format!(
+            "| enqueue → start, idle worker, before: 200 ms poll, p50 / p99 | {name} | {} / {} |",
+            ms(b50),
+            ms(b99)
+        ),
+        format!(
+            "| enqueue → start, idle worker, now: queue signal, p50 / p99 | {name} | {} / {} |",
+            ms(n50),
+            ms(n99)
+        ),
+        format!(
+            "| enqueue → start, idle worker in another process, now, p50 / p99 | {name} | {other} |"
+        ),
         format!(
             "| audit append p50 / p99 | {name} | {} / {} |",
             us(a50),

@@ -467,6 +467,89 @@ mod suite {
     pub async fn notify_is_accepted(s: Subject) {
         s.open().await.notify("jobs", "j1").await.unwrap();
     }
+
+    pub async fn a_delivery_id_is_recorded_once_across_connections(s: Subject) {
+        let (a, b) = (s.open().await, s.open().await);
+        let keep = Duration::from_secs(3600);
+        assert!(a.record_delivery("d-1", keep).await.unwrap());
+        // Another connection (another process) sees it: a redelivery.
+        assert!(!b.record_delivery("d-1", keep).await.unwrap());
+        assert!(b.record_delivery("d-2", keep).await.unwrap());
+        // Forgotten (it could not be queued): the redelivery is accepted.
+        a.forget_delivery("d-1").await.unwrap();
+        a.forget_delivery("never-seen").await.unwrap();
+        assert!(b.record_delivery("d-1", keep).await.unwrap());
+        // Remembered only for `keep`.
+        assert!(
+            a.record_delivery("short", Duration::from_millis(50))
+                .await
+                .unwrap()
+        );
+        assert!(!a.record_delivery("short", keep).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert!(a.record_delivery("short", keep).await.unwrap());
+        // Concurrent records of one id: exactly one wins.
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let store = s.open().await;
+            tasks.push(tokio::spawn(async move {
+                store
+                    .record_delivery("race", Duration::from_secs(60))
+                    .await
+                    .unwrap()
+            }));
+        }
+        let mut won = 0;
+        for t in tasks {
+            won += usize::from(t.await.unwrap());
+        }
+        assert_eq!(won, 1);
+    }
+
+    pub async fn an_enqueue_wakes_an_idle_worker(s: Subject) {
+        let worker = s.open().await;
+        let producer = s.open().await;
+        let signal = worker.queue_signal();
+        assert!(
+            signal.poll >= Duration::from_millis(500),
+            "{:?}",
+            signal.poll
+        );
+        for round in 0..3 {
+            let notified = signal.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            assert!(
+                worker
+                    .claim("w", Duration::from_secs(30))
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+            let id = format!("wake-{round}");
+            let enqueue = {
+                let producer = producer.clone();
+                let id = id.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    producer.enqueue(&id).await.unwrap();
+                })
+            };
+            // Woken by the enqueue (the signal is never notified otherwise; the bound is only
+            // there so a broken wake-up fails instead of hanging).
+            tokio::time::timeout(Duration::from_secs(30), notified)
+                .await
+                .unwrap_or_else(|_| panic!("round {round}: not woken by the enqueue"));
+            enqueue.await.unwrap();
+            let claim = worker
+                .claim("w", Duration::from_secs(30))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(claim.job_id, id);
+            worker.ack(&claim).await.unwrap();
+        }
+    }
 }
 
 macro_rules! conformance {
@@ -501,4 +584,6 @@ conformance!(
     concurrent_workers_drain_the_queue_exactly_once,
     environment_owners_are_kept,
     notify_is_accepted,
+    a_delivery_id_is_recorded_once_across_connections,
+    an_enqueue_wakes_an_idle_worker,
 );

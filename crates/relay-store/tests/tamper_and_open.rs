@@ -114,6 +114,12 @@ async fn sqlite_migrates_forward_and_refuses_a_newer_schema() {
         "data kept"
     );
     store.enqueue("j").await.unwrap(); // the version-2 tables exist
+    assert!(
+        store
+            .record_delivery("d", std::time::Duration::from_secs(60))
+            .await
+            .unwrap()
+    ); // and version 3's
     drop(store);
 
     rusqlite::Connection::open(&path)

@@ -62,6 +62,30 @@ impl std::str::FromStr for AgentChoice {
 /// Seconds an agent may stay silent before it is stopped, when the configuration does not say.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 
+/// The agent options a durable agent run keeps in its job so that `relay jobs resume` and
+/// workers run it as it was started: tools allowed and denied, permission mode, limits.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AgentOptions {
+    /// Tools the claude agent may use without asking.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_tools: Vec<String>,
+    /// Tools it may never use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disallowed_tools: Vec<String>,
+    /// Its permission mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission_mode: Option<PermissionMode>,
+    /// Maximum turns per repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_turns: Option<u32>,
+    /// Maximum spend per repository in USD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_budget_usd: Option<f64>,
+    /// Stop an agent silent for this many seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_secs: Option<u64>,
+}
+
 /// The agent and the options applied to each of its runs. Built with chained setters from
 /// [`AgentConfig::new`]; `Debug` shows the names of `env` variables, never their values.
 ///
@@ -118,6 +142,32 @@ impl AgentConfig {
     /// The per-repository time limit, if any.
     pub fn timeout_duration(&self) -> Option<Duration> {
         self.timeout
+    }
+
+    /// The options a durable job keeps to resume the run the same way (the model and time
+    /// limit are kept apart, in the job's spec).
+    pub fn kept_options(&self) -> AgentOptions {
+        AgentOptions {
+            allowed_tools: self.allowed_tools.clone(),
+            disallowed_tools: self.disallowed_tools.clone(),
+            permission_mode: self.permission_mode,
+            max_turns: self.max_turns,
+            max_budget_usd: self.max_budget_usd,
+            idle_timeout_secs: self.idle_timeout.map(|d| d.as_secs()),
+        }
+    }
+
+    /// `self` with the kept `options` applied (see [`kept_options`](Self::kept_options)).
+    pub fn with_kept_options(mut self, options: &AgentOptions) -> Self {
+        self.allowed_tools = options.allowed_tools.clone();
+        self.disallowed_tools = options.disallowed_tools.clone();
+        self.permission_mode = options.permission_mode.or(self.permission_mode);
+        self.max_turns = options.max_turns.or(self.max_turns);
+        self.max_budget_usd = options.max_budget_usd.or(self.max_budget_usd);
+        if let Some(secs) = options.idle_timeout_secs {
+            self.idle_timeout = Some(Duration::from_secs(secs));
+        }
+        self
     }
 
     /// Model for Claude Code.

@@ -12,7 +12,7 @@ use relay_core::{Event, EventKind, Job, JobFailure, RepoOutcome};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{AgentChoice, AgentConfig, Error, Relay};
+use crate::{AgentChoice, AgentConfig, AgentOptions, Error, Relay};
 
 /// How often a running job shows it is alive (and looks for a cancel request).
 pub const HEARTBEAT: Duration = Duration::from_secs(2);
@@ -43,7 +43,13 @@ pub enum JobSpec {
         keep_going: bool,
         /// The repositories, in dependency order.
         repos: Vec<String>,
+        /// Tools, permission mode and limits, so a resume runs as the start did.
+        #[serde(default)]
+        options: AgentOptions,
     },
+    /// Act on an accepted GitHub webhook delivery (sync rules, notifications); queued by
+    /// `relay serve` when it has a store.
+    Webhook(relay_server::webhooks::DeliveryJob),
 }
 
 impl JobSpec {
@@ -52,6 +58,7 @@ impl JobSpec {
         match self {
             JobSpec::Sync { .. } => "sync",
             JobSpec::AgentRun { .. } => "agent_run",
+            JobSpec::Webhook(_) => relay_server::webhooks::WEBHOOK_OPERATION,
         }
     }
 
@@ -59,6 +66,7 @@ impl JobSpec {
     pub fn repos(&self) -> &[String] {
         match self {
             JobSpec::Sync { repos } | JobSpec::AgentRun { repos, .. } => repos,
+            JobSpec::Webhook(job) => &job.repos,
         }
     }
 
@@ -88,6 +96,7 @@ impl JobSpec {
             timeout_secs: config.timeout_duration().map(|d| d.as_secs()),
             keep_going,
             repos: selection.resolve(&workspace)?,
+            options: config.kept_options(),
         })
     }
 }
@@ -163,10 +172,19 @@ impl Relay {
         T: Send + 'static,
         E: From<JobFailure> + std::fmt::Display + Send + 'static,
     {
+        let operation = record.operation.clone();
+        self.recorded_as(record, operation, inner)
+    }
+
+    /// [`recorded`](Self::recorded), its `job_started` event naming `operation`.
+    fn recorded_as<T, E>(&self, record: JobRecord, operation: String, inner: Job<T, E>) -> Job<T, E>
+    where
+        T: Send + 'static,
+        E: From<JobFailure> + std::fmt::Display + Send + 'static,
+    {
         let Some(store) = self.store() else {
             return inner;
         };
-        let operation = record.operation.clone();
         Job::spawn(operation, move |ctx| async move {
             let recorder = Recorder::new(store, record);
             recorder.running().await;
@@ -299,7 +317,7 @@ impl Relay {
     /// lease of `lease` ran out), runs what is left of it, renews the lease while it runs and
     /// acknowledges it at the end; a cancelled or finished job is only acknowledged. Returns
     /// after one job (or when the queue is empty) with `once`, else runs until `stop` is
-    /// cancelled. Returns the ids of the jobs it ran.
+    /// cancelled. Returns the ids of the jobs it ran. See [`Worker`] for more options.
     pub async fn work(
         &self,
         worker: &str,
@@ -307,63 +325,86 @@ impl Relay {
         once: bool,
         stop: tokio_util::sync::CancellationToken,
     ) -> Result<Vec<String>, Error> {
-        let store = self.require_store()?;
         let mut ran = Vec::new();
-        while !stop.is_cancelled() {
-            let Some(claim) = store.claim(worker, lease).await? else {
-                if once {
-                    break;
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_millis(200)) => {}
-                    _ = stop.cancelled() => {}
-                }
-                continue;
-            };
-            let Some(mut record) = store.job(&claim.job_id).await? else {
-                tracing::warn!(job = %claim.job_id, "a queued job has no record; dropped");
-                store.ack(&claim).await?;
-                continue;
-            };
-            if record.state.is_final() {
-                store.ack(&claim).await?;
-                continue;
-            }
-            tracing::info!(job = %record.id, attempt = claim.attempts, worker, "running a queued job");
-            record.state = JobState::Running;
-            record.owner = Some(this_owner());
-            let job = self.run_record(record.clone())?;
-            let renewer = {
-                let store = store.clone();
-                let claim = claim.clone();
-                let cancel = job.cancellation_token();
-                tokio::spawn(async move {
-                    loop {
-                        tokio::time::sleep(lease / 3).await;
-                        match store.renew(&claim, lease).await {
-                            Ok(true) => {}
-                            // Taken over: another worker runs it now; stop ours.
-                            Ok(false) => {
-                                cancel.cancel();
-                                break;
-                            }
-                            Err(e) => tracing::warn!(error = %e, "lease renewal failed"),
-                        }
-                    }
-                })
-            };
-            let result = job.wait().await;
-            renewer.abort();
-            if let Err(e) = &result {
-                tracing::warn!(job = %record.id, error = %e, "a queued job failed");
-            }
+        self.worker(worker, lease)
+            .stop(stop)
+            .until(if once {
+                WorkUntil::OneJob
+            } else {
+                WorkUntil::Stopped
+            })
+            .run(|job| ran.push(job.id.clone()))
+            .await?;
+        Ok(ran)
+    }
+
+    /// A worker of the store's queue called `name`, holding each claim for `lease` (renewed
+    /// while the job runs); configure it and [`Worker::run`] it.
+    pub fn worker(&self, name: &str, lease: Duration) -> Worker<'_> {
+        Worker {
+            relay: self,
+            name: name.to_owned(),
+            lease,
+            until: WorkUntil::Stopped,
+            stop: tokio_util::sync::CancellationToken::new(),
+            events: None,
+        }
+    }
+
+    /// Runs one claimed job to its end (renewing the lease meanwhile) and acknowledges it;
+    /// `None` when there was nothing to run.
+    async fn work_claim(
+        &self,
+        store: &Arc<dyn Store>,
+        claim: relay_core::store::Claim,
+        lease: Duration,
+        events: Option<&tokio::sync::broadcast::Sender<Event>>,
+    ) -> Result<Option<JobRecord>, Error> {
+        let Some(mut record) = store.job(&claim.job_id).await? else {
+            tracing::warn!(job = %claim.job_id, "a queued job has no record; dropped");
             store.ack(&claim).await?;
-            ran.push(record.id);
-            if once {
-                break;
+            return Ok(None);
+        };
+        if record.state.is_final() {
+            store.ack(&claim).await?;
+            return Ok(None);
+        }
+        tracing::info!(job = %record.id, attempt = claim.attempts, worker = %claim.worker, "running a queued job");
+        record.state = JobState::Running;
+        record.owner = Some(this_owner());
+        let mut job = self.run_record(record.clone())?;
+        let renewer = {
+            let store = store.clone();
+            let claim = claim.clone();
+            let cancel = job.cancellation_token();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(lease / 3).await;
+                    match store.renew(&claim, lease).await {
+                        Ok(true) => {}
+                        // Taken over: another worker runs it now; stop ours.
+                        Ok(false) => {
+                            cancel.cancel();
+                            break;
+                        }
+                        Err(e) => tracing::warn!(error = %e, "lease renewal failed"),
+                    }
+                }
+            })
+        };
+        if let Some(events) = events {
+            while let Some(event) = job.next_event().await {
+                // No subscriber is fine: the store keeps the events.
+                let _ = events.send(event);
             }
         }
-        Ok(ran)
+        let result = job.wait().await;
+        renewer.abort();
+        if let Err(e) = &result {
+            tracing::warn!(job = %record.id, error = %e, "a queued job failed");
+        }
+        store.ack(&claim).await?;
+        Ok(Some(store.job(&record.id).await?.unwrap_or(record)))
     }
 
     /// The job for `record`'s remaining repositories, recorded.
@@ -383,6 +424,16 @@ impl Relay {
             .collect();
         let selection = RepoSelection::Named(remaining.clone());
         let inner: Job<Value, Error> = match &spec {
+            JobSpec::Webhook(delivery) => {
+                let job = delivery.clone().run(graph.clone(), &record.done);
+                Job::spawn("webhook", move |ctx| async move {
+                    ctx.forward(job).await.map_err(|e| match e {
+                        relay_server::webhooks::ActionError::Repo(e) => Error::Repo(e),
+                        relay_server::webhooks::ActionError::Job(e) => Error::Job(e),
+                    })?;
+                    Ok(Value::Null)
+                })
+            }
             JobSpec::Sync { .. } => {
                 let job = graph.sync(SyncOptions::new().repos(selection));
                 Job::spawn("sync", move |ctx| async move {
@@ -396,10 +447,11 @@ impl Relay {
                 model,
                 timeout_secs,
                 keep_going,
+                options,
                 ..
             } => {
                 let choice: AgentChoice = agent.parse()?;
-                let mut config = AgentConfig::new(choice);
+                let mut config = AgentConfig::new(choice).with_kept_options(options);
                 if let Some(m) = model {
                     config = config.model(m);
                 }
@@ -443,7 +495,11 @@ impl Relay {
                 })
             }
         };
-        Ok(self.recorded(record, inner))
+        let label = match &spec {
+            JobSpec::Webhook(delivery) => format!("webhook {}", delivery.event),
+            other => other.operation().to_owned(),
+        };
+        Ok(self.recorded_as(record, label, inner))
     }
 
     async fn mark_if_interrupted(
@@ -471,6 +527,96 @@ impl Relay {
             ));
             job.updated_ms = relay_store::now_ms();
             store.put_job(job.clone()).await?;
+        }
+        Ok(())
+    }
+}
+
+/// When a [`Worker`] stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkUntil {
+    /// After one job, or at once when the queue is empty.
+    OneJob,
+    /// When the queue is empty (`relay worker --drain`).
+    Drained,
+    /// When its stop token is cancelled; idle, it waits for the store's queue signal.
+    Stopped,
+}
+
+/// A worker of the store's queue, made by [`Relay::worker`]. Idle, it waits for the store's
+/// [`QueueSignal`](relay_core::store::QueueSignal) (an enqueue wakes it at once where the store
+/// can tell: the same process for SQLite, any process for Redis) and otherwise looks at the
+/// queue every `poll` of that signal.
+#[must_use]
+pub struct Worker<'a> {
+    relay: &'a Relay,
+    name: String,
+    lease: Duration,
+    until: WorkUntil,
+    stop: tokio_util::sync::CancellationToken,
+    events: Option<tokio::sync::broadcast::Sender<Event>>,
+}
+
+impl std::fmt::Debug for Worker<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("name", &self.name)
+            .field("lease", &self.lease)
+            .field("until", &self.until)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Worker<'_> {
+    /// When to stop (default: when `stop` is cancelled).
+    pub fn until(mut self, until: WorkUntil) -> Self {
+        self.until = until;
+        self
+    }
+
+    /// Stops (between jobs) when `stop` is cancelled.
+    pub fn stop(mut self, stop: tokio_util::sync::CancellationToken) -> Self {
+        self.stop = stop;
+        self
+    }
+
+    /// Sends every event of the jobs it runs to `events` too (e.g.
+    /// `relay_server::webhooks::Webhooks::publisher`).
+    pub fn events(mut self, events: tokio::sync::broadcast::Sender<Event>) -> Self {
+        self.events = Some(events);
+        self
+    }
+
+    /// Works the queue; `finished` gets each job's record after it ran.
+    pub async fn run(self, mut finished: impl FnMut(&JobRecord)) -> Result<(), Error> {
+        let store = self.relay.require_store()?;
+        let signal = store.queue_signal();
+        while !self.stop.is_cancelled() {
+            // Armed before looking, so an enqueue between the look and the wait is not missed.
+            let enqueued = signal.notify.notified();
+            tokio::pin!(enqueued);
+            enqueued.as_mut().enable();
+            let Some(claim) = store.claim(&self.name, self.lease).await? else {
+                if self.until != WorkUntil::Stopped {
+                    break;
+                }
+                tokio::select! {
+                    _ = &mut enqueued => {}
+                    _ = tokio::time::sleep(signal.poll) => {}
+                    _ = self.stop.cancelled() => {}
+                }
+                continue;
+            };
+            if let Some(record) = self
+                .relay
+                .work_claim(&store, claim, self.lease, self.events.as_ref())
+                .await?
+            {
+                finished(&record);
+                if self.until == WorkUntil::OneJob {
+                    break;
+                }
+            }
         }
         Ok(())
     }

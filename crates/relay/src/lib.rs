@@ -76,14 +76,15 @@ mod tools_builder;
 mod voice_config;
 
 pub use agent_config::{
-    Agent, AgentChoice, AgentConfig, AgentRun, DEFAULT_IDLE_TIMEOUT, RelayMcpCommand, run_agent,
+    Agent, AgentChoice, AgentConfig, AgentOptions, AgentRun, DEFAULT_IDLE_TIMEOUT, RelayMcpCommand,
+    run_agent,
 };
 pub use audit::AuditVerdict;
 pub use environments::{EnvironmentsConfig, ProviderKind};
 pub use error::Error;
 pub use gateway::Conversations;
 pub use identity::{Identity, current_user};
-pub use jobs::{HEARTBEAT, JobSpec, STALE_AFTER};
+pub use jobs::{HEARTBEAT, JobSpec, STALE_AFTER, WorkUntil, Worker};
 pub use relay::{LeftOut, Part, Relay, RelayBuilder};
 pub use serve_access::TokenAuthenticator;
 pub use sessions::SessionMemory;

@@ -3,7 +3,12 @@
 //! `--mcp` Relay's tools over MCP (Streamable HTTP at `/mcp`), behind users' tokens (or none on
 //! loopback without a `team:`), over HTTPS with `--tls-cert` (see `serve_security`). Webhook jobs are printed as
 //! they run (sentences, or JSON lines with `--json`); SIGINT, SIGTERM or SIGHUP stops accepting
-//! deliveries and finishes the queued ones first (a second signal kills what is left).
+//! deliveries and finishes the running one first (a second signal kills what is left).
+//!
+//! Every accepted delivery is a durable job in the store (`.relay/relay.db`, or
+//! `RELAY_STORE_URL`) with its delivery id remembered there, and `relay serve` works the store's
+//! queue in-process: after a `kill -9` nothing accepted is lost, the next `relay serve` (or any
+//! `relay worker`) runs what was queued or interrupted, and a redelivery is still recognised.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,9 +60,14 @@ pub struct Args {
     model: String,
     #[command(flatten)]
     tools: super::voice::ToolArgs,
+    /// Seconds a queued job stays this server's without renewal; after that (the server died)
+    /// the next `relay serve` or a `relay worker` takes it over.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    lease: u64,
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
+    relay::agent::become_child_subreaper();
     // TLS files first: a wrong path fails before anything else starts.
     let tls = args.security.tls()?;
     let relay = g.relay().store(g.store_choice()?).build().await?;
@@ -65,6 +75,7 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     let app = args.security.app(&relay, mcp_token.filter(|_| args.mcp))?;
     let webhooks = Webhooks::builder(relay.require_graph()?)
         .metrics(app.metrics())
+        .store(relay.require_store()?)
         .build()
         .map_err(relay::Error::from)?;
     // A bad Realtime configuration shows before anything starts.
@@ -99,16 +110,41 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     // unprotected).
     let router = app.router(router.merge(gateway.router()));
     let printer = tokio::spawn(print_events(webhooks.subscribe(), args.json));
-    server
-        .serve(router, async move {
+    // The store's queue, worked here: the deliveries this server accepts, and whatever an
+    // earlier (killed) server or `relay run --detach` left queued.
+    let stop_worker = CancellationToken::new();
+    let worker_name = format!("serve-{}", std::process::id());
+    let worker = relay
+        .worker(&worker_name, Duration::from_secs(args.lease.max(1)))
+        .stop(stop_worker.clone())
+        .events(webhooks.publisher())
+        .run(
+            |job| tracing::info!(job = %job.id, state = job.state.as_str(), "queued job finished"),
+        );
+    tokio::pin!(worker);
+    tokio::select! {
+        served = server.serve(router, async move {
             shutdown.signalled().await;
-        })
-        .await
-        .map_err(relay::Error::from)?;
+        }) => served.map_err(relay::Error::from)?,
+        worked = &mut worker => {
+            worked?;
+        }
+    }
     mcp_shutdown.cancel();
     let open = gateway.shutdown(Duration::from_secs(args.grace)).await;
     if open > 0 {
         eprintln!("relay serve: {open} conversation sockets did not close in time");
+    }
+    stop_worker.cancel();
+    if tokio::time::timeout(Duration::from_secs(args.grace), &mut worker)
+        .await
+        .is_err()
+    {
+        eprintln!(
+            "relay serve: a queued job was still running after {}s; it is left for the next `relay serve` or `relay worker` (`relay jobs` shows it)",
+            args.grace
+        );
+        return Err(CliError::reported_failure());
     }
     eprintln!(
         "relay serve: stopping; finishing queued deliveries (up to {}s)",

@@ -1,8 +1,10 @@
-//! `relay worker`: runs queued jobs (`relay run --detach`); several workers on several hosts
+//! `relay worker`: runs queued jobs (`relay run --detach`, webhook deliveries of `relay serve`); several workers on several hosts
 //! share a Redis queue, each job running once; a worker that dies has its job taken over when
 //! its lease runs out.
 
 use std::time::Duration;
+
+use relay::WorkUntil;
 
 use crate::context::Global;
 use crate::error::CliResult;
@@ -40,23 +42,21 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     }
     let lease = Duration::from_secs(args.lease.max(1));
     let mut total = 0;
-    loop {
-        let ran = relay.work(&name, lease, true, stop.clone()).await?;
-        for id in &ran {
-            let job = relay.job(id).await?;
-            println!("{name}: job {id} {}", job.state.as_str());
-        }
-        total += ran.len();
-        if ran.is_empty() {
-            if args.drain || stop.is_cancelled() {
-                break;
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
-                _ = stop.cancelled() => break,
-            }
-        }
-    }
+    // Idle, the worker waits for the store's queue signal (an enqueue wakes it at once; other
+    // processes on one SQLite file are seen within a second).
+    relay
+        .worker(&name, lease)
+        .stop(stop)
+        .until(if args.drain {
+            WorkUntil::Drained
+        } else {
+            WorkUntil::Stopped
+        })
+        .run(|job| {
+            total += 1;
+            println!("{name}: job {} {}", job.id, job.state.as_str());
+        })
+        .await?;
     eprintln!("{name}: ran {total} job(s)");
     Ok(())
 }

@@ -14,6 +14,7 @@ mod error;
 mod types;
 mod url;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -24,6 +25,31 @@ pub use types::{
     ProjectContext, SessionRecord, SessionSummary, TokenRecord, ToolCallRecord, Turn, TurnRole,
 };
 pub use url::StoreUrl;
+
+/// How long a webhook delivery id is remembered by default (for redelivery dedup): 30 days.
+pub const DEFAULT_DELIVERY_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// How an idle worker waits for queued work ([`Store::queue_signal`]): woken through `notify`
+/// as soon as a job is enqueued where the store can tell (the same process, or anywhere for a
+/// store with notifications), and in any case every `poll` (jobs enqueued by processes the
+/// store cannot hear from, leases that ran out).
+#[derive(Debug, Clone)]
+pub struct QueueSignal {
+    /// Notified (`notify_waiters`) when a job was enqueued.
+    pub notify: Arc<tokio::sync::Notify>,
+    /// The fallback: look at the queue at least this often.
+    pub poll: Duration,
+}
+
+impl QueueSignal {
+    /// A signal that is never notified: poll every `poll`.
+    pub fn polling(poll: Duration) -> Self {
+        QueueSignal {
+            notify: Arc::new(tokio::sync::Notify::new()),
+            poll,
+        }
+    }
+}
 
 /// The default time a session is kept after its last change: 7 days.
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -119,6 +145,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// How many jobs are queued or claimed and not acknowledged.
     async fn queue_len(&self) -> Result<u64, StoreError>;
+
+    /// How an idle worker learns that a job was enqueued (see [`QueueSignal`]). The default
+    /// only polls, every 200 ms.
+    fn queue_signal(&self) -> QueueSignal {
+        QueueSignal::polling(Duration::from_millis(200))
+    }
+
+    // ---- webhook deliveries -----------------------------------------------------------------
+
+    /// Remembers the webhook delivery `id` for `keep`; false when it was already remembered
+    /// (a redelivery, to be acknowledged without acting on it again). Atomic across processes.
+    async fn record_delivery(&self, id: &str, keep: Duration) -> Result<bool, StoreError>;
+
+    /// Forgets the delivery `id` (it could not be queued, so a redelivery must be accepted).
+    async fn forget_delivery(&self, id: &str) -> Result<(), StoreError>;
 
     // ---- environment owners -----------------------------------------------------------------
 

@@ -12,7 +12,8 @@ use relay_core::github::RepoSlug;
 use super::payload::{Repository, WebhookEvent};
 
 /// One thing a delivery makes Relay do.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Run a sync rule whose trigger branch was pushed to.
     SyncRule(SyncRule),

@@ -2,8 +2,8 @@
 //! acted on once.
 //!
 //! In memory and bounded: the oldest ids are forgotten first. A redelivery older than the last
-//! `capacity` deliveries, or one after a restart, is acted on again; when Relay's durable store
-//! lands it takes over this record.
+//! `capacity` deliveries, or one after a restart, is acted on again. With a store
+//! (`WebhooksBuilder::store`) the store keeps the ids instead (see `durable`).
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc::error::TrySendError;
 
 use super::Shared;
+use super::durable::Accepted;
 use super::payload::parse;
 use super::worker::Delivery;
 
@@ -100,6 +101,10 @@ async fn check_and_queue<'h>(
         Ok(event) => event,
         Err(e) => return (label, "bad_request", bad_request(&e.to_string())),
     };
+    if let Some(durable) = &shared.durable {
+        let (outcome, response) = queue_in_store(shared, durable, id, &event).await;
+        return (label, outcome, response);
+    }
     if !shared.log.insert(id) {
         tracing::info!(delivery = %id, "redelivery of an accepted delivery; not acted on again");
         return (
@@ -125,15 +130,53 @@ async fn check_and_queue<'h>(
                     ("shutting_down", "the server is shutting down; retry later")
                 }
             };
-            tracing::warn!(delivery = %id, "{why}");
-            let mut response = reply(StatusCode::SERVICE_UNAVAILABLE, "error", why);
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from_static(RETRY_AFTER_SECS),
-            );
-            (label, outcome, response)
+            (label, outcome, unavailable(id, why))
         }
     }
+}
+
+/// Records the delivery and queues its job in the store (see `durable`); the outcome to count
+/// and the answer.
+async fn queue_in_store(
+    shared: &Shared,
+    durable: &super::Durable,
+    id: &str,
+    event: &super::payload::WebhookEvent,
+) -> (&'static str, Response) {
+    if shared.queue.is_closed() {
+        return (
+            "shutting_down",
+            unavailable(id, "the server is shutting down; retry later"),
+        );
+    }
+    let workspace = durable.graph.workspace();
+    match super::durable::accept(&durable.store, workspace, &durable.ci, id, event).await {
+        Ok(Accepted::Queued(job)) => {
+            tracing::info!(delivery = %id, job = ?job, "webhook delivery queued in the store");
+            ("accepted", reply(StatusCode::ACCEPTED, "status", "accepted"))
+        }
+        Ok(Accepted::Redelivery) => {
+            tracing::info!(delivery = %id, "redelivery of an accepted delivery; not acted on again");
+            ("duplicate", reply(StatusCode::OK, "status", "already received"))
+        }
+        Err(e) => {
+            tracing::error!(delivery = %id, error = %e, "the delivery could not be queued in the store");
+            (
+                "store_unavailable",
+                unavailable(id, "the store could not queue the delivery; retry later"),
+            )
+        }
+    }
+}
+
+fn unavailable(id: &str, why: &str) -> Response {
+    tracing::warn!(delivery = %id, "{why}");
+    let mut response = reply(StatusCode::SERVICE_UNAVAILABLE, "error", why);
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from_static(RETRY_AFTER_SECS),
+    );
+    response
 }
 
 /// The JSON payload: the body itself, or its `payload` field when GitHub was set to send

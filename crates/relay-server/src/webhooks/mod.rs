@@ -18,9 +18,16 @@
 //!
 //! A webhook's repository is the workspace repository whose `url` has the same GitHub
 //! `owner/name` ([`relay_core::config::RepoSpec::github_repo`]).
+//!
+//! Without a store (the default) the queue, the delivery ids and the CI memory live in this
+//! process. With [`WebhooksBuilder::store`] every accepted delivery is a durable job on the
+//! store's queue instead, and its id is remembered in the store (see [`DeliveryJob`]): the
+//! process that works the store's queue (`relay::Relay::work`, which `relay serve` and
+//! `relay worker` run) acts on it and sends its events to [`Webhooks::publisher`].
 
 mod actions;
 mod dedup;
+mod durable;
 mod handler;
 pub mod payload;
 mod signature;
@@ -31,10 +38,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::post;
+use relay_core::store::Store;
 use relay_core::{Event, RepoGraph};
 use tokio::sync::{broadcast, mpsc};
 
-pub use actions::{Action, workspace_repos};
+pub use actions::{Action, CiMemory, workspace_repos};
+pub use durable::{DeliveryJob, WEBHOOK_OPERATION, WEBHOOK_USER};
 pub use payload::{PayloadError, WebhookEvent, parse};
 pub use signature::{SECRET_ENV, SignatureError, WebhookSecret};
 pub use worker::{ActionError, ShutdownReport};
@@ -56,6 +65,15 @@ struct Shared {
     queue: mpsc::Sender<worker::Delivery>,
     max_body: usize,
     metrics: crate::Metrics,
+    /// With a store: deliveries are durable jobs on its queue (see [`durable`]).
+    durable: Option<Durable>,
+}
+
+/// What the handler needs to queue deliveries in a store.
+struct Durable {
+    store: Arc<dyn Store>,
+    graph: Arc<dyn RepoGraph>,
+    ci: CiMemory,
 }
 
 /// The webhook receiver: its route, its queue and worker, and the stream of its jobs' events.
@@ -84,7 +102,11 @@ impl Webhooks {
             delivery_log_capacity: 10_000,
             max_body: MAX_BODY_BYTES,
             event_buffer: 1024,
+<<<<<<< HEAD
             metrics: None,
+=======
+            store: None,
+>>>>>>> store-rust
         }
     }
 
@@ -102,7 +124,21 @@ impl Webhooks {
         self.events.subscribe()
     }
 
+    /// Where the events of webhook jobs run from a store's queue go, so that
+    /// [`subscribe`](Self::subscribe)rs see them too: hand it to whatever works the queue in this
+    /// process (`relay serve` does). Unused without a store.
+    pub fn publisher(&self) -> broadcast::Sender<Event> {
+        self.events.clone()
+    }
+
+    /// Whether deliveries are durable jobs in a store ([`WebhooksBuilder::store`]).
+    pub fn is_durable(&self) -> bool {
+        self.shared.durable.is_some()
+    }
+
     /// Stops accepting deliveries (503 from now on), acts on those already queued, and reports.
+    /// With a store nothing is queued here (the store's queue keeps the deliveries): the report
+    /// is empty.
     /// Deliveries still queued after `grace` are abandoned (the running one is cancelled) and
     /// listed in the report. Idempotent: later calls return an empty report.
     pub async fn shutdown(&self, grace: Duration) -> ShutdownReport {
@@ -119,7 +155,11 @@ pub struct WebhooksBuilder {
     delivery_log_capacity: usize,
     max_body: usize,
     event_buffer: usize,
+<<<<<<< HEAD
     metrics: Option<crate::Metrics>,
+=======
+    store: Option<Arc<dyn Store>>,
+>>>>>>> store-rust
 }
 
 impl std::fmt::Debug for WebhooksBuilder {
@@ -130,6 +170,7 @@ impl std::fmt::Debug for WebhooksBuilder {
             .field("delivery_log_capacity", &self.delivery_log_capacity)
             .field("max_body", &self.max_body)
             .field("event_buffer", &self.event_buffer)
+            .field("store", &self.store.as_ref().map(|s| s.url()))
             .finish_non_exhaustive()
     }
 }
@@ -166,10 +207,20 @@ impl WebhooksBuilder {
         self
     }
 
+<<<<<<< HEAD
     /// Counts deliveries in `metrics` (`relay_webhook_deliveries_total{event, outcome}`);
     /// default: a handle of its own, counted but not served.
     pub fn metrics(mut self, metrics: crate::Metrics) -> Self {
         self.metrics = Some(metrics);
+=======
+    /// Makes every accepted delivery a durable job in `store`: its id is remembered there
+    /// (redeliveries are recognised across restarts and processes) and its job is recorded and
+    /// put on the store's queue before the 202 goes back. Someone must work that queue
+    /// (`relay::Relay::work`); [`Webhooks::publisher`] takes the jobs' events to subscribers.
+    /// Without a store everything stays in this process (the default).
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+>>>>>>> store-rust
         self
     }
 
@@ -183,6 +234,11 @@ impl WebhooksBuilder {
             .or_else(WebhookSecret::from_env)
             .ok_or(ServerError::NoSecret)?;
         let (events, _) = broadcast::channel(self.event_buffer);
+        let durable = self.store.map(|store| Durable {
+            store,
+            graph: self.graph.clone(),
+            ci: CiMemory::default(),
+        });
         let (queue, worker) = worker::start(self.graph, self.queue_capacity, events.clone());
         Ok(Webhooks {
             shared: Arc::new(Shared {
@@ -190,7 +246,11 @@ impl WebhooksBuilder {
                 log: dedup::DeliveryLog::new(self.delivery_log_capacity),
                 queue,
                 max_body: self.max_body,
+<<<<<<< HEAD
                 metrics: self.metrics.unwrap_or_default(),
+=======
+                durable,
+>>>>>>> store-rust
             }),
             worker: Arc::new(worker),
             events,

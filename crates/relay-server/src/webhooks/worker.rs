@@ -4,12 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use relay_core::repo::{RepoSelection, SyncOptions};
-use relay_core::{Event, Job, JobFailure, RepoError, RepoGraph};
+use relay_core::{Event, JobFailure, RepoError, RepoGraph};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::actions::{Action, CiMemory, plan, sync_rule_notification};
+use super::actions::{CiMemory, plan};
 use super::payload::WebhookEvent;
 
 /// An accepted delivery waiting for the worker.
@@ -147,32 +146,9 @@ impl Worker {
             tracing::debug!(delivery = %delivery.id, event = %event_name, "nothing to do");
             return true;
         }
-        let graph = self.graph.clone();
-        let id = delivery.id.clone();
-        let mut job: Job<(), ActionError> =
-            Job::spawn(format!("webhook {event_name}"), move |ctx| async move {
-                tracing::info!(delivery = %id, job = %ctx.id(), "acting on webhook");
-                for action in actions {
-                    match action {
-                        Action::Notify(notification) => ctx.notify(notification).await,
-                        Action::SyncRule(rule) => {
-                            let report = match rule.action {
-                                relay_core::RuleAction::Notify => None,
-                                relay_core::RuleAction::UpdateDependents => {
-                                    let mut names = vec![rule.repo.clone()];
-                                    names.extend(rule.notify.iter().cloned());
-                                    let options =
-                                        SyncOptions::new().repos(RepoSelection::Named(names));
-                                    Some(ctx.forward(graph.sync(options)).await?)
-                                }
-                            };
-                            ctx.notify(sync_rule_notification(&rule, report.as_ref()))
-                                .await;
-                        }
-                    }
-                }
-                Ok(())
-            });
+        tracing::info!(delivery = %delivery.id, "acting on webhook");
+        let mut job =
+            super::durable::run_actions(self.graph.clone(), &event_name, actions, Vec::new());
         let mut aborted = false;
         loop {
             let event = tokio::select! {

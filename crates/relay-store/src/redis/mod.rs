@@ -6,14 +6,16 @@
 
 mod queue;
 mod scripts;
+mod watch;
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use redis::AsyncCommands;
 use redis::aio::MultiplexedConnection;
 use relay_core::store::{
-    AuditEntry, AuditFilter, AuditRecord, Claim, JobFilter, JobRecord, SessionRecord,
+    AuditEntry, AuditFilter, AuditRecord, Claim, JobFilter, JobRecord, QueueSignal, SessionRecord,
     SessionSummary, Store, StoreError, StoreUrl, TokenRecord,
 };
 use serde::Serialize;
@@ -38,6 +40,10 @@ pub(super) const QUEUE_GROUP: &str = "workers";
 pub struct RedisStore {
     url: String,
     conn: MultiplexedConnection,
+    client: redis::Client,
+    /// Woken when a job is enqueued anywhere (see `watch`).
+    enqueued: Arc<tokio::sync::Notify>,
+    subscribed: Arc<OnceLock<()>>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -80,7 +86,13 @@ impl RedisStore {
             .query_async(&mut conn)
             .await
             .map_err(unavailable)?;
-        let store = RedisStore { url: shown, conn };
+        let store = RedisStore {
+            url: shown,
+            conn,
+            client,
+            enqueued: Arc::new(tokio::sync::Notify::new()),
+            subscribed: Arc::new(OnceLock::new()),
+        };
         store.migrate(version).await?;
         Ok(store)
     }
@@ -144,6 +156,10 @@ fn session_key(id: &str) -> String {
 
 fn job_key(id: &str) -> String {
     format!("{PREFIX}job:{id}")
+}
+
+fn delivery_key(id: &str) -> String {
+    format!("{PREFIX}delivery:{id}")
 }
 
 fn job_events_key(id: &str) -> String {
@@ -398,6 +414,32 @@ impl Store for RedisStore {
         queue::enqueue(&mut self.conn(), job_id)
             .await
             .map_err(|e| self.err(e))
+    }
+
+    fn queue_signal(&self) -> QueueSignal {
+        watch::signal(&self.client, &self.enqueued, &self.subscribed)
+    }
+
+    async fn record_delivery(&self, id: &str, keep: Duration) -> Result<bool, StoreError> {
+        let set: Option<String> = redis::cmd("SET")
+            .arg(delivery_key(id))
+            .arg(now_ms())
+            .arg("NX")
+            .arg("PX")
+            .arg(keep.as_millis().max(1) as u64)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(set.is_some())
+    }
+
+    async fn forget_delivery(&self, id: &str) -> Result<(), StoreError> {
+        let _: i64 = self
+            .conn()
+            .del(delivery_key(id))
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(())
     }
 
     async fn claim(&self, worker: &str, lease: Duration) -> Result<Option<Claim>, StoreError> {

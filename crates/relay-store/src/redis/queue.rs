@@ -30,12 +30,19 @@ pub(super) async fn create_group(conn: &mut MultiplexedConnection) -> RedisResul
     }
 }
 
+/// Adds `job_id` to the stream and tells idle workers (pub/sub, see `watch`).
 pub(super) async fn enqueue(conn: &mut MultiplexedConnection, job_id: &str) -> RedisResult<()> {
-    let _: String = redis::cmd("XADD")
+    let _: () = redis::pipe()
+        .cmd("XADD")
         .arg(QUEUE_KEY)
         .arg("*")
         .arg("job")
         .arg(job_id)
+        .ignore()
+        .cmd("PUBLISH")
+        .arg(super::watch::ENQUEUED_CHANNEL)
+        .arg(job_id)
+        .ignore()
         .query_async(conn)
         .await?;
     Ok(())

@@ -3,13 +3,14 @@
 
 mod schema;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use relay_core::store::{
-    AuditEntry, AuditFilter, AuditRecord, Claim, JobFilter, JobRecord, SessionRecord,
+    AuditEntry, AuditFilter, AuditRecord, Claim, JobFilter, JobRecord, QueueSignal, SessionRecord,
     SessionSummary, Store, StoreError, TokenRecord,
 };
 use rusqlite::{Connection, OptionalExtension, params};
@@ -23,6 +24,29 @@ use crate::{SCHEMA_VERSION, chain, now_ms};
 pub struct SqliteStore {
     path: PathBuf,
     conn: Arc<Mutex<Connection>>,
+    /// Woken on every enqueue; shared by every handle on the same file in this process.
+    enqueued: Arc<tokio::sync::Notify>,
+}
+
+/// How often an idle worker looks at the queue for jobs enqueued by other processes on the
+/// same file (those in this process wake it at once).
+const SQLITE_QUEUE_POLL: Duration = Duration::from_secs(1);
+
+/// The enqueue notification of the database at `path`, one per file in this process.
+fn enqueue_notify(path: &Path) -> Arc<tokio::sync::Notify> {
+    static BY_FILE: OnceLock<Mutex<HashMap<PathBuf, Weak<tokio::sync::Notify>>>> = OnceLock::new();
+    let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let mut map = BY_FILE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    map.retain(|_, weak| weak.strong_count() > 0);
+    if let Some(notify) = map.get(&key).and_then(Weak::upgrade) {
+        return notify;
+    }
+    let notify = Arc::new(tokio::sync::Notify::new());
+    map.insert(key, Arc::downgrade(&notify));
+    notify
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -81,6 +105,7 @@ impl SqliteStore {
             });
         }
         Ok(SqliteStore {
+            enqueued: enqueue_notify(&path),
             path,
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -403,7 +428,9 @@ impl Store for SqliteStore {
                 .execute(params![job_id])?;
             Ok(())
         })
-        .await
+        .await?;
+        self.enqueued.notify_waiters();
+        Ok(())
     }
 
     async fn claim(&self, worker: &str, lease: Duration) -> Result<Option<Claim>, StoreError> {
@@ -463,6 +490,41 @@ impl Store for SqliteStore {
     async fn queue_len(&self) -> Result<u64, StoreError> {
         self.with(|c| {
             Ok(c.query_row("SELECT COUNT(*) FROM queue", [], |r| r.get::<_, i64>(0))? as u64)
+        })
+        .await
+    }
+
+    fn queue_signal(&self) -> QueueSignal {
+        QueueSignal {
+            notify: self.enqueued.clone(),
+            poll: SQLITE_QUEUE_POLL,
+        }
+    }
+
+    async fn record_delivery(&self, id: &str, keep: Duration) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let now = now_ms() as i64;
+            tx.execute(
+                "DELETE FROM deliveries WHERE expires_ms <= ?1",
+                params![now],
+            )?;
+            let added = tx.execute(
+                "INSERT OR IGNORE INTO deliveries (id, expires_ms) VALUES (?1, ?2)",
+                params![id, now.saturating_add(ms(keep))],
+            )?;
+            tx.commit()?;
+            Ok(added == 1)
+        })
+        .await
+    }
+
+    async fn forget_delivery(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.with(move |c| {
+            c.execute("DELETE FROM deliveries WHERE id = ?1", params![id])?;
+            Ok(())
         })
         .await
     }

@@ -26,6 +26,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
          seq INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, worker TEXT,
          lease_until_ms INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0);
      CREATE TABLE env_owners (name TEXT PRIMARY KEY, user TEXT NOT NULL);",
+    // 3: webhook delivery ids, remembered for redelivery dedup.
+    "CREATE TABLE deliveries (id TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);",
 ];
 
 /// The version `conn` is at.
