@@ -102,11 +102,8 @@ impl Webhooks {
             delivery_log_capacity: 10_000,
             max_body: MAX_BODY_BYTES,
             event_buffer: 1024,
-<<<<<<< HEAD
             metrics: None,
-=======
             store: None,
->>>>>>> store-rust
         }
     }
 
@@ -155,11 +152,8 @@ pub struct WebhooksBuilder {
     delivery_log_capacity: usize,
     max_body: usize,
     event_buffer: usize,
-<<<<<<< HEAD
     metrics: Option<crate::Metrics>,
-=======
     store: Option<Arc<dyn Store>>,
->>>>>>> store-rust
 }
 
 impl std::fmt::Debug for WebhooksBuilder {
@@ -207,12 +201,13 @@ impl WebhooksBuilder {
         self
     }
 
-<<<<<<< HEAD
     /// Counts deliveries in `metrics` (`relay_webhook_deliveries_total{event, outcome}`);
     /// default: a handle of its own, counted but not served.
     pub fn metrics(mut self, metrics: crate::Metrics) -> Self {
         self.metrics = Some(metrics);
-=======
+        self
+    }
+
     /// Makes every accepted delivery a durable job in `store`: its id is remembered there
     /// (redeliveries are recognised across restarts and processes) and its job is recorded and
     /// put on the store's queue before the 202 goes back. Someone must work that queue
@@ -220,7 +215,6 @@ impl WebhooksBuilder {
     /// Without a store everything stays in this process (the default).
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
->>>>>>> store-rust
         self
     }
 
@@ -246,11 +240,8 @@ impl WebhooksBuilder {
                 log: dedup::DeliveryLog::new(self.delivery_log_capacity),
                 queue,
                 max_body: self.max_body,
-<<<<<<< HEAD
                 metrics: self.metrics.unwrap_or_default(),
-=======
                 durable,
->>>>>>> store-rust
             }),
             worker: Arc::new(worker),
             events,
