@@ -33,6 +33,7 @@
 //! or nested beside these with [`axum::Router::merge`] / [`axum::Router::nest`].
 
 mod error;
+pub mod gateway;
 mod health;
 mod serve;
 pub mod webhooks;

@@ -47,6 +47,7 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
         .build()
         .map_err(relay::Error::from)?;
     let mut router = relay::server::router(&webhooks);
+    router = router.merge(relay::server::gateway::page::router()); // the page at `/`
     let mcp_shutdown = CancellationToken::new();
     if args.mcp {
         router = router.nest_service("/mcp", mcp_router(&relay, &args, mcp_shutdown.clone())?);
