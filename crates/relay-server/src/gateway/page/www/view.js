@@ -153,7 +153,7 @@ export function briefing(value) {
   const body = panel.querySelector('.briefing-body')
   body.replaceChildren()
   if (typeof value === 'string') {
-    body.append(el('p', { text: value }))
+    if (value.trim()) body.append(el('p', { text: value }))
   } else if (value && typeof value === 'object') {
     const head = value.text ?? value.summary ?? value.sentence
     if (typeof head === 'string') body.append(el('p', { text: head }))
