@@ -26,22 +26,54 @@ pub enum ServerError {
     /// Serving failed.
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
+    /// A TLS certificate or key file cannot be used.
+    #[error("cannot use the TLS {what} {}: {problem}; --tls-cert takes a PEM certificate chain and --tls-key its PEM private key", path.display())]
+    Tls {
+        /// `certificate` or `private key`.
+        what: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// Serving without tokens on an address other machines can reach.
+    #[error(
+        "refusing to serve {addr} without tokens: anyone who can reach it could act as you. Add a `team:` section to relay.yaml (and create a token with `relay team token create USER`), or bind 127.0.0.1"
+    )]
+    OpenToNetwork {
+        /// The non-loopback address.
+        addr: SocketAddr,
+    },
+    /// A setting of the server is wrong (e.g. an allowed origin that is not an origin).
+    #[error("{0}")]
+    Config(String),
 }
 
 impl ServerError {
-    /// A stable code for programs: `no_secret`, `bind`, `bad_address`, `serve`.
+    /// A stable code for programs: `no_secret`, `bind`, `bad_address`, `serve`, `tls`,
+    /// `open_to_network`, `config`.
     pub fn code(&self) -> &'static str {
         match self {
             ServerError::NoSecret => "no_secret",
             ServerError::Bind { .. } => "bind",
             ServerError::BadAddress(_) => "bad_address",
             ServerError::Serve(_) => "serve",
+            ServerError::Tls { .. } => "tls",
+            ServerError::OpenToNetwork { .. } => "open_to_network",
+            ServerError::Config(_) => "config",
         }
     }
 
     /// Whether the caller asked for something that cannot work (fix the request, do not retry).
     pub fn is_usage(&self) -> bool {
-        matches!(self, ServerError::NoSecret | ServerError::BadAddress(_))
+        matches!(
+            self,
+            ServerError::NoSecret
+                | ServerError::BadAddress(_)
+                | ServerError::Tls { .. }
+                | ServerError::OpenToNetwork { .. }
+                | ServerError::Config(_)
+        )
     }
 }
 

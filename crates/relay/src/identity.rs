@@ -82,16 +82,34 @@ async fn user_of_token(token: &str, store: Option<&dyn Store>) -> Result<String,
     let store = store.ok_or_else(|| {
         Error::usage("a token can only be checked with a store: build Relay with .store(..)")
     })?;
+    match check_token(token, store).await? {
+        TokenCheck::Valid(user) => Ok(user),
+        TokenCheck::Unknown(why) | TokenCheck::Revoked(why) => Err(Error::Unauthenticated(why)),
+    }
+}
+
+/// What the store says about a token.
+pub(crate) enum TokenCheck {
+    /// It belongs to this user.
+    Valid(String),
+    /// No such token; the sentence to show.
+    Unknown(String),
+    /// It was revoked; the sentence to show.
+    Revoked(String),
+}
+
+/// Looks `token` up by its hash (the store never sees the token).
+pub(crate) async fn check_token(token: &str, store: &dyn Store) -> Result<TokenCheck, Error> {
     let hash = relay_store::token::hash(token);
-    match store.token_by_hash(&hash).await? {
-        None => Err(Error::Unauthenticated(
+    Ok(match store.token_by_hash(&hash).await? {
+        None => TokenCheck::Unknown(
             "the token is not valid (wrong or unknown); ask an admin for one with `relay team token create USER`"
                 .into(),
-        )),
-        Some(record) if record.revoked_ms.is_some() => Err(Error::Unauthenticated(format!(
+        ),
+        Some(record) if record.revoked_ms.is_some() => TokenCheck::Revoked(format!(
             "the token {} of {} was revoked; ask an admin for a new one",
             record.id, record.user
-        ))),
-        Some(record) => Ok(record.user),
-    }
+        )),
+        Some(record) => TokenCheck::Valid(record.user),
+    })
 }

@@ -17,6 +17,7 @@ pub mod pr;
 pub mod push;
 pub mod run;
 pub mod serve;
+pub mod serve_security;
 pub mod sessions;
 pub mod status;
 pub mod summary;

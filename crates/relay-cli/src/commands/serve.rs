@@ -1,5 +1,7 @@
-//! `relay serve`: the HTTP server — GitHub webhooks (`POST /webhooks/github`), `/healthz`, and
-//! with `--mcp` Relay's tools over MCP (Streamable HTTP at `/mcp`). Webhook jobs are printed as
+//! `relay serve`: the HTTP server — GitHub webhooks (`POST /webhooks/github`), `/healthz`,
+//! `/readyz`, `/metrics`, and with `--mcp` Relay's tools over MCP (Streamable HTTP at `/mcp`),
+//! behind users' tokens (or none on loopback without a `team:`), over HTTPS with `--tls-cert`
+//! (see `serve_security`). Webhook jobs are printed as
 //! they run (sentences, or JSON lines with `--json`); SIGINT, SIGTERM or SIGHUP stops accepting
 //! deliveries and finishes the queued ones first (a second signal kills what is left).
 
@@ -14,6 +16,7 @@ use relay::server::{DEFAULT_BIND, Server};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::mcp::{TOKEN_ENV, permission};
+use super::serve_security::SecurityArgs;
 use crate::context::Global;
 use crate::error::{CliError, CliResult};
 use crate::shutdown::Shutdown;
@@ -39,11 +42,18 @@ pub struct Args {
     /// write_repos, run_agent, manage_infra.
     #[arg(long, value_delimiter = ',', value_name = "PERMISSIONS", value_parser = permission, requires = "mcp")]
     mcp_allow: Vec<Permission>,
+    #[command(flatten)]
+    security: SecurityArgs,
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
-    let relay = g.relay().build().await?;
+    // TLS files first: a wrong path fails before anything else starts.
+    let tls = args.security.tls()?;
+    let relay = g.relay().store(g.store_choice()?).build().await?;
+    let mcp_token = std::env::var(TOKEN_ENV).ok().filter(|t| !t.is_empty());
+    let app = args.security.app(&relay, mcp_token.filter(|_| args.mcp))?;
     let webhooks = Webhooks::builder(relay.require_graph()?)
+        .metrics(app.metrics())
         .build()
         .map_err(relay::Error::from)?;
     let mut router = relay::server::router(&webhooks);
@@ -52,13 +62,25 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     if args.mcp {
         router = router.nest_service("/mcp", mcp_router(&relay, &args, mcp_shutdown.clone())?);
     }
+    let router = app.router(router);
     let mut shutdown = Shutdown::listen()?;
-    let server = Server::bind(&args.bind).await.map_err(relay::Error::from)?;
+    let mut server = Server::bind(&args.bind).await.map_err(relay::Error::from)?;
+    app.check_bind(server.local_addr())
+        .map_err(relay::Error::from)?;
+    if let Some(tls) = tls {
+        server = server.tls(tls);
+    }
     // The address on stderr, first: scripts and tests wait for it (port 0 picks one).
     eprintln!(
-        "relay serve: listening on http://{} (POST /webhooks/github, GET /healthz{})",
+        "relay serve: listening on {}://{} (POST /webhooks/github, GET /healthz, /readyz, /metrics{}; {})",
+        server.scheme(),
         server.local_addr(),
-        if args.mcp { ", MCP at /mcp" } else { "" }
+        if args.mcp { ", MCP at /mcp" } else { "" },
+        if app.access().needs_token() {
+            "users' tokens required"
+        } else {
+            "no token needed on loopback"
+        }
     );
     let printer = tokio::spawn(print_events(webhooks.subscribe(), args.json));
     server
@@ -108,11 +130,11 @@ fn mcp_router(
     if let Some(graph) = relay.graph() {
         server = server.graph(graph);
     }
+    // The bearer token (RELAY_MCP_TOKEN) is checked by the server's auth layer, which also
+    // accepts users' tokens there when the workspace has a team.
     let mut options = HttpOptions::new().shutdown(shutdown);
-    if let Ok(token) = std::env::var(TOKEN_ENV)
-        && !token.is_empty()
-    {
-        options = options.bearer_token(token);
+    for origin in &args.security.allowed_origins {
+        options = options.allow_host(origin.host());
     }
     Ok(server.http_router(options))
 }

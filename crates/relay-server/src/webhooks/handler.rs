@@ -25,53 +25,105 @@ pub(super) async fn receive(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let (event, outcome, response) = check_and_queue(&shared, &headers, body).await;
+    shared.metrics.webhook_delivery(event, outcome);
+    response
+}
+
+/// The event's name for metrics: GitHub's (a short snake_case word) once the signature is
+/// verified, else `unverified` — so that unsigned requests cannot invent label values.
+fn event_label(headers: &HeaderMap, verified: bool) -> &str {
+    match header_str(headers, "x-github-event") {
+        Some(e)
+            if verified
+                && e.len() <= 40
+                && e.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') =>
+        {
+            e
+        }
+        Some(_) if verified => "other",
+        _ if verified => "none",
+        _ => "unverified",
+    }
+}
+
+/// The answer, and the event and outcome to count.
+async fn check_and_queue<'h>(
+    shared: &Shared,
+    headers: &'h HeaderMap,
+    body: Body,
+) -> (&'h str, &'static str, Response) {
+    let unverified = event_label(headers, false);
     let limit = shared.max_body;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return too_large(limit);
+        return (unverified, "too_large", too_large(limit));
     }
     let Ok(body) = axum::body::to_bytes(body, limit).await else {
-        return too_large(limit);
+        return (unverified, "too_large", too_large(limit));
     };
     let signature = headers.get("x-hub-signature-256").map(|v| v.as_bytes());
     if let Err(e) = shared.secret.verify(&body, signature) {
         tracing::warn!(error = %e, "webhook delivery refused");
-        return reply(StatusCode::UNAUTHORIZED, "error", &e.to_string());
+        return (
+            unverified,
+            "bad_signature",
+            reply(StatusCode::UNAUTHORIZED, "error", &e.to_string()),
+        );
     }
-    let Some(event) = header_str(&headers, "x-github-event") else {
-        return bad_request("missing X-GitHub-Event header: is this a GitHub webhook delivery?");
-    };
-    let Some(id) =
-        header_str(&headers, "x-github-delivery").filter(|id| id.len() <= MAX_DELIVERY_ID)
-    else {
-        return bad_request(
-            "missing or overlong X-GitHub-Delivery header: is this a GitHub webhook delivery?",
+    let label = event_label(headers, true);
+    let Some(event) = header_str(headers, "x-github-event") else {
+        return (
+            label,
+            "bad_request",
+            bad_request("missing X-GitHub-Event header: is this a GitHub webhook delivery?"),
         );
     };
-    let payload = match json_of(&headers, &body) {
+    let Some(id) =
+        header_str(headers, "x-github-delivery").filter(|id| id.len() <= MAX_DELIVERY_ID)
+    else {
+        return (
+            label,
+            "bad_request",
+            bad_request(
+                "missing or overlong X-GitHub-Delivery header: is this a GitHub webhook delivery?",
+            ),
+        );
+    };
+    let payload = match json_of(headers, &body) {
         Ok(payload) => payload,
-        Err(message) => return bad_request(&message),
+        Err(message) => return (label, "bad_request", bad_request(&message)),
     };
     let event = match parse(event, &payload) {
         Ok(event) => event,
-        Err(e) => return bad_request(&e.to_string()),
+        Err(e) => return (label, "bad_request", bad_request(&e.to_string())),
     };
     if !shared.log.insert(id) {
         tracing::info!(delivery = %id, "redelivery of an accepted delivery; not acted on again");
-        return reply(StatusCode::OK, "status", "already received");
+        return (
+            label,
+            "duplicate",
+            reply(StatusCode::OK, "status", "already received"),
+        );
     }
     match shared.queue.try_send(Delivery {
         id: id.to_owned(),
         event,
     }) {
-        Ok(()) => reply(StatusCode::ACCEPTED, "status", "accepted"),
+        Ok(()) => (
+            label,
+            "accepted",
+            reply(StatusCode::ACCEPTED, "status", "accepted"),
+        ),
         Err(e) => {
             shared.log.remove(id);
-            let why = match e {
-                TrySendError::Full(_) => "the webhook queue is full; retry later",
-                TrySendError::Closed(_) => "the server is shutting down; retry later",
+            let (outcome, why) = match e {
+                TrySendError::Full(_) => ("queue_full", "the webhook queue is full; retry later"),
+                TrySendError::Closed(_) => {
+                    ("shutting_down", "the server is shutting down; retry later")
+                }
             };
             tracing::warn!(delivery = %id, "{why}");
             let mut response = reply(StatusCode::SERVICE_UNAVAILABLE, "error", why);
@@ -79,7 +131,7 @@ pub(super) async fn receive(
                 header::RETRY_AFTER,
                 header::HeaderValue::from_static(RETRY_AFTER_SECS),
             );
-            response
+            (label, outcome, response)
         }
     }
 }

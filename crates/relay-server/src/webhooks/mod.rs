@@ -55,6 +55,7 @@ struct Shared {
     log: dedup::DeliveryLog,
     queue: mpsc::Sender<worker::Delivery>,
     max_body: usize,
+    metrics: crate::Metrics,
 }
 
 /// The webhook receiver: its route, its queue and worker, and the stream of its jobs' events.
@@ -83,6 +84,7 @@ impl Webhooks {
             delivery_log_capacity: 10_000,
             max_body: MAX_BODY_BYTES,
             event_buffer: 1024,
+            metrics: None,
         }
     }
 
@@ -117,6 +119,7 @@ pub struct WebhooksBuilder {
     delivery_log_capacity: usize,
     max_body: usize,
     event_buffer: usize,
+    metrics: Option<crate::Metrics>,
 }
 
 impl std::fmt::Debug for WebhooksBuilder {
@@ -163,6 +166,13 @@ impl WebhooksBuilder {
         self
     }
 
+    /// Counts deliveries in `metrics` (`relay_webhook_deliveries_total{event, outcome}`);
+    /// default: a handle of its own, counted but not served.
+    pub fn metrics(mut self, metrics: crate::Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
     /// Starts the worker (call inside a tokio runtime).
     ///
     /// Fails when no secret was given and `RELAY_WEBHOOK_SECRET` is unset or empty: unsigned
@@ -180,6 +190,7 @@ impl WebhooksBuilder {
                 log: dedup::DeliveryLog::new(self.delivery_log_capacity),
                 queue,
                 max_body: self.max_body,
+                metrics: self.metrics.unwrap_or_default(),
             }),
             worker: Arc::new(worker),
             events,
