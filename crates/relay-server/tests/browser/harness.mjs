@@ -24,6 +24,9 @@ function bin(name, pkg) {
   return path
 }
 
+/** The `relay` binary (cargo-built). */
+export const relayBin = () => bin('relay', 'relay-cli')
+
 /** A temp directory removed by `stack.stop()`. */
 function tempDir(stack, prefix) {
   const dir = mkdtempSync(join(tmpdir(), prefix))
