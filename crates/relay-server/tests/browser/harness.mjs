@@ -57,7 +57,7 @@ export function speechWav(dir, name, parts) {
       execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', piece, 'trim', '0', String(part)])
     } else {
       const raw = join(dir, `${name}-${i}-espeak.wav`)
-      execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-a', '180', '-w', raw, part])
+      execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-a', '100', '-w', raw, part])
       execFileSync('sox', [raw, '-r', '48000', '-c', '1', '-b', '16', piece])
     }
     pieces.push(piece)
@@ -148,7 +148,8 @@ export class Stack {
       ready: /listening on (http:\/\/\S+)/,
       stream: 'stderr',
       cwd: workspace,
-      env: { RELAY_WORKSPACE: workspace, HOME: home, RELAY_WEBHOOK_SECRET: 'browser-test-secret', OPENAI_API_KEY: 'sk-browser-test', OPENAI_REALTIME_URL: realtimeUrl ?? '', RUST_LOG: 'warn', ...env },
+      // Without a peer, no key: the gateway uses its offline text transport (never OpenAI).
+      env: { RELAY_WORKSPACE: workspace, HOME: home, RELAY_WEBHOOK_SECRET: 'browser-test-secret', OPENAI_API_KEY: realtimeUrl ? 'sk-browser-test' : '', OPENAI_REALTIME_URL: realtimeUrl ?? '', RUST_LOG: 'warn', ...env },
     })
     this.relayOutput = output
     return match[1]

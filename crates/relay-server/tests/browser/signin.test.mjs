@@ -15,7 +15,7 @@ let base
 let workspace
 
 function relayCli(...args) {
-  return execFileSync(relayBin(), args, { env: { ...process.env, RELAY_WORKSPACE: workspace, RELAY_USER: 'root', HOME: stack.dir }, encoding: 'utf8' })
+  return execFileSync(relayBin(), args, { env: { ...process.env, RELAY_WORKSPACE: workspace, RELAY_USER: 'root', HOME: stack.dir }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
 before(async () => {
