@@ -11,7 +11,7 @@ import { metricsOf, waitFor } from './harness.mjs'
 const stacks = []
 after(() => Promise.all(stacks.map((s) => s.stop())))
 
-test('a spoken question reaches the model as audio, the tool runs with its progress shown, and the reply plays', async () => {
+test('a spoken question reaches the model as audio, the tool runs with its progress shown, and the reply plays', async (t) => {
   const { peer, page, consoleErrors } = await startConversation(
     stacks,
     {
@@ -58,10 +58,13 @@ test('a spoken question reaches the model as audio, the tool runs with its progr
   const turn = metrics.turns.find((t) => t.firstAudioPlayedAt !== null)
   assert.ok(turn.ackAt >= turn.endedAt && turn.firstAudioPlayedAt >= turn.endedAt, JSON.stringify(turn))
   assert.ok(turn.progressAt.length >= 1, JSON.stringify(turn))
+  // Reported, not asserted (tests never assert on timings): the page-measured feedback latencies.
+  const since = (at) => (at === null ? 'n/a' : `${Math.round(at - turn.endedAt)} ms`)
+  t.diagnostic(`end of turn (${turn.via}) -> ack (${turn.ackType}) ${since(turn.ackAt)}, first progress ${since(turn.progressAt[0])}, first reply audio heard ${since(turn.firstAudioPlayedAt)}; last voiced frame -> end of turn ${turn.lastVoiceAt === null ? 'n/a' : Math.round(turn.endedAt - turn.lastVoiceAt) + ' ms'}`)
   assert.deepEqual(consoleErrors, [])
 })
 
-test('talking over the reply stops it at once and the model cuts it where the page stopped', async () => {
+test('talking over the reply stops it at once and the model cuts it where the page stopped', async (t) => {
   const { peer, page } = await startConversation(
     stacks,
     {
@@ -92,6 +95,7 @@ test('talking over the reply stops it at once and the model cuts it where the pa
     `cut at ${truncation.audio_end_ms} ms; the page reported ${reported.slice(-5).join(', ')} (final ${report.played_ms})`,
   )
   assert.ok(truncation.audio_end_ms <= report.played_ms, 'never cut after what was heard')
+  t.diagnostic(`page played ${report.played_ms} ms; the model's copy was cut at ${truncation.audio_end_ms} ms`)
   // The interrupted reply is marked so on the page.
   await waitFor('the reply marked interrupted', () => long.getAttribute('data-interrupted'))
   await page.getByTestId('talk').click()
