@@ -13,6 +13,7 @@ mod hub;
 mod question;
 mod scope;
 mod speech;
+mod voice;
 
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ pub use hub::{ApprovalError, ApprovalEvent, ApprovalHub};
 pub use question::{agent_question, denial_hint, denial_reason};
 pub use scope::Approvals;
 pub use speech::parse_spoken_answer;
+pub use voice::QuestionSpeaker;
 
 /// How long a request waits for an answer before it is denied, unless configured otherwise.
 pub const DEFAULT_APPROVAL_TIMEOUT: Duration = Duration::from_secs(60);
