@@ -83,12 +83,13 @@ impl ConversationFactory for Conversations {
             .map(|m| m.context())
             .unwrap_or_else(SessionContext::new);
         // The caller's own role, whatever Relay's own caller is; audited under the session.
-        // APPROVALS: `.with_approver(request.approver)` once ToolRegistry has it.
+        // Tools whose effect is hard to undo ask the people in the conversation first.
         let registry = self
             .relay
             .tools_for_session(Some(request.session.clone()))
             .map_err(open_error)?
-            .for_caller(request.caller.clone());
+            .for_caller(request.caller.clone())
+            .with_approver(request.approver.clone());
         let registry = Arc::new(registry);
         let transport = self
             .voice

@@ -9,7 +9,7 @@ import { startConversation, inputAudio } from './conversation.mjs'
 import { metricsOf, waitFor } from './harness.mjs'
 
 const stacks = []
-after(() => Promise.all(stacks.map((s) => s.stop())))
+after(() => Promise.all(stacks.map((s) => s.stopAndCheck())))
 
 test('a spoken question reaches the model as audio, the tool runs with its progress shown, and the reply plays', async (t) => {
   const { peer, page, consoleErrors } = await startConversation(

@@ -6,7 +6,7 @@
 //     fake microphone that plays a WAV made with espeak-ng and sox.
 // `Stack.stop()` ends everything it started, in reverse order, and removes its temp files.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -143,7 +143,8 @@ export class Stack {
 
   /** `relay serve` on a free loopback port; resolves with its base URL. */
   async relay({ workspace, realtimeUrl, args = [], env = {} }) {
-    const home = tempDir(this, 'relay-home-')
+    const home = join(this.dir, 'home')
+    mkdirSync(home, { recursive: true })
     const { match, output } = await startProcess(this, 'relay serve', bin('relay', 'relay-cli'), ['serve', '--bind', '127.0.0.1:0', ...args], {
       ready: /listening on (http:\/\/\S+)/,
       stream: 'stderr',
@@ -160,7 +161,8 @@ export class Stack {
    * Resolves with `{ context, page, consoleErrors }`.
    */
   async browser({ wav } = {}) {
-    const profile = tempDir(this, 'relay-chromium-')
+    const profile = join(this.dir, `chromium-${this.browsers = (this.browsers ?? 0) + 1}`)
+    mkdirSync(profile)
     const args = [
       '--no-sandbox',
       '--disable-gpu',
@@ -189,6 +191,27 @@ export class Stack {
     return { context, page, consoleErrors }
   }
 
+  /**
+   * Processes still alive that belong to this stack: a command line naming its directory (the
+   * browsers' profiles, the peer's scenario) or a working directory inside it (`relay serve`).
+   */
+  leftovers() {
+    const found = []
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue
+      try {
+        const state = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.[0]
+        if (state === 'Z') continue
+        const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ')
+        const cwd = readlinkSync(`/proc/${entry}/cwd`)
+        if (cmdline.includes(this.dir) || cwd.startsWith(this.dir)) found.push(`${entry}: ${cmdline.slice(0, 200)}`)
+      } catch {
+        // It ended while we looked.
+      }
+    }
+    return found
+  }
+
   /** Ends every process and removes every temp directory, newest first. */
   async stop() {
     for (const cleanup of this.cleanups.reverse()) {
@@ -199,6 +222,14 @@ export class Stack {
       }
     }
     this.cleanups = []
+  }
+
+  /** Stops everything and fails if any process of this stack is still alive 5 s later. */
+  async stopAndCheck() {
+    const dir = this.dir
+    await this.stop()
+    const left = await waitFor('no process left', () => this.leftovers().length === 0 || null, { ms: 5000, detail: () => this.leftovers().join('\n') }).catch((e) => e)
+    if (left instanceof Error) throw new Error(`processes of the stack in ${dir} outlived it: ${left.message}`)
   }
 }
 

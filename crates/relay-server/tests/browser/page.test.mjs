@@ -16,7 +16,7 @@ before(async () => {
   const workspace = stack.workspace()
   base = await stack.relay({ workspace })
 })
-after(() => stack.stop())
+after(() => stack.stopAndCheck())
 
 /** The URL of the page's module `file` (under the versioned assets path the page uses). */
 function assetUrl(page, file) {

@@ -39,7 +39,7 @@ before(async () => {
   tokens = { root: tokenFor('root'), ann: tokenFor('ann') }
   base = await stack.relay({ workspace, realtimeUrl: peer.url })
 })
-after(() => stack.stop())
+after(() => stack.stopAndCheck())
 
 test('two browsers share one session: both see who joined and every utterance with its speaker', async () => {
   const owner = (await stack.browser()).page

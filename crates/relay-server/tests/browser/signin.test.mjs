@@ -23,7 +23,7 @@ before(async () => {
   appendFileSync(join(workspace, 'relay.yaml'), 'team:\n  - user: ann\n    role: developer\n  - user: root\n    role: admin\n')
   base = await stack.relay({ workspace })
 })
-after(() => stack.stop())
+after(() => stack.stopAndCheck())
 
 test('a server that wants tokens gets the sign-in form; a wrong token is refused, a right one signs in', async () => {
   const token = /relay_[0-9a-f]{64}/.exec(relayCli('team', 'token', 'create', 'ann'))?.[0]

@@ -17,7 +17,7 @@ before(async () => {
     window.view = await import(new URL('view.js', document.querySelector('script[type="module"]').src).href)
   })
 })
-after(() => stack.stop())
+after(() => stack.stopAndCheck())
 
 test('the transcript attributes each line to its speaker and streams the reply', async () => {
   await page.evaluate(() => {
