@@ -48,20 +48,19 @@ export class Microphone {
   }
 
   /** Resolves once the worklet has posted everything it buffered. */
-  flush() {
+  flush(message = 'flush') {
     if (!this.node) return Promise.resolve()
     return new Promise((resolve) => {
       this.flushWaiters.push(resolve)
-      this.node.port.postMessage('flush')
+      this.node.port.postMessage(message)
       setTimeout(resolve, 500) // a closed context never answers
     })
   }
 
-  /** Flushes and closes the microphone. */
+  /** Posts what the worklet buffered (one last, shorter frame) and closes the microphone. */
   async stop() {
     if (!this.stream) return
-    await this.flush()
-    this.node.port.postMessage('stop')
+    await this.flush('stop')
     this.source.disconnect()
     this.node.disconnect()
     this.mute.disconnect()
