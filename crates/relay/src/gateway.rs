@@ -90,7 +90,8 @@ impl ConversationFactory for Conversations {
             .map_err(open_error)?
             .for_caller(request.caller.clone())
             .with_approver(request.approver.clone());
-        let registry = Arc::new(registry);
+        // A shared session's guests: their own role, and the owner approves their writes.
+        let registry = Arc::new(request.guests.guard(registry));
         let transport = self
             .voice
             .build_transport(registry.clone(), context)
