@@ -77,7 +77,14 @@ impl Collect for JobCounts {
             }
         };
         let mut counts = std::collections::BTreeMap::<&str, u64>::new();
-        for state in ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] {
+        for state in [
+            "queued",
+            "running",
+            "succeeded",
+            "failed",
+            "cancelled",
+            "interrupted",
+        ] {
             counts.insert(state, 0);
         }
         for job in &jobs {
@@ -95,7 +102,10 @@ impl Relay {
     /// [`App::check_bind`] refuses other addresses); with one, every request needs a user's
     /// token, checked against the store (which must be configured).
     pub fn server_access(&self) -> Result<Access, Error> {
-        let team = self.workspace().map(|w| w.team().to_vec()).unwrap_or_default();
+        let team = self
+            .workspace()
+            .map(|w| w.team().to_vec())
+            .unwrap_or_default();
         if team.is_empty() {
             return Ok(Access::Local(self.caller().clone()));
         }

@@ -70,8 +70,9 @@ impl SecurityArgs {
             || std::env::var("OPENAI_API_KEY").is_ok_and(|k| !k.trim().is_empty());
         if voice {
             let url = realtime.unwrap_or_else(|| relay::voice::realtime::DEFAULT_URL.to_owned());
-            let check = ReadyCheck::tcp("realtime", &url)
-                .map_err(|e| CliError::from(relay::Error::usage(format!("{REALTIME_URL_ENV}: {e}"))))?;
+            let check = ReadyCheck::tcp("realtime", &url).map_err(|e| {
+                CliError::from(relay::Error::usage(format!("{REALTIME_URL_ENV}: {e}")))
+            })?;
             app = app.ready_check(check);
         }
         Ok(app.build())

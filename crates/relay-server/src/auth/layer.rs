@@ -78,19 +78,17 @@ impl Guard {
         client.served_origin.as_ref() == Some(origin) || self.allowed_origins.contains(origin)
     }
 
-    /// `Ok` unless the request carries an `Origin` that is neither served nor allowed (for
-    /// requests that change something: a browser sends `Origin` on them).
+    /// The refusal when the request carries an `Origin` that is neither served nor allowed
+    /// (for requests that change something: a browser sends `Origin` on them).
     pub(crate) fn check_cross_origin(
         &self,
         headers: &HeaderMap,
         client: &Client,
-    ) -> Result<(), Response> {
-        let Some(given) = headers.get(header::ORIGIN) else {
-            return Ok(());
-        };
+    ) -> Option<Response> {
+        let given = headers.get(header::ORIGIN)?;
         match given.to_str().ok().and_then(|s| Origin::parse(s).ok()) {
-            Some(origin) if self.origin_allowed(&origin, client) => Ok(()),
-            _ => Err(self.refuse_origin(given, client)),
+            Some(origin) if self.origin_allowed(&origin, client) => None,
+            _ => Some(self.refuse_origin(given, client)),
         }
     }
 
@@ -177,11 +175,9 @@ impl Guard {
         response
     }
 
-    /// 429 when `client` failed too often lately.
-    pub(crate) fn check_rate(&self, client: &Client) -> Result<(), Response> {
-        let Some(wait) = client.ip.and_then(|ip| self.limiter.retry_after(ip)) else {
-            return Ok(());
-        };
+    /// The 429 when `client` failed too often lately.
+    pub(crate) fn check_rate(&self, client: &Client) -> Option<Response> {
+        let wait = client.ip.and_then(|ip| self.limiter.retry_after(ip))?;
         self.metrics.auth_failure("rate_limited");
         let secs = retry_secs(wait);
         let mut response = refusal(
@@ -190,7 +186,7 @@ impl Guard {
             "check the token (`relay team token list` shows yours), then wait for Retry-After seconds",
         );
         set_retry_after(&mut response, wait);
-        Err(response)
+        Some(response)
     }
 
     /// `Set-Cookie` for session `id` (empty: clears it).
@@ -235,10 +231,10 @@ pub(crate) async fn guard(State(g): State<Arc<Guard>>, mut req: Request, next: N
     match &g.access {
         Access::Local(caller) => {
             if !public {
-                if let Err(r) = local_host(&g, &client) {
+                if let Some(r) = local_host(&g, &client) {
                     return r;
                 }
-                if unsafe_method && let Err(r) = g.check_cross_origin(req.headers(), &client) {
+                if unsafe_method && let Some(r) = g.check_cross_origin(req.headers(), &client) {
                     return r;
                 }
                 if let Some(pt) = g.path_tokens.iter().find(|pt| pt.covers(&path)) {
@@ -256,12 +252,15 @@ pub(crate) async fn guard(State(g): State<Arc<Guard>>, mut req: Request, next: N
                     }
                 }
             }
+            if !public {
+                tracing::Span::current().record("user", caller.user.as_str());
+            }
             req.extensions_mut().insert(caller.clone());
             next.run(req).await
         }
         Access::Tokens(_) if public => next.run(req).await,
         Access::Tokens(_) => {
-            if let Err(r) = g.check_rate(&client) {
+            if let Some(r) = g.check_rate(&client) {
                 return r;
             }
             let caller = if let Some(token) = bearer(req.headers()) {
@@ -270,7 +269,7 @@ pub(crate) async fn guard(State(g): State<Arc<Guard>>, mut req: Request, next: N
                     Err(refused) => return g.refuse(refused, &client),
                 }
             } else if let Some(id) = session_id(req.headers()) {
-                if unsafe_method && let Err(r) = g.check_cross_origin(req.headers(), &client) {
+                if unsafe_method && let Some(r) = g.check_cross_origin(req.headers(), &client) {
                     return r;
                 }
                 let Some(token) = g.sessions.token(&id) else {
@@ -318,6 +317,7 @@ pub(crate) async fn guard(State(g): State<Arc<Guard>>, mut req: Request, next: N
                     &client,
                 );
             };
+            tracing::Span::current().record("user", caller.user.as_str());
             tracing::debug!(user = %caller.user, role = %caller.role, "authenticated");
             req.extensions_mut().insert(caller);
             next.run(req).await
@@ -327,16 +327,16 @@ pub(crate) async fn guard(State(g): State<Arc<Guard>>, mut req: Request, next: N
 
 /// Without tokens, only loopback names may reach the server: a page whose DNS name was
 /// rebound to 127.0.0.1 must not talk to it.
-fn local_host(g: &Guard, client: &Client) -> Result<(), Response> {
+fn local_host(g: &Guard, client: &Client) -> Option<Response> {
     let ok = client
         .served_origin
         .as_ref()
         .is_some_and(|o| o.is_loopback() || g.allowed_origins.iter().any(|a| a.host() == o.host()));
     if ok {
-        return Ok(());
+        return None;
     }
     g.metrics.auth_failure("host");
-    Err(refusal(
+    Some(refusal(
         StatusCode::FORBIDDEN,
         &format!(
             "this server has no tokens and answers only loopback names; the request was for {}",

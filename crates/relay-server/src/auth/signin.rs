@@ -31,7 +31,7 @@ fn caller_json(caller: &Caller) -> serde_json::Value {
 
 async fn signin(State(g): State<Arc<Guard>>, req: Request) -> Response {
     let client = g.client(&req);
-    if let Err(r) = g.check_cross_origin(req.headers(), &client) {
+    if let Some(r) = g.check_cross_origin(req.headers(), &client) {
         return r;
     }
     if let Access::Local(caller) = &g.access {
@@ -39,7 +39,7 @@ async fn signin(State(g): State<Arc<Guard>>, req: Request) -> Response {
         body["note"] = "this server needs no token (loopback, no team: configured)".into();
         return json(StatusCode::OK, &body);
     }
-    if let Err(r) = g.check_rate(&client) {
+    if let Some(r) = g.check_rate(&client) {
         return r;
     }
     let form = req
@@ -98,7 +98,7 @@ async fn signin(State(g): State<Arc<Guard>>, req: Request) -> Response {
 
 async fn signout(State(g): State<Arc<Guard>>, req: Request) -> Response {
     let client = g.client(&req);
-    if let Err(r) = g.check_cross_origin(req.headers(), &client) {
+    if let Some(r) = g.check_cross_origin(req.headers(), &client) {
         return r;
     }
     let ended = session_id(req.headers()).is_some_and(|id| g.sessions.remove(&id));

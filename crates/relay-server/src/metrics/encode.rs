@@ -187,7 +187,8 @@ mod tests {
     fn sessions_count_while_their_guard_lives() {
         let m = Metrics::new();
         let a = m.session_started();
-        let b = m.clone().session_started();
+        let clone = m.clone();
+        let b = clone.session_started();
         assert_eq!(m.active_sessions(), 2);
         drop(a);
         assert!(m.encode().contains("relay_sessions_active 1\n"));
