@@ -65,6 +65,9 @@ for line in \
   fi
 done
 
+step "browser: the page relay serve serves, in headless chromium"
+scripts/test-browser.sh
+
 if [ -x scripts/test-bindings.sh ]; then
   step "bindings"
   scripts/test-bindings.sh

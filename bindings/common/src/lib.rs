@@ -32,6 +32,7 @@
 //! otherwise each write live here once.
 
 mod agent;
+mod approval;
 mod environments;
 mod error;
 mod event;
@@ -50,6 +51,7 @@ mod voice;
 mod workspace;
 
 pub use agent::AgentRunRequest;
+pub use approval::{ApprovalCallback, CallbackApprover, parse_answer};
 pub use environments::{EnvironmentsHandle, EnvironmentsOptions};
 pub use error::{BindingError, ErrorKind};
 pub use event::EventJson;

@@ -120,6 +120,12 @@ impl ToolsHandle {
         Ok(())
     }
 
+    /// Puts approval questions to `approver` from now on.
+    pub fn set_approver(&self, approver: Arc<dyn relay::core::approval::Approver>) {
+        let mut registry = self.lock();
+        *registry = registry.clone().with_approver(approver);
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, ToolRegistry> {
         // A panic while holding the lock cannot leave the map half-updated: use it as it is.
         self.registry.lock().unwrap_or_else(|e| e.into_inner())

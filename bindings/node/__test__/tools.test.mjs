@@ -161,6 +161,22 @@ test('environment tools run on the local provider', async () => {
   const missing = await tools.call('env_exec', { name: 'nope', command: ['true'] })
   assert.equal(missing.ok, false)
   assert.match(missing.value.error, /no environment named `nope`/)
+  // Destroying it needs approval: refused without a handler, then the handler's answer decides.
+  const refused = await tools.call('env_down', { name: 'scratch' })
+  assert.equal(refused.ok, false)
+  assert.match(refused.value.error, /needs a person's approval/)
+  const asked = []
+  tools.onApproval(async (request) => {
+    asked.push(request)
+    return asked.length === 1 ? { decision: 'deny', reason: 'not now', user: 'ann' } : 'allow'
+  })
+  const denied = await tools.call('env_down', { name: 'scratch' })
+  assert.equal(denied.ok, false)
+  assert.equal(denied.value.error, '`env_down` was not run: the user (ann) said no')
+  assert.equal((await envs.status('scratch')).status, 'running', 'nothing ran')
   assert.equal((await tools.call('env_down', { name: 'scratch' })).ok, true)
+  assert.equal(asked.length, 2)
+  assert.equal(asked[0].question, 'Destroy the environment scratch, with its disks and snapshots? Allow it?')
+  assert.deepEqual(asked[0].action, { kind: 'tool', name: 'env_down', arguments: { name: 'scratch' } })
   await assert.rejects(envs.status('scratch'), { code: 'not_found' })
 })

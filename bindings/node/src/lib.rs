@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod agent;
+mod approval;
 mod convert;
 mod environments;
 mod github;

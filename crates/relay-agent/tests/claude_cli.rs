@@ -516,7 +516,7 @@ async fn ask_policy_puts_the_question_to_a_person() {
     let questions = person.questions.lock().unwrap().clone();
     assert_eq!(
         questions,
-        ["The agent in backend wants to use Bash. Allow it?"]
+        ["Claude wants to run `touch asked.txt` in backend. Allow it?"]
     );
     assert!(rec.events().iter().any(|e| matches!(e,
         AgentEvent::PermissionRequested { question: Some(q), .. } if q == &questions[0])));

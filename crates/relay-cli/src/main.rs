@@ -4,6 +4,7 @@
 //! result.
 
 mod agent;
+mod approvals;
 mod audit;
 mod commands;
 mod context;

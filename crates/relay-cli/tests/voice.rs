@@ -322,9 +322,11 @@ async fn voice_wav_streams_at_real_time_pace_without_fast() {
 #[test]
 fn chat_brings_up_a_local_environment_and_runs_commands_in_it_offline() {
     let (_guard, ws) = demo();
+    // A script tears the environment down: it says so with --approve (tests/approvals_cli.rs
+    // covers asking).
     let out = relay(
         &ws,
-        &["chat", "--provider", "local"],
+        &["chat", "--provider", "local", "--approve", "allow"],
         Some(
             "bring up environment dev\nrun `ls` in dev\nrun `sh -c 'exit 4'` in environment dev\n\
              list environments\ntear down dev\nrun `ls` in dev\nexit\n",

@@ -37,9 +37,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Other routes are routers of their own, merged or nested into `routes` before [`App::router`]
-//! wraps them: the voice gateway ([`gateway::Gateway::router`], `GET /v1/conversation`, protocol
-//! in docs/serve.md) and an MCP service at `/mcp`.
+//! Other routes are routers of their own, merged or nested into `routes` before
+//! [`App::router`] wraps them: the voice gateway ([`gateway::Gateway::router`],
+//! `GET /v1/conversation`, protocol in docs/serve.md), its page ([`gateway::page::router`],
+//! `GET /`) and an MCP service at `/mcp`.
 
 mod app;
 pub mod auth;

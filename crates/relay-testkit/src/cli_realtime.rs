@@ -1,7 +1,8 @@
 //! The `realtime` subcommand: a fake OpenAI Realtime server on loopback.
 
 use relay_testkit::realtime::{FakeRealtime, Scenario};
-use tokio::io::AsyncReadExt;
+use serde_json::json;
+use tokio::io::AsyncBufReadExt;
 
 pub async fn run(args: &[String]) -> Result<(), String> {
     let mut addr = "127.0.0.1:0".to_string();
@@ -27,12 +28,12 @@ pub async fn run(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     println!("READY {}", server.url());
     if until_stdin_closes {
-        // The parent test holds our stdin; when it exits, we exit too.
-        let mut sink = [0u8; 256];
-        let mut stdin = tokio::io::stdin();
-        while let Ok(n) = stdin.read(&mut sink).await {
-            if n == 0 {
-                break;
+        // The parent test holds our stdin; when it exits, we exit too. Meanwhile a `log` line
+        // prints what the server saw, as one JSON line (tests in other languages assert on it).
+        let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.trim() == "log" {
+                println!("{}", log_json(&server));
             }
         }
     } else {
@@ -40,4 +41,27 @@ pub async fn run(args: &[String]) -> Result<(), String> {
     }
     drop(server);
     Ok(())
+}
+
+/// Every connection's log: `{"connections": [{client_events, truncations: [{item_id,
+/// audio_end_ms}], deletions, errors_sent: [{code, message}], conversation}], "remaining_turns"}`.
+fn log_json(server: &FakeRealtime) -> serde_json::Value {
+    let connections: Vec<_> = (0..server.connection_count())
+        .map(|n| {
+            let log = server.connection(n);
+            json!({
+                "model": log.model,
+                "client_events": log.client_events,
+                "truncations": log.truncations.iter()
+                    .map(|(item_id, ms)| json!({"item_id": item_id, "audio_end_ms": ms}))
+                    .collect::<Vec<_>>(),
+                "deletions": log.deletions,
+                "errors_sent": log.errors_sent.iter()
+                    .map(|(code, message)| json!({"code": code, "message": message}))
+                    .collect::<Vec<_>>(),
+                "conversation": log.conversation,
+            })
+        })
+        .collect();
+    json!({"connections": connections, "remaining_turns": server.remaining_turns()})
 }

@@ -3,7 +3,9 @@
 //! ```text
 //! relay-testkit anthropic --script FILE [--port 0]        # prints the URL, serves until SIGTERM
 //! relay-testkit realtime [--addr 127.0.0.1:0] [--scenario FILE.json] [--until-stdin-closes]
-//!                                                          # prints `READY <url>`
+//!                                                          # prints `READY <url>`; with
+//!                                                          # --until-stdin-closes a `log` line
+//!                                                          # on stdin prints what it saw (JSON)
 //! relay-testkit proxmox [--help]                           # prints one JSON line, serves until stdin closes
 //! relay-testkit github                                     # prints one JSON line, serves until stdin closes
 //! ```

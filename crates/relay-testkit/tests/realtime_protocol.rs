@@ -242,6 +242,19 @@ async fn binary_prints_ready_and_serves() {
         next_of(&mut ws, "response.output_audio_transcript.done").await["transcript"],
         "from a file"
     );
+    // A `log` line on stdin prints what the server saw, as one JSON line.
+    use tokio::io::AsyncWriteExt;
+    let stdin = child.stdin.as_mut().unwrap();
+    stdin.write_all(b"log\n").await.unwrap();
+    stdin.flush().await.unwrap();
+    let log: Value = serde_json::from_str(&lines.next_line().await.unwrap().unwrap()).unwrap();
+    let events = log["connections"][0]["client_events"].as_array().unwrap();
+    assert!(
+        events.iter().any(|e| e["type"] == "response.create"),
+        "{log}"
+    );
+    assert_eq!(log["connections"][0]["truncations"], json!([]));
+    assert_eq!(log["remaining_turns"], 0);
     drop(child.stdin.take());
     let status = tokio::time::timeout(Duration::from_secs(5), child.wait())
         .await

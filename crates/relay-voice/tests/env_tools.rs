@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
+use relay_core::approval::{ApprovalDecision, Approver, FixedApprover};
 use relay_core::infra::InfraProvider;
 use relay_core::tools::{ToolContext, ToolOutput, ToolRegistry};
 use relay_infra::LocalProvider;
@@ -25,6 +26,12 @@ fn local(dir: &std::path::Path) -> (Arc<dyn InfraProvider>, std::path::PathBuf) 
     (Arc::new(provider), root)
 }
 
+/// A person who approves everything: these tests are about the tools, not about approvals
+/// (crates/relay/tests/approvals.rs is).
+fn yes() -> Arc<dyn Approver> {
+    Arc::new(FixedApprover(ApprovalDecision::Allow))
+}
+
 async fn invoke(registry: &ToolRegistry, tool: &str, args: Value) -> ToolOutput {
     registry
         .invoke(tool, &args.to_string(), ToolContext::default())
@@ -40,7 +47,11 @@ fn error(out: &ToolOutput) -> &str {
 async fn a_local_environment_through_its_whole_life_by_voice() {
     let dir = tempfile::tempdir().unwrap();
     let (provider, root) = local(dir.path());
-    let registry = Arc::new(ToolRegistry::new().with_env_tools(provider));
+    let registry = Arc::new(
+        ToolRegistry::new()
+            .with_env_tools(provider)
+            .with_approver(yes()),
+    );
     let write = |text: &str| {
         json!({"name": "dev", "command": ["sh", "-c", format!("echo {text} > backend/state.txt")]})
             .to_string()
@@ -130,7 +141,9 @@ async fn a_local_environment_through_its_whole_life_by_voice() {
 async fn bad_environment_requests_are_explained_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (provider, root) = local(dir.path());
-    let registry = ToolRegistry::new().with_env_tools(provider);
+    let registry = ToolRegistry::new()
+        .with_env_tools(provider)
+        .with_approver(yes());
 
     let out = invoke(&registry, "env_status", json!({"name": "dev"})).await;
     assert_eq!(
@@ -297,8 +310,9 @@ async fn a_proxmox_vm_through_the_tools_on_the_fake_pve() {
         .lxc_template("local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst")
         .build()
         .unwrap();
-    let registry =
-        ToolRegistry::new().with_env_tools(Arc::new(ProxmoxProvider::new(settings).unwrap()));
+    let registry = ToolRegistry::new()
+        .with_env_tools(Arc::new(ProxmoxProvider::new(settings).unwrap()))
+        .with_approver(yes());
 
     let out = invoke(
         &registry,

@@ -5,6 +5,8 @@ mod common;
 
 use std::sync::Arc;
 
+use relay_core::approval::{ApprovalDecision, FixedApprover};
+
 use common::*;
 use relay_agent::shell::ShellAgent;
 use relay_core::agent::AgentTask;
@@ -45,7 +47,9 @@ async fn typed_requests_run_commands_and_manage_an_environment() {
             Arc::new(ShellAgent::new()),
             AgentTask::builder("", ".").build(),
         )
-        .with_env_tools(Arc::new(provider));
+        .with_env_tools(Arc::new(provider))
+        // Someone who approves everything: approvals have their own tests.
+        .with_approver(Arc::new(FixedApprover(ApprovalDecision::Allow)));
     let session = TextTransport::new(Arc::new(registry))
         .start(VoiceSessionConfig::default())
         .await

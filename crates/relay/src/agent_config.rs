@@ -9,6 +9,7 @@ use relay_agent::claude::ClaudeCodeAgent;
 use relay_agent::shell::ShellAgent;
 use relay_core::agent::run::{AgentRunOptions, RunReport, run_across_repos};
 use relay_core::agent::{AgentEnv, AgentTask, CodingAgent, PermissionMode, PermissionPolicy};
+use relay_core::approval::{Approvals, Approver};
 use relay_core::repo::RepoSelection;
 use relay_core::{Job, JobFailure, RepoGraph};
 
@@ -114,6 +115,7 @@ pub struct AgentConfig {
     claude_binary: Option<PathBuf>,
     env: Vec<(String, String)>,
     policy: Option<Arc<dyn PermissionPolicy>>,
+    approver: Option<Arc<dyn Approver>>,
     permission_timeout: Option<Duration>,
     claude_settings: Option<String>,
     relay_mcp: Option<RelayMcpCommand>,
@@ -238,6 +240,16 @@ impl AgentConfig {
         self
     }
 
+    /// Puts Claude Code's permission questions to `approver` (a person: a terminal prompt, a
+    /// page's buttons, an application's callback): "Claude wants to run `npm publish` in
+    /// frontend. Allow it?". Without a [`policy`](Self::policy), every tool outside
+    /// `allowed_tools` is asked about. Runs started by the `run_agent_task` tool of a registry
+    /// with an approver ask that one without this.
+    pub fn approver(mut self, approver: Arc<dyn Approver>) -> Self {
+        self.approver = Some(approver);
+        self
+    }
+
     /// How long the permission policy (and a person it asks) may take per question before the
     /// tool is denied (default 60 s).
     pub fn permission_timeout(mut self, timeout: Duration) -> Self {
@@ -314,6 +326,13 @@ impl AgentConfig {
                 if let Some(policy) = &self.policy {
                     builder = builder.shared_policy(policy.clone());
                 }
+                if let Some(approver) = &self.approver {
+                    let mut approvals = Approvals::new(approver.clone());
+                    if let Some(timeout) = self.permission_timeout {
+                        approvals = approvals.timeout(timeout);
+                    }
+                    builder = builder.asker(Arc::new(approvals));
+                }
                 if let Some(timeout) = self.permission_timeout {
                     builder = builder.permission_timeout(timeout);
                 }
@@ -341,6 +360,7 @@ impl std::fmt::Debug for AgentConfig {
             .field("claude_binary", &self.claude_binary)
             .field("env", &AgentEnv(self.env.clone()))
             .field("policy", &self.policy.as_ref().map(|_| "<policy>"))
+            .field("approver", &self.approver.is_some())
             .field("relay_mcp", &self.relay_mcp)
             .finish()
     }

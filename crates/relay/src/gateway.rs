@@ -83,14 +83,13 @@ impl ConversationFactory for Conversations {
             .map(|m| m.context())
             .unwrap_or_else(SessionContext::new);
         // The caller's own role, whatever Relay's own caller is; audited under the session.
-        // APPROVALS (on merging the approvals branch): add
-        // `.with_approver(request.approver.clone())` after `.for_caller(..)` below — tried
-        // against that branch: it compiles and the gateway tests pass.
+        // Tools whose effect is hard to undo ask the people in the conversation first.
         let registry = self
             .relay
             .tools_for_session(Some(request.session.clone()))
             .map_err(open_error)?
-            .for_caller(request.caller.clone());
+            .for_caller(request.caller.clone())
+            .with_approver(request.approver.clone());
         // A shared session's guests: their own role, and the owner approves their writes.
         let registry = Arc::new(request.guests.guard(registry));
         let transport = self

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use relay_core::RepoGraph;
 use relay_core::agent::AgentTask;
+use relay_core::approval::Approver;
 use relay_core::github::GitHubApi;
 use relay_core::infra::InfraProvider;
 use relay_core::tools::{Permission, ToolRegistry};
@@ -32,6 +33,7 @@ pub struct ToolsBuilder {
     environments: Option<Arc<dyn InfraProvider>>,
     github: Option<Arc<dyn GitHubApi>>,
     permissions: Option<Vec<Permission>>,
+    approver: Option<Arc<dyn Approver>>,
 }
 
 impl ToolsBuilder {
@@ -82,6 +84,14 @@ impl ToolsBuilder {
         self
     }
 
+    /// Who approves what is hard to undo (see [`ToolRegistry::with_approver`]): the tools that
+    /// need approval and the coding agent's permission questions go to `approver`. Without one,
+    /// those tools are refused and the agent's questions denied.
+    pub fn approver(mut self, approver: Arc<dyn Approver>) -> Self {
+        self.approver = Some(approver);
+        self
+    }
+
     /// The registry. An agent without repositories is a usage error.
     pub fn build(self) -> Result<ToolRegistry, Error> {
         let mut registry = ToolRegistry::new();
@@ -110,6 +120,9 @@ impl ToolsBuilder {
         if let Some(granted) = self.permissions {
             registry = registry.with_permissions(granted);
         }
+        if let Some(approver) = self.approver {
+            registry = registry.with_approver(approver);
+        }
         Ok(registry)
     }
 }
@@ -122,6 +135,7 @@ impl std::fmt::Debug for ToolsBuilder {
             .field("environments", &self.environments.is_some())
             .field("github", &self.github.is_some())
             .field("permissions", &self.permissions)
+            .field("approver", &self.approver.is_some())
             .finish()
     }
 }

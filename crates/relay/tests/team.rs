@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use relay::core::approval::{ApprovalDecision, Approver, FixedApprover};
 use relay::core::store::{AuditFilter, AuditOutcome};
 use relay::core::team::Role;
 use relay::core::tools::{Permission, Tool, ToolContext, ToolError, ToolSpec};
@@ -267,7 +268,14 @@ async fn environment_limits_profile_quota_and_ownership() {
     );
 
     // Bob (developer) may not destroy Ann's environment; Carl (team lead) may.
-    let bob = relay_as(&dir, "bob").await.tools().unwrap();
+    // (Each says yes to the approval question: the role check comes first, the provider's
+    // ownership check after.)
+    let yes = || -> Arc<dyn Approver> { Arc::new(FixedApprover(ApprovalDecision::Allow)) };
+    let bob = relay_as(&dir, "bob")
+        .await
+        .tools()
+        .unwrap()
+        .with_approver(yes());
     let down = r#"{"name": "dev"}"#;
     let out = bob.invoke("env_down", down, ToolContext::default()).await;
     assert!(!out.ok);
@@ -282,6 +290,7 @@ async fn environment_limits_profile_quota_and_ownership() {
     let out = carl
         .tools()
         .unwrap()
+        .with_approver(yes())
         .invoke("env_down", down, ToolContext::default())
         .await;
     assert!(out.ok, "{out:?}");
@@ -298,7 +307,7 @@ async fn environment_limits_profile_quota_and_ownership() {
         .await
         .unwrap()
         .into_iter()
-        .filter(|r| r.entry.outcome == AuditOutcome::Denied)
+        .filter(|r| r.entry.outcome == AuditOutcome::Denied && r.entry.kind == "tool")
         .map(|r| format!("{} {}", r.entry.user, r.entry.action))
         .collect();
     assert_eq!(denied, ["ann env_up", "ann env_up", "bob env_down"]);

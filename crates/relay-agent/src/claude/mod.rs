@@ -37,8 +37,8 @@ use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
 use relay_core::agent::{
-    AgentContext, AgentEnv, AgentError, AgentOutcome, AgentTask, CodingAgent, DenyAll,
-    PermissionAsker, PermissionPolicy,
+    AgentContext, AgentEnv, AgentError, AgentOutcome, AgentTask, CodingAgent, PermissionAsker,
+    PermissionPolicy,
 };
 
 pub use crate::lines::{DEFAULT_MAX_LINE_BYTES, LineError, LineReader};
@@ -47,7 +47,9 @@ pub use decoder::{Decoded, FrameDecoder, ResultFrame};
 /// Settings shared by every run of one [`ClaudeCodeAgent`].
 pub(crate) struct ClaudeConfig {
     binary: Option<PathBuf>,
-    pub(crate) policy: Arc<dyn PermissionPolicy>,
+    /// `None`: every tool outside `allowed_tools` is asked about when someone can be asked,
+    /// denied otherwise.
+    pub(crate) policy: Option<Arc<dyn PermissionPolicy>>,
     pub(crate) asker: Option<Arc<dyn PermissionAsker>>,
     pub(crate) env: AgentEnv,
     pub(crate) max_line_bytes: usize,
@@ -86,7 +88,7 @@ impl ClaudeCodeAgent {
         ClaudeCodeAgentBuilder {
             config: ClaudeConfig {
                 binary: None,
-                policy: Arc::new(DenyAll::default()),
+                policy: None,
                 asker: None,
                 env: AgentEnv::default(),
                 max_line_bytes: DEFAULT_MAX_LINE_BYTES,
@@ -139,12 +141,12 @@ impl ClaudeCodeAgentBuilder {
     /// Sets the permission policy answering `can_use_tool` (default: deny everything not
     /// allowed by the task's `allowed_tools`).
     pub fn policy(mut self, policy: impl PermissionPolicy + 'static) -> Self {
-        self.config.policy = Arc::new(policy);
+        self.config.policy = Some(Arc::new(policy));
         self
     }
     /// Sets a shared permission policy.
     pub fn shared_policy(mut self, policy: Arc<dyn PermissionPolicy>) -> Self {
-        self.config.policy = policy;
+        self.config.policy = Some(policy);
         self
     }
     /// Sets who answers the policy's questions (a person, through voice or a UI).

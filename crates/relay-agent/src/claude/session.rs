@@ -2,6 +2,7 @@
 //! decodes frames, answers permission requests, enforces timeouts, and builds the outcome.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -17,8 +18,8 @@ use super::outcome::outcome_from_result;
 use crate::lines::{LineError, LineReader};
 use crate::process::{AgentProcess, describe_exit};
 use relay_core::agent::{
-    AgentContext, AgentError, AgentEvent, AgentOutcome, AgentTask, PermissionDecision,
-    PermissionRequest,
+    AgentContext, AgentError, AgentEvent, AgentOutcome, AgentTask, AskAll, DenyAll,
+    PermissionDecision, PermissionPolicy, PermissionRequest,
 };
 
 /// Far-future stand-in for "no deadline".
@@ -275,6 +276,15 @@ async fn answer_control(
             .map(String::from),
     };
     let timeout = config.permission_timeout;
+    // The agent's own asker, else the one of the conversation that started the run.
+    let asker = config.asker.as_ref().or(ctx.asker());
+    // Without a policy, a tool outside `allowed_tools` is asked about when someone can be
+    // asked, and denied when nobody can.
+    let policy: Arc<dyn PermissionPolicy> = match (&config.policy, asker) {
+        (Some(policy), _) => policy.clone(),
+        (None, Some(_)) => Arc::new(AskAll),
+        (None, None) => Arc::new(DenyAll::default()),
+    };
     let no_answer = || {
         PermissionDecision::deny(format!(
             "no answer to the permission question within {} s; denied",
@@ -291,7 +301,7 @@ async fn answer_control(
         {
             PermissionDecision::allow()
         }
-        Ok(()) => tokio::time::timeout(timeout, config.policy.decide(&permission))
+        Ok(()) => tokio::time::timeout(timeout, policy.decide(&permission))
             .await
             .unwrap_or_else(|_| no_answer()),
     };
@@ -304,7 +314,7 @@ async fn answer_control(
         },
     });
     if let PermissionDecision::Ask { question } = &decision {
-        decision = match &config.asker {
+        decision = match asker {
             Some(asker) => {
                 match tokio::time::timeout(timeout, asker.ask(&permission, question)).await {
                     Err(_) => no_answer(),

@@ -1,11 +1,12 @@
 //! `relay chat`: the offline REPL on the text transport.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use relay::{AgentChoice, TransportKind, VoiceConfig};
 
 use super::voice::{ToolArgs, registry, wait_reply};
+use crate::approvals::{self, ApproveArgs};
 use crate::context::Global;
 use crate::error::CliResult;
 
@@ -22,6 +23,8 @@ pub struct Args {
     // The agent defaults to shell here: chat is the offline REPL.
     #[command(flatten)]
     tools: ToolArgs,
+    #[command(flatten)]
+    approve: ApproveArgs,
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
@@ -30,15 +33,25 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
 }
 
 async fn chat(g: &Global, args: Args) -> CliResult {
-    let conversation =
-        registry(g, &args.tools, AgentChoice::Shell, args.session.as_deref()).await?;
+    let interactive = std::io::stdin().is_terminal();
+    // Typed lines: chat input, and the answer to an approval question while a tool waits for
+    // one (asked on stderr).
+    let lines = approvals::stdin_lines();
+    let conversation = registry(
+        g,
+        &args.tools,
+        AgentChoice::Shell,
+        args.session.as_deref(),
+        &args.approve,
+        |user| approvals::for_chat(&args.approve, interactive, &lines, user),
+    )
+    .await?;
     let session = VoiceConfig::new()
         .transport(TransportKind::Text)
         .session(conversation.session_config())
         .start(conversation.registry.clone(), conversation.context.clone())
         .await?;
     let memory = conversation.memory.as_ref();
-    let interactive = std::io::stdin().is_terminal();
     if interactive && !args.json {
         println!("Relay chat (offline). Type \"help\" for what I can do, \"exit\" to leave.");
     }
@@ -57,23 +70,15 @@ async fn chat(g: &Global, args: Args) -> CliResult {
                 .unwrap_or_default()
         );
     }
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    // Blocking stdin reads stay off the async runtime.
-    std::thread::spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
     let mut ignored = Vec::new();
     loop {
         if interactive && !args.json {
             print!("> ");
             let _ = std::io::stdout().flush();
         }
-        let Some(line) = rx.recv().await else { break };
+        let Some(line) = lines.lock().await.recv().await else {
+            break;
+        };
         let line = line.trim();
         if line.is_empty() {
             continue;

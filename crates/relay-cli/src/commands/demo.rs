@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use relay::core::approval::{ApprovalDecision, FixedApprover};
 use relay::core::repo::{RepoSelection, SyncOptions};
 use relay::core::tools::{SessionContext, ToolRegistry};
 use relay::repos::demo;
@@ -74,7 +75,12 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     print!("{}", super::sync::render(&report, style));
 
     heading("Talking to Relay (typed: the text transport stands in for the voice model)");
-    converse(Arc::new(relay.tools()?)).await?;
+    // The demo's developer says yes to what needs approval (tearing dev down), like
+    // `relay chat --approve allow`.
+    let tools = relay
+        .tools()?
+        .with_approver(Arc::new(FixedApprover(ApprovalDecision::Allow)));
+    converse(Arc::new(tools)).await?;
 
     heading("What happened");
     print!("{}", summary(&sample.workspace, style));

@@ -1,7 +1,8 @@
-//! `relay serve`: the HTTP server — the voice gateway (`GET /v1/conversation`, docs/serve.md),
-//! GitHub webhooks (`POST /webhooks/github`), `/healthz`, `/readyz`, `/metrics`, and with
-//! `--mcp` Relay's tools over MCP (Streamable HTTP at `/mcp`), behind users' tokens (or none on
-//! loopback without a `team:`), over HTTPS with `--tls-cert` (see `serve_security`). Webhook jobs are printed as
+//! `relay serve`: the HTTP server — the page at `/` and the voice gateway
+//! (`GET /v1/conversation`, docs/serve.md), GitHub webhooks (`POST /webhooks/github`),
+//! `/healthz`, `/readyz`, `/metrics`, and with `--mcp` Relay's tools over MCP (Streamable HTTP
+//! at `/mcp`), behind users' tokens (or none on loopback without a `team:`), over HTTPS with
+//! `--tls-cert` (see `serve_security`). Webhook jobs are printed as
 //! they run (sentences, or JSON lines with `--json`); SIGINT, SIGTERM or SIGHUP stops accepting
 //! deliveries and finishes the running one first (a second signal kills what is left).
 //!
@@ -81,6 +82,7 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     // A bad Realtime configuration shows before anything starts.
     let voice = voice_config(&args)?;
     let mut router = relay::server::router(&webhooks);
+    router = router.merge(relay::server::gateway::page::router()); // the page at `/`
     let mcp_shutdown = CancellationToken::new();
     if args.mcp {
         router = router.nest_service("/mcp", mcp_router(&relay, &args, mcp_shutdown.clone())?);
@@ -94,7 +96,7 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     }
     // The address on stderr, first: scripts and tests wait for it (port 0 picks one).
     eprintln!(
-        "relay serve: listening on {}://{} (GET /v1/conversation, POST /webhooks/github, GET /healthz, /readyz, /metrics{}; {})",
+        "relay serve: listening on {}://{} (GET /, GET /v1/conversation, POST /webhooks/github, GET /healthz, /readyz, /metrics{}; {})",
         server.scheme(),
         server.local_addr(),
         if args.mcp { ", MCP at /mcp" } else { "" },
@@ -106,8 +108,7 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     );
     // After the address line (scripts wait for it first): notes on parts left out follow.
     let gateway = gateway(g, &args, voice).await?;
-    // Every route is merged before the security layer wraps them (routes added later would be
-    // unprotected).
+    // Everything behind the auth layer (the page and its assets are public routes of it).
     let router = app.router(router.merge(gateway.router()));
     let printer = tokio::spawn(print_events(webhooks.subscribe(), args.json));
     // The store's queue, worked here: the deliveries this server accepts, and whatever an

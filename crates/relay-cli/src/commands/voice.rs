@@ -4,12 +4,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use relay::core::approval::{ApprovalEvent, Approver, FixedApprover, QuestionSpeaker};
 use relay::core::tools::{SessionContext, ToolRegistry};
 use relay::core::voice::{AudioFormat, ReplyTracker, VoiceEvent, VoiceSession, VoiceSessionConfig};
 use relay::voice::audio;
 use relay::{AgentChoice, Part, Relay, SessionMemory, TransportKind, VoiceConfig};
 
 use crate::agent::AgentArgs;
+use crate::approvals::{self, ApproveArgs, Spoken};
 use crate::context::Global;
 use crate::error::{CliError, CliResult, EXIT_FAILED};
 
@@ -47,6 +49,8 @@ pub struct Args {
     timeout: u64,
     #[command(flatten)]
     tools: ToolArgs,
+    #[command(flatten)]
+    approve: ApproveArgs,
 }
 
 /// What a conversation may use: the coding agent for `run_agent_task` and the environment
@@ -94,14 +98,18 @@ impl Conversation {
 /// environment tools over the provider. A part that cannot be had is left out with a note on
 /// stderr, unless its flag asked for it explicitly: then it is an error. With a workspace (or
 /// `--store`) the store is opened: every tool call is audited, and `session` names the
-/// conversation to save and resume.
+/// conversation to save and resume. Tools that need approval, and the agent's permission
+/// questions, ask the approver `approver` makes for the caller (their user name).
 pub async fn registry(
     g: &Global,
     tools: &ToolArgs,
     default_agent: AgentChoice,
     session: Option<&str>,
+    approve: &ApproveArgs,
+    approver: impl FnOnce(&str) -> Arc<dyn Approver>,
 ) -> Result<Conversation, CliError> {
     let relay = build(g, tools, Some(default_agent), session.is_some()).await?;
+    let user = relay.caller().user.clone();
     let memory = match session {
         Some(name) => Some(relay.session(name).await?),
         None => None,
@@ -110,7 +118,12 @@ pub async fn registry(
         .as_ref()
         .map(SessionMemory::context)
         .unwrap_or_else(SessionContext::new);
-    let registry = Arc::new(relay.tools_for_session(session.map(str::to_owned))?);
+    let registry = Arc::new(
+        relay
+            .tools_for_session(session.map(str::to_owned))?
+            .with_approver(approver(&user))
+            .approval_timeout(approve.timeout()),
+    );
     Ok(Conversation {
         registry,
         context,
@@ -202,8 +215,27 @@ async fn talk(g: &Global, args: Args) -> CliResult {
         }
         None => None,
     };
-    let conversation =
-        registry(g, &args.tools, AgentChoice::Claude, args.session.as_deref()).await?;
+    // The user's own speech (and typed answers) answer approval questions, and the terminal
+    // when stdin is one; `--approve` answers them all instead.
+    let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let mut spoken: Option<Spoken> = None;
+    let conversation = registry(
+        g,
+        &args.tools,
+        AgentChoice::Claude,
+        args.session.as_deref(),
+        &args.approve,
+        |user| match args.approve.approve {
+            Some(decision) => Arc::new(FixedApprover(decision)),
+            None => {
+                let hub = Spoken::new(user, interactive);
+                let approver = hub.hub.clone();
+                spoken = Some(hub);
+                approver
+            }
+        },
+    )
+    .await?;
     let memory = conversation.memory.as_ref();
     if memory.is_some_and(SessionMemory::is_resumed) && !args.json {
         eprintln!(
@@ -211,10 +243,16 @@ async fn talk(g: &Global, args: Args) -> CliResult {
             memory.map(|m| m.history().len()).unwrap_or(0)
         );
     }
-    let session = voice
-        .session(conversation.session_config())
-        .start(conversation.registry.clone(), conversation.context.clone())
-        .await?;
+    let session = Arc::new(
+        voice
+            .session(conversation.session_config())
+            .start(conversation.registry.clone(), conversation.context.clone())
+            .await?,
+    );
+    // Questions are spoken in the conversation.
+    let _speaker = spoken
+        .as_ref()
+        .map(|s| QuestionSpeaker::start(&s.hub, session.clone()));
     let timeout = Duration::from_secs(args.timeout);
     let mut reply_audio = Vec::new();
     if let Some(pcm) = input {
@@ -233,11 +271,38 @@ async fn talk(g: &Global, args: Args) -> CliResult {
             }
             session.send_audio(vec![0; audio::frame_bytes(AudioFormat::Pcm16, 100)])?;
         }
-        wait_reply(&session, args.json, timeout, &mut reply_audio, memory).await?;
+        wait_reply_with(
+            &session,
+            args.json,
+            timeout,
+            &mut reply_audio,
+            memory,
+            spoken.as_mut(),
+        )
+        .await?;
     }
-    for utterance in &args.text {
-        session.send_text(utterance.clone())?;
-        wait_reply(&session, args.json, timeout, &mut reply_audio, memory).await?;
+    // The utterances in order; with spoken approvals, the next one also answers a question
+    // (and is then sent at once).
+    let mut texts: std::collections::VecDeque<String> = args.text.iter().cloned().collect();
+    if let Some(spoken) = spoken.as_mut() {
+        spoken.answers = std::mem::take(&mut texts);
+    }
+    loop {
+        let next = match spoken.as_mut() {
+            Some(spoken) => spoken.answers.pop_front(),
+            None => texts.pop_front(),
+        };
+        let Some(utterance) = next else { break };
+        session.send_text(utterance)?;
+        wait_reply_with(
+            &session,
+            args.json,
+            timeout,
+            &mut reply_audio,
+            memory,
+            spoken.as_mut(),
+        )
+        .await?;
     }
     if let Some(out) = &args.out {
         let samples = audio::pcm16_from_bytes(&reply_audio);
@@ -262,10 +327,53 @@ pub async fn wait_reply(
     audio_out: &mut Vec<u8>,
     memory: Option<&SessionMemory>,
 ) -> CliResult {
+    wait_reply_with(session, json, timeout, audio_out, memory, None).await
+}
+
+/// [`wait_reply`] in a conversation with spoken approvals: the user's transcripts are heard
+/// by the hub, its questions and answers are printed, and a question is answered by the next
+/// `--text` utterance, sent at once.
+pub async fn wait_reply_with(
+    session: &VoiceSession,
+    json: bool,
+    timeout: Duration,
+    audio_out: &mut Vec<u8>,
+    memory: Option<&SessionMemory>,
+    mut spoken: Option<&mut Spoken>,
+) -> CliResult {
     let mut tracker = ReplyTracker::default();
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
-        let event = match tokio::time::timeout_at(deadline, session.next_event()).await {
+        let next = async {
+            match spoken.as_mut() {
+                Some(s) => tokio::select! {
+                    event = session.next_event() => Ok(event),
+                    Ok(approval) = s.events.recv() => Err(approval),
+                },
+                None => Ok(session.next_event().await),
+            }
+        };
+        let event = match tokio::time::timeout_at(deadline, next).await {
+            Ok(Err(approval)) => {
+                if json {
+                    if let Ok(line) = serde_json::to_string(&approval) {
+                        println!("{line}");
+                    }
+                } else {
+                    println!("{}", approvals::describe(&approval));
+                }
+                if let (ApprovalEvent::ApprovalRequested { .. }, Some(s)) =
+                    (&approval, spoken.as_mut())
+                    && let Some(answer) = s.answers.pop_front()
+                {
+                    session.send_text(answer)?;
+                }
+                continue;
+            }
+            Ok(Ok(event)) => Ok(event),
+            Err(e) => Err(e),
+        };
+        let event = match event {
             Err(_) => {
                 return Err(CliError {
                     code: EXIT_FAILED,
@@ -285,6 +393,10 @@ pub async fn wait_reply(
         };
         if let VoiceEvent::AssistantAudio { audio, .. } = &event {
             audio_out.extend_from_slice(audio);
+        }
+        if let Some(s) = spoken.as_ref() {
+            // Only the user's own transcript can answer, never the model's words.
+            s.hub.hear(&s.user, &event);
         }
         print_event(&event, json);
         if let Some(memory) = memory {

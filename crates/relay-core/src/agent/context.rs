@@ -16,6 +16,7 @@ pub struct AgentContext {
     sink: Sink,
     cancel: CancellationToken,
     interrupt: Arc<Notify>,
+    asker: Option<Arc<dyn super::PermissionAsker>>,
 }
 
 impl std::fmt::Debug for AgentContext {
@@ -33,7 +34,20 @@ impl AgentContext {
             sink: Arc::new(sink),
             cancel: CancellationToken::new(),
             interrupt: Arc::new(Notify::new()),
+            asker: None,
         }
+    }
+
+    /// Puts this run's permission questions to `asker` (a person, through the conversation the
+    /// run was started from) when the agent has no asker of its own.
+    pub fn with_asker(mut self, asker: Arc<dyn super::PermissionAsker>) -> Self {
+        self.asker = Some(asker);
+        self
+    }
+
+    /// Who answers this run's permission questions, when the caller gave someone.
+    pub fn asker(&self) -> Option<&Arc<dyn super::PermissionAsker>> {
+        self.asker.as_ref()
     }
 
     /// A context that drops events (for callers that only want the outcome).

@@ -20,8 +20,8 @@ pub use error::AgentError;
 pub use job::{AgentInterrupt, AgentJob, start_agent};
 pub use outcome::{AgentOutcome, AgentStatus, PermissionDenial, TokenUsage};
 pub use policy::{
-    AllowAll, DenyAll, PermissionAsker, PermissionDecision, PermissionPolicy, PermissionRequest,
-    ToolRules,
+    AllowAll, AskAll, DenyAll, PermissionAsker, PermissionDecision, PermissionPolicy,
+    PermissionRequest, ToolRules,
 };
 pub use task::{AgentEnv, AgentTask, AgentTaskBuilder, PermissionMode};
 

@@ -87,6 +87,19 @@ impl PermissionPolicy for AllowAll {
     }
 }
 
+/// Asks a person about every tool ("Claude wants to run `npm publish` in frontend. Allow
+/// it?", see [`agent_question`](crate::approval::agent_question)). The default policy of an
+/// agent run whose caller can be asked (an approver or a [`PermissionAsker`] is set).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AskAll;
+
+#[async_trait]
+impl PermissionPolicy for AskAll {
+    async fn decide(&self, request: &PermissionRequest) -> PermissionDecision {
+        PermissionDecision::ask(crate::approval::agent_question(request))
+    }
+}
+
 /// Denies every tool with one message. The default when no policy is configured.
 #[derive(Debug, Clone)]
 pub struct DenyAll {
@@ -174,10 +187,7 @@ impl PermissionPolicy for ToolRules {
         } else if self.allow.contains(name) {
             PermissionDecision::allow()
         } else if self.ask.contains(name) {
-            PermissionDecision::ask(format!(
-                "The agent in {} wants to use {name}. Allow it?",
-                request.repo
-            ))
+            PermissionDecision::ask(crate::approval::agent_question(request))
         } else {
             self.otherwise.clone()
         }

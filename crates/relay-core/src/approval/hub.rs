@@ -154,6 +154,20 @@ impl ApprovalHub {
             .map(|()| id)
     }
 
+    /// Reads one event of a voice conversation: only the user's own transcript
+    /// ([`VoiceEvent::UserTranscript`](crate::voice::VoiceEvent::UserTranscript)) can answer (see
+    /// [`answer_from_speech`](Self::answer_from_speech)); the model's text, its audio transcript
+    /// and everything else are ignored, so the model cannot approve its own actions. Returns the
+    /// id of the request answered, if any.
+    pub fn hear(&self, user: &str, event: &crate::voice::VoiceEvent) -> Option<String> {
+        match event {
+            crate::voice::VoiceEvent::UserTranscript { text, .. } => {
+                self.answer_from_speech(user, text)
+            }
+            _ => None,
+        }
+    }
+
     /// Denies every waiting request (the conversation ended).
     pub fn deny_all(&self, reason: &str) {
         let drained: Vec<Pending> = lock(&self.pending).drain(..).collect();
@@ -207,7 +221,7 @@ impl Approver for ApprovalHub {
                 Some(pending) => {
                     let answer = ApprovalAnswer::denied(
                         AnswerSource::Timeout,
-                        format!("nobody answered within {} s", timeout.as_secs()),
+                        format!("nobody answered within {}", super::wait_words(timeout)),
                     );
                     self.resolve(pending, answer.clone());
                     answer

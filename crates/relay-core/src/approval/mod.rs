@@ -8,8 +8,12 @@
 //! answer carries who gave it and how ([`AnswerSource`]), and no answer within the request's
 //! timeout is a denial.
 
+mod audit;
 mod hub;
+mod question;
+mod scope;
 mod speech;
+mod voice;
 
 use std::time::Duration;
 
@@ -18,7 +22,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use hub::{ApprovalError, ApprovalEvent, ApprovalHub};
+pub use question::{agent_question, denial_hint, denial_reason};
+pub use scope::Approvals;
 pub use speech::parse_spoken_answer;
+pub use voice::QuestionSpeaker;
 
 /// How long a request waits for an answer before it is denied, unless configured otherwise.
 pub const DEFAULT_APPROVAL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -210,6 +217,15 @@ impl Approver for FixedApprover {
             reason: (self.0 == ApprovalDecision::Deny)
                 .then(|| "denied by the approval policy; nobody was asked".to_string()),
         }
+    }
+}
+
+/// "60 s", or "250 ms" under a second.
+pub(crate) fn wait_words(wait: Duration) -> String {
+    if wait >= Duration::from_secs(1) {
+        format!("{} s", wait.as_secs())
+    } else {
+        format!("{} ms", wait.as_millis())
     }
 }
 

@@ -64,4 +64,8 @@ pub struct ToolContext {
     pub session: Arc<SessionContext>,
     /// Progress reporting.
     pub progress: ToolProgressSink,
+    /// Who approves what is hard to undo, for this caller and conversation (set by the
+    /// registry when it has an approver); the agent tool passes it to the coding agent, so its
+    /// permission questions reach the same person.
+    pub approvals: Option<crate::approval::Approvals>,
 }

@@ -19,5 +19,5 @@ pub use context::{PrimaryProject, SessionContext, ToolContext, ToolProgressSink}
 pub use job::follow_job;
 pub use registry::{ToolOutput, ToolRegistry};
 pub use schema::validate;
-pub use spec::{Permission, Tool, ToolError, ToolSpec};
+pub use spec::{Permission, Tool, ToolError, ToolSpec, default_approval_question};
 pub use updates::ToolUpdate;

@@ -1,11 +1,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Permission, Tool, ToolContext, ToolError, ToolSpec, validate};
+use crate::approval::{ApprovalAction, Approvals, Approver, denial_hint, denial_reason};
 use crate::store::{AuditEntry, AuditOutcome, Store};
 use crate::team::{Caller, Role};
 
@@ -47,6 +48,7 @@ impl ToolOutput {
             ToolError::LimitReached(_) => "tell the user which limit was reached",
             ToolError::Failed(_) => "tell the user what failed",
             ToolError::TimedOut { .. } => "tell the user it took too long; they can retry",
+            ToolError::NotApproved { hint, .. } => hint.as_str(),
         };
         ToolOutput {
             ok: false,
@@ -60,13 +62,17 @@ impl ToolOutput {
 /// With a [`Caller`] ([`for_caller`](Self::for_caller)) every call is also checked against the
 /// caller's role, whichever adapter it comes from (CLI, voice, bindings, server); with an audit
 /// store ([`audited`](Self::audited)) every call, denials included, is appended to the audit
-/// log with its arguments (secrets redacted), outcome and duration.
+/// log with its arguments (secrets redacted), outcome and duration. Tools whose effect is hard
+/// to undo ([`ToolSpec::needs_approval`]) run only after a person approved the call through the
+/// registry's approver ([`with_approver`](Self::with_approver)); without one they are refused.
 #[derive(Clone, Default)]
 pub struct ToolRegistry {
     tools: BTreeMap<String, Arc<dyn Tool>>,
     granted: BTreeSet<Permission>,
     caller: Option<Caller>,
     audit: Option<Audit>,
+    approver: Option<Arc<dyn Approver>>,
+    approval_timeout: Option<Duration>,
 }
 
 /// Where and under which session calls are audited.
@@ -83,6 +89,7 @@ impl std::fmt::Debug for ToolRegistry {
             .field("granted", &self.granted)
             .field("caller", &self.caller)
             .field("audited", &self.audit.as_ref().map(|a| a.store.url()))
+            .field("approver", &self.approver.is_some())
             .finish()
     }
 }
@@ -95,7 +102,50 @@ impl ToolRegistry {
             granted: Permission::ALL.into_iter().collect(),
             caller: None,
             audit: None,
+            approver: None,
+            approval_timeout: None,
         }
+    }
+
+    /// Calls of tools that [need approval](ToolSpec::needs_approval) ask `approver` first, on
+    /// behalf of the registry's caller and audited under its session; a denial (or no answer
+    /// within the timeout) becomes the call's output and nothing runs. The coding agent started
+    /// by `run_agent_task` puts its permission questions to the same approver. Without an
+    /// approver such calls are refused with a hint.
+    pub fn with_approver(mut self, approver: Arc<dyn Approver>) -> Self {
+        self.approver = Some(approver);
+        self
+    }
+
+    /// How long an approval request waits before it is denied (default
+    /// [`DEFAULT_APPROVAL_TIMEOUT`](crate::approval::DEFAULT_APPROVAL_TIMEOUT), 60 s).
+    pub fn approval_timeout(mut self, timeout: Duration) -> Self {
+        self.approval_timeout = Some(timeout);
+        self
+    }
+
+    /// The approver, when one was set.
+    pub fn approver(&self) -> Option<&Arc<dyn Approver>> {
+        self.approver.as_ref()
+    }
+
+    /// The approver scoped to this registry's caller, session, audit log and timeout; `None`
+    /// without an approver.
+    pub fn approvals(&self) -> Option<Approvals> {
+        let approver = self.approver.clone()?;
+        let mut approvals = Approvals::new(approver);
+        if let Some(caller) = &self.caller {
+            approvals = approvals.requested_by(caller.clone());
+        }
+        if let Some(audit) = &self.audit {
+            approvals = approvals
+                .session(audit.session.clone())
+                .audited(audit.store.clone());
+        }
+        if let Some(timeout) = self.approval_timeout {
+            approvals = approvals.timeout(timeout);
+        }
+        Some(approvals)
     }
 
     /// Calls come from `caller`: a tool whose permission their role lacks is refused, naming
@@ -228,9 +278,22 @@ impl ToolRegistry {
         }
     }
 
-    async fn run(&self, name: &str, arguments: &str, ctx: ToolContext) -> Result<Value, ToolError> {
+    async fn run(
+        &self,
+        name: &str,
+        arguments: &str,
+        mut ctx: ToolContext,
+    ) -> Result<Value, ToolError> {
         let (tool, args) = self.check(name, arguments)?;
-        match tool.spec().timeout {
+        if ctx.approvals.is_none() {
+            ctx.approvals = self.approvals();
+        }
+        let spec = tool.spec();
+        if spec.needs_approval {
+            self.approve(&*tool, &spec, &args, ctx.approvals.as_ref())
+                .await?;
+        }
+        match spec.timeout {
             Some(limit) => match tokio::time::timeout(limit, tool.call(args, ctx)).await {
                 Ok(r) => r,
                 Err(_) => Err(ToolError::TimedOut {
@@ -239,6 +302,42 @@ impl ToolRegistry {
                 }),
             },
             None => tool.call(args, ctx).await,
+        }
+    }
+
+    /// Asks for approval of a call; `Err` (nothing runs) unless a person allowed it.
+    async fn approve(
+        &self,
+        tool: &dyn Tool,
+        spec: &ToolSpec,
+        args: &Value,
+        approvals: Option<&Approvals>,
+    ) -> Result<(), ToolError> {
+        let Some(approvals) = approvals else {
+            return Err(ToolError::NotApproved {
+                tool: spec.name.clone(),
+                reason: "it needs a person's approval and nobody can be asked here".into(),
+                hint: "tell the user this needs their approval: they can do it themselves (e.g. \
+                       with the relay command), or talk to Relay where approvals can be \
+                       answered (relay voice or relay chat in a terminal, --approve allow, \
+                       an approval callback)"
+                    .into(),
+            });
+        };
+        let action = ApprovalAction::Tool {
+            name: spec.name.clone(),
+            arguments: crate::redact::redact_json(args.clone()),
+        };
+        let request = approvals.request(tool.approval_question(args), action);
+        let answer = approvals.approve(request).await;
+        if answer.allows() {
+            Ok(())
+        } else {
+            Err(ToolError::NotApproved {
+                tool: spec.name.clone(),
+                reason: denial_reason(&answer),
+                hint: denial_hint(&answer).into(),
+            })
         }
     }
 
@@ -257,7 +356,8 @@ impl ToolRegistry {
             Err(
                 e @ (ToolError::RoleDenied { .. }
                 | ToolError::PermissionDenied { .. }
-                | ToolError::LimitReached(_)),
+                | ToolError::LimitReached(_)
+                | ToolError::NotApproved { .. }),
             ) => (AuditOutcome::Denied, Some(e.to_string())),
             Err(e) => (AuditOutcome::Failed, Some(e.to_string())),
         };

@@ -92,6 +92,10 @@ pub struct ToolSpec {
     /// Optional limit; the call fails with a clear message when exceeded.
     #[serde(with = "opt_duration_ms")]
     pub timeout: Option<Duration>,
+    /// Its effect is hard to undo (destroying an environment, merging): a person must approve
+    /// each call first (see [`ToolRegistry::with_approver`](super::ToolRegistry::with_approver)).
+    #[serde(default)]
+    pub needs_approval: bool,
 }
 
 impl ToolSpec {
@@ -109,6 +113,7 @@ impl ToolSpec {
             permission,
             long_running: false,
             timeout: None,
+            needs_approval: false,
         }
     }
 
@@ -121,6 +126,12 @@ impl ToolSpec {
     /// Sets a timeout.
     pub fn timeout(mut self, t: Duration) -> Self {
         self.timeout = Some(t);
+        self
+    }
+
+    /// Marks the tool's effect as hard to undo: every call waits for a person's approval.
+    pub fn needs_approval(mut self) -> Self {
+        self.needs_approval = true;
         self
     }
 }
@@ -174,6 +185,17 @@ pub enum ToolError {
     /// The tool ran and failed.
     #[error("{0}")]
     Failed(String),
+    /// The tool needs a person's approval and did not get it: they said no, nobody answered,
+    /// or nobody could be asked. Nothing ran.
+    #[error("`{tool}` was not run: {reason}")]
+    NotApproved {
+        /// Tool name.
+        tool: String,
+        /// Why ("the user said no", "nobody answered within 60 s").
+        reason: String,
+        /// What the model should do about it.
+        hint: String,
+    },
     /// The tool exceeded its timeout.
     #[error("`{tool}` did not finish within {seconds} s and was stopped")]
     TimedOut {
@@ -190,8 +212,40 @@ pub trait Tool: Send + Sync {
     /// The tool's description.
     fn spec(&self) -> ToolSpec;
 
+    /// The question a person is asked before a call of a tool that
+    /// [needs approval](ToolSpec::needs_approval), phrased from the call's `args`:
+    /// "Destroy the environment backend-dev? Allow it?". The default names the tool and its
+    /// arguments.
+    fn approval_question(&self, args: &Value) -> String {
+        default_approval_question(&self.spec().name, args)
+    }
+
     /// Runs the tool with already validated `args`.
     async fn call(&self, args: Value, ctx: ToolContext) -> Result<Value, ToolError>;
+}
+
+/// "Run env_down (name: backend-dev)? Allow it?": a tool's name with its arguments, short.
+pub fn default_approval_question(tool: &str, args: &Value) -> String {
+    let shown: Vec<String> = args
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| match v {
+                    Value::String(s) => format!("{k}: {s}"),
+                    other => format!("{k}: {other}"),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut text = if shown.is_empty() {
+        format!("Run {tool}")
+    } else {
+        format!("Run {tool} ({})", shown.join(", "))
+    };
+    if text.chars().count() > 200 {
+        text = format!("{}…)", text.chars().take(200).collect::<String>());
+    }
+    format!("{text}? Allow it?")
 }
 
 mod opt_duration_ms {

@@ -44,6 +44,7 @@ impl ToolRegistry {
         let ctx = ToolContext {
             session,
             progress: ToolProgressSink::new(tx),
+            approvals: None,
         };
         let (name, arguments) = (name.to_string(), arguments.to_string());
         let call = async move { self.invoke(&name, &arguments, ctx).await }.boxed();

@@ -82,7 +82,11 @@ struct Guarded {
 #[async_trait]
 impl Tool for Guarded {
     fn spec(&self) -> ToolSpec {
-        self.spec.clone()
+        // The inner registry asks for approval (it holds the conversation's approver); the
+        // wrapping registry must not refuse or ask a second time.
+        let mut spec = self.spec.clone();
+        spec.needs_approval = false;
+        spec
     }
 
     async fn call(&self, args: Value, ctx: ToolContext) -> Result<Value, ToolError> {

@@ -6,7 +6,7 @@
 //! session through the application's [`ConversationFactory`] (tools with the caller's
 //! permissions, a Realtime transport, the stored session), its own [`ApprovalHub`] (questions
 //! spoken and shown; answered by a button or the user's own speech) and, with an invite, guests
-//! (shared sessions, in this process).
+//! (shared sessions, in this process). The page people talk from is served by [`page::router`].
 //!
 //! ```no_run
 //! # async fn example(factory: std::sync::Arc<dyn relay_server::gateway::ConversationFactory>) -> Result<(), relay_server::ServerError> {
@@ -31,6 +31,7 @@ pub mod frames;
 mod guard;
 mod guest;
 mod outbox;
+pub mod page;
 mod room;
 
 use std::collections::HashMap;

@@ -96,9 +96,13 @@ impl Tool for RunAgentTaskTool {
         template.prompt = task_text.clone();
         // The tool's task is what runs, never a command fixed in the template.
         template.command = None;
-        let options = AgentRunOptions::new(template)
+        let mut options = AgentRunOptions::new(template)
             .repos(repos)
             .keep_going(args["keep_going"].as_bool() == Some(true));
+        // The agent's permission questions go to whoever approves this conversation's actions.
+        if let Some(approvals) = ctx.approvals.clone() {
+            options = options.asker(std::sync::Arc::new(approvals));
+        }
         let job = run_across_repos(self.graph.clone(), self.agent.clone(), options);
         let report = follow_job(job, &ctx)
             .await

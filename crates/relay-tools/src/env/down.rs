@@ -37,6 +37,16 @@ impl Tool for EnvDownTool {
             Permission::ManageInfra,
         )
         .long_running()
+        .needs_approval()
+    }
+
+    fn approval_question(&self, args: &Value) -> String {
+        let name = env_name(args);
+        if args["stop_only"].as_bool() == Some(true) {
+            format!("Stop the environment {name}? Allow it?")
+        } else {
+            format!("Destroy the environment {name}, with its disks and snapshots? Allow it?")
+        }
     }
 
     async fn call(&self, args: Value, ctx: ToolContext) -> Result<Value, ToolError> {

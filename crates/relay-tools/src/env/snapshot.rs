@@ -79,6 +79,15 @@ impl Tool for EnvRollbackTool {
             Permission::ManageInfra,
         )
         .long_running()
+        .needs_approval()
+    }
+
+    fn approval_question(&self, args: &Value) -> String {
+        format!(
+            "Roll the environment {} back to snapshot {}? Everything changed since is lost. Allow it?",
+            env_name(args),
+            args["snapshot"].as_str().unwrap_or_default()
+        )
     }
 
     async fn call(&self, args: Value, ctx: ToolContext) -> Result<Value, ToolError> {

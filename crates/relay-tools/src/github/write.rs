@@ -170,6 +170,16 @@ impl Tool for MergePullRequestsTool {
             }}),
             Permission::WriteRepos,
         )
+        .needs_approval()
+    }
+
+    fn approval_question(&self, args: &Value) -> String {
+        let branch = args["branch"].as_str().unwrap_or_default();
+        let repos = names(args, "repos")
+            .filter(|r| !r.is_empty())
+            .map(|r| format!(" in {}", r.join(", ")))
+            .unwrap_or_default();
+        format!("Merge the pull requests of branch {branch}{repos}? Allow it?")
     }
 
     async fn call(&self, args: Value, _ctx: ToolContext) -> Result<Value, ToolError> {

@@ -21,7 +21,7 @@ pub(super) async fn run_in(
                 &json!({ "name": target }).to_string(),
                 ToolContext {
                     session: context.clone(),
-                    progress: Default::default(),
+                    ..Default::default()
                 },
             )
             .await

@@ -31,7 +31,7 @@ use crate::job::JobFailure;
 use crate::repo::RepoSelection;
 
 /// What to run where.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AgentRunOptions {
     /// The task and agent options; `cwd`, `repo`, `add_dirs` and the multi-repo part of the
     /// system prompt are filled in per repository.
@@ -42,6 +42,21 @@ pub struct AgentRunOptions {
     pub jobs: usize,
     /// Run a repository even when one of its dependencies failed.
     pub keep_going: bool,
+    /// Who answers the agent's permission questions (a person, through an approver), when the
+    /// agent has no asker of its own.
+    pub asker: Option<std::sync::Arc<dyn crate::agent::PermissionAsker>>,
+}
+
+impl std::fmt::Debug for AgentRunOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentRunOptions")
+            .field("template", &self.template)
+            .field("repos", &self.repos)
+            .field("jobs", &self.jobs)
+            .field("keep_going", &self.keep_going)
+            .field("asker", &self.asker.is_some())
+            .finish()
+    }
 }
 
 impl AgentRunOptions {
@@ -52,7 +67,13 @@ impl AgentRunOptions {
             repos: RepoSelection::All,
             jobs: 1,
             keep_going: false,
+            asker: None,
         }
+    }
+    /// Puts the agent's permission questions to `asker`.
+    pub fn asker(mut self, asker: std::sync::Arc<dyn crate::agent::PermissionAsker>) -> Self {
+        self.asker = Some(asker);
+        self
     }
     /// Selects repositories.
     pub fn repos(mut self, repos: RepoSelection) -> Self {

@@ -191,13 +191,16 @@ async fn run_one(
 
     let events_tx = tx.clone();
     let repo_name = name.to_string();
-    let agent_ctx = AgentContext::new(move |event| {
+    let mut agent_ctx = AgentContext::new(move |event| {
         let _ = events_tx.send(EventKind::Agent {
             repo: Some(repo_name.clone()),
             event,
         });
     })
     .with_cancel_token(ctx.cancellation_token().child_token());
+    if let Some(asker) = &options.asker {
+        agent_ctx = agent_ctx.with_asker(asker.clone());
+    }
     let before = dirty_files(graph, name, head_before.as_deref(), &spec.path).await;
     let result = agent.run(task, agent_ctx).await;
     let after = dirty_files(graph, name, head_before.as_deref(), &spec.path).await;
