@@ -29,10 +29,13 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Later routes (an MCP service at `/mcp`, the voice gateway) are routers of their own, merged
-//! or nested beside these with [`axum::Router::merge`] / [`axum::Router::nest`].
+//! Other routes are routers of their own, merged or nested beside these with
+//! [`axum::Router::merge`] / [`axum::Router::nest`]: the voice gateway
+//! ([`gateway::Gateway::router`], `GET /v1/conversation`, protocol in docs/serve.md) and an MCP
+//! service at `/mcp`.
 
 mod error;
+pub mod gateway;
 mod health;
 mod serve;
 pub mod webhooks;

@@ -62,6 +62,7 @@ mod agent_config;
 mod audit;
 mod environments;
 mod error;
+mod gateway;
 pub mod github;
 mod identity;
 mod jobs;
@@ -79,6 +80,7 @@ pub use agent_config::{
 pub use audit::AuditVerdict;
 pub use environments::{EnvironmentsConfig, ProviderKind};
 pub use error::Error;
+pub use gateway::Conversations;
 pub use identity::{Identity, current_user};
 pub use jobs::{HEARTBEAT, JobSpec, STALE_AFTER};
 pub use relay::{LeftOut, Part, Relay, RelayBuilder};

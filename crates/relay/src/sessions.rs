@@ -9,6 +9,7 @@ use relay_core::store::{
     DEFAULT_SESSION_TTL, ProjectContext, SessionRecord, SessionSummary, Store, ToolCallRecord,
     Turn, TurnRole,
 };
+use relay_core::team::Caller;
 use relay_core::tools::{Permission, PrimaryProject, SessionContext};
 use relay_core::voice::VoiceEvent;
 
@@ -37,6 +38,13 @@ impl Relay {
     /// The session called `name`: resumed when the store has it (and it did not expire), else
     /// started. Another user's session needs the `team` permission.
     pub async fn session(&self, name: &str) -> Result<SessionMemory, Error> {
+        self.session_as(self.caller(), name).await
+    }
+
+    /// [`session`](Self::session) for `caller` rather than Relay's own caller (a server's
+    /// signed-in user): resumed when it is theirs, or another user's with the `team`
+    /// permission; else started as theirs.
+    pub async fn session_as(&self, caller: &Caller, name: &str) -> Result<SessionMemory, Error> {
         let name = name.trim();
         if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
             return Err(Error::usage(
@@ -51,17 +59,19 @@ impl Relay {
         let now = relay_store::now_ms();
         let record = match store.load_session(name).await? {
             Some(record) => {
-                if record.user != self.caller().user {
-                    self.require(
-                        Permission::Team,
-                        &format!("resume {}'s session `{name}`", record.user),
-                    )?;
+                if record.user != caller.user {
+                    caller
+                        .require(
+                            Permission::Team,
+                            &format!("resume {}'s session `{name}`", record.user),
+                        )
+                        .map_err(Error::Denied)?;
                 }
                 record
             }
             None => SessionRecord {
                 id: name.to_owned(),
-                user: self.caller().user.clone(),
+                user: caller.user.clone(),
                 created_ms: now,
                 updated_ms: now,
                 ..Default::default()

@@ -123,21 +123,24 @@ impl VoiceConfig {
         registry: Arc<ToolRegistry>,
         context: Arc<SessionContext>,
     ) -> Result<VoiceSession, Error> {
-        let session = match self.transport_kind() {
-            TransportKind::Realtime => {
-                RealtimeTransport::new(self.realtime_config()?, registry)
-                    .with_context(context)
-                    .start(self.session.clone())
-                    .await?
-            }
-            TransportKind::Text => {
-                TextTransport::new(registry)
-                    .with_context(context)
-                    .start(self.session.clone())
-                    .await?
-            }
-        };
-        Ok(session)
+        let transport = self.build_transport(registry, context)?;
+        Ok(transport.start(self.session.clone()).await?)
+    }
+
+    /// The transport this configuration picks, over `registry` and sharing `context`, not yet
+    /// connected: each [`VoiceTransport::start`] opens one session (what the voice gateway of
+    /// `relay serve` does per conversation).
+    pub fn build_transport(
+        &self,
+        registry: Arc<ToolRegistry>,
+        context: Arc<SessionContext>,
+    ) -> Result<Arc<dyn VoiceTransport>, Error> {
+        Ok(match self.transport_kind() {
+            TransportKind::Realtime => Arc::new(
+                RealtimeTransport::new(self.realtime_config()?, registry).with_context(context),
+            ),
+            TransportKind::Text => Arc::new(TextTransport::new(registry).with_context(context)),
+        })
     }
 }
 

@@ -1,5 +1,6 @@
-//! `relay serve`: the HTTP server — GitHub webhooks (`POST /webhooks/github`), `/healthz`, and
-//! with `--mcp` Relay's tools over MCP (Streamable HTTP at `/mcp`). Webhook jobs are printed as
+//! `relay serve`: the HTTP server — the voice gateway (`GET /v1/conversation`, docs/serve.md),
+//! GitHub webhooks (`POST /webhooks/github`), `/healthz`, and with `--mcp` Relay's tools over
+//! MCP (Streamable HTTP at `/mcp`). Webhook jobs are printed as
 //! they run (sentences, or JSON lines with `--json`); SIGINT, SIGTERM or SIGHUP stops accepting
 //! deliveries and finishes the queued ones first (a second signal kills what is left).
 
@@ -9,8 +10,10 @@ use std::time::Duration;
 use relay::core::tools::Permission;
 use relay::core::{Event, EventKind, JobStatus};
 use relay::mcp::{CancellationToken, HttpOptions, McpServer};
+use relay::server::gateway::Gateway;
 use relay::server::webhooks::Webhooks;
 use relay::server::{DEFAULT_BIND, Server};
+use relay::{AgentChoice, Conversations, TransportKind, VoiceConfig};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::mcp::{TOKEN_ENV, permission};
@@ -39,6 +42,15 @@ pub struct Args {
     /// write_repos, run_agent, manage_infra.
     #[arg(long, value_delimiter = ',', value_name = "PERMISSIONS", value_parser = permission, requires = "mcp")]
     mcp_allow: Vec<Permission>,
+    /// Realtime WebSocket URL for the voice gateway's conversations (a proxy, Azure, a test
+    /// server). Default: OpenAI, with the key from OPENAI_API_KEY.
+    #[arg(long, value_name = "URL", env = "OPENAI_REALTIME_URL")]
+    realtime_url: Option<String>,
+    /// Realtime model of the voice gateway's conversations.
+    #[arg(long, value_name = "M", default_value = relay::voice::realtime::DEFAULT_MODEL)]
+    model: String,
+    #[command(flatten)]
+    tools: super::voice::ToolArgs,
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
@@ -46,6 +58,8 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     let webhooks = Webhooks::builder(relay.require_graph()?)
         .build()
         .map_err(relay::Error::from)?;
+    // A bad Realtime configuration shows before anything starts.
+    let voice = voice_config(&args)?;
     let mut router = relay::server::router(&webhooks);
     let mcp_shutdown = CancellationToken::new();
     if args.mcp {
@@ -55,10 +69,13 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     let server = Server::bind(&args.bind).await.map_err(relay::Error::from)?;
     // The address on stderr, first: scripts and tests wait for it (port 0 picks one).
     eprintln!(
-        "relay serve: listening on http://{} (POST /webhooks/github, GET /healthz{})",
+        "relay serve: listening on http://{} (GET /v1/conversation, POST /webhooks/github, GET /healthz{})",
         server.local_addr(),
         if args.mcp { ", MCP at /mcp" } else { "" }
     );
+    // After the address line (scripts wait for it first): notes on parts left out follow.
+    let gateway = gateway(g, &args, voice).await?;
+    let router = router.merge(gateway.router());
     let printer = tokio::spawn(print_events(webhooks.subscribe(), args.json));
     server
         .serve(router, async move {
@@ -67,6 +84,10 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
         .await
         .map_err(relay::Error::from)?;
     mcp_shutdown.cancel();
+    let open = gateway.shutdown(Duration::from_secs(args.grace)).await;
+    if open > 0 {
+        eprintln!("relay serve: {open} conversation sockets did not close in time");
+    }
     eprintln!(
         "relay serve: stopping; finishing queued deliveries (up to {}s)",
         args.grace
@@ -91,6 +112,37 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     }
     eprintln!("relay serve: stopped");
     Ok(())
+}
+
+/// The voice gateway: a conversation per WebSocket, with the tools `relay voice` has (restricted
+/// to each caller's role), Realtime from `--realtime-url` / OPENAI_REALTIME_URL and
+/// OPENAI_API_KEY, sessions in the workspace's store.
+async fn gateway(g: &Global, args: &Args, voice: VoiceConfig) -> Result<Gateway, CliError> {
+    let relay = super::voice::build(g, &args.tools, Some(AgentChoice::Claude), false).await?;
+    if voice.transport_kind() == TransportKind::Text {
+        eprintln!(
+            "note: no OPENAI_API_KEY or --realtime-url: conversations at /v1/conversation use the offline text transport (typed text only)"
+        );
+    }
+    // METRICS(ops): hand the gateway the Metrics handle here once it exists.
+    let local = relay.caller().clone();
+    let conversations = Conversations::new(Arc::new(relay), voice);
+    Ok(Gateway::builder(Arc::new(conversations), local).build())
+}
+
+/// The voice of the gateway's conversations: Realtime at `--realtime-url` /
+/// OPENAI_REALTIME_URL (key from OPENAI_API_KEY) or OpenAI's with a key, else the offline text
+/// transport.
+fn voice_config(args: &Args) -> Result<VoiceConfig, CliError> {
+    let mut voice = VoiceConfig::new().model(&args.model);
+    if let Some(url) = args.realtime_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        voice = voice.url(url);
+    }
+    if voice.transport_kind() == TransportKind::Realtime {
+        voice = voice.transport(TransportKind::Realtime);
+        voice.realtime_config()?;
+    }
+    Ok(voice)
 }
 
 /// The MCP service mounted at `/mcp`: the workspace's tools, read-only plus `--mcp-allow`.
