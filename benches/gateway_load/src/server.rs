@@ -67,6 +67,8 @@ impl ServerProcess {
                 let mut c = Command::new(bin);
                 c.args(["serve", "--bind", "127.0.0.1:0", "-w"])
                     .arg(workspace)
+                    // `relay serve` also serves webhooks, which need a secret to start.
+                    .env("RELAY_WEBHOOK_SECRET", "gateway-load")
                     .env("RUST_LOG", "warn");
                 c
             }

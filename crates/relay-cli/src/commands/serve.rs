@@ -135,7 +135,11 @@ async fn gateway(g: &Global, args: &Args, voice: VoiceConfig) -> Result<Gateway,
 /// transport.
 fn voice_config(args: &Args) -> Result<VoiceConfig, CliError> {
     let mut voice = VoiceConfig::new().model(&args.model);
-    if let Some(url) = args.realtime_url.as_deref().filter(|u| !u.trim().is_empty()) {
+    if let Some(url) = args
+        .realtime_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+    {
         voice = voice.url(url);
     }
     if voice.transport_kind() == TransportKind::Realtime {
