@@ -7,6 +7,8 @@
 #
 #   benches/gateway_load.sh [N] [TURNS] [more gateway-load arguments]
 #   RELAY_LOAD_PROFILE=dev benches/gateway_load.sh      (a dev build: faster to build, slower)
+#   RELAY_LOAD_PROFILE=dev-opt benches/gateway_load.sh  (Relay's crates at opt-level 3 over the
+#                                                        dev build's dependencies)
 #
 # Needs scripts/setup/node.sh (the `ws` package of the example). Builds the `relay` binary and
 # the harness with cargo, and Relay's Node binding (the example's tools) when it is missing.
@@ -18,11 +20,15 @@ n="${1:-200}"
 turns="${2:-4}"
 shift $(( $# > 2 ? 2 : $# ))
 
+build=(cargo build --quiet -p relay-cli --bin relay -p relay-gateway-load --bin gateway-load)
 case "$profile" in
   dev) out="$CARGO_TARGET_DIR/debug" ;;
-  *) out="$CARGO_TARGET_DIR/$profile" ;;
+  # Relay's crates (and the harness) optimized, dependencies as the dev profile builds them:
+  # reuses a dev build's dependencies instead of building all of them again in release.
+  dev-opt) out="$CARGO_TARGET_DIR/debug"; build+=(--config profile.dev.opt-level=3) ;;
+  *) out="$CARGO_TARGET_DIR/$profile"; build+=(--profile "$profile") ;;
 esac
-(cd "$ROOT" && cargo build --quiet --profile "$profile" -p relay-cli --bin relay -p relay-gateway-load --bin gateway-load)
+(cd "$ROOT" && "${build[@]}")
 
 [ -d "$ROOT/examples/node/voice-server/node_modules/ws" ] || { echo "run scripts/setup/node.sh first" >&2; exit 1; }
 if ! ls "$ROOT"/bindings/node/*.node >/dev/null 2>&1; then

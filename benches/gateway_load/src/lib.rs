@@ -29,7 +29,7 @@ pub use analysis::{Analysis, Shares};
 pub use conversation::{ConversationRecord, TurnKind, TurnRecord};
 pub use report::{markdown_table, summary};
 pub use run::{LoadConfig, LoadError, RunReport, run};
-pub use server::{ServerKind, ServerProcess};
+pub use server::{RELAY_WRAPPER_ENV, ServerKind, ServerProcess};
 pub use stats::Summary;
 
 /// The API key the fake Realtime service requires and the servers are given.

@@ -41,6 +41,64 @@ impl ServerKind {
     }
 }
 
+/// The variable naming a command to run `relay` under, for diagnosis (e.g. `heaptrack -o
+/// /tmp/relay-serve` to see which allocations a conversation holds); its RSS is then not
+/// `relay`'s own.
+pub const RELAY_WRAPPER_ENV: &str = "GATEWAY_LOAD_RELAY_WRAPPER";
+
+/// `bin`, or the command in [`RELAY_WRAPPER_ENV`] followed by `bin`.
+fn wrapped(bin: &Path) -> Command {
+    let wrapper = std::env::var(RELAY_WRAPPER_ENV).unwrap_or_default();
+    let mut words = wrapper.split_whitespace();
+    let Some(program) = words.next() else {
+        return Command::new(bin);
+    };
+    let mut c = Command::new(program);
+    c.args(words).arg(bin);
+    c
+}
+
+/// The process below `root` (itself included) running `bin`, if any.
+fn pid_of_wrapped(root: u32, bin: &Path) -> Option<u32> {
+    let bin = std::fs::canonicalize(bin).ok()?;
+    let mut parents = Vec::new();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // `ppid` is the second field after the parenthesised command name.
+        let ppid = stat
+            .rfind(')')
+            .and_then(|i| stat[i + 2..].split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parents.push((pid, ppid));
+        }
+    }
+    let mut family = vec![root];
+    let mut i = 0;
+    while i < family.len() {
+        let parent = family[i];
+        family.extend(
+            parents
+                .iter()
+                .filter(|(_, pp)| *pp == parent)
+                .map(|(p, _)| *p),
+        );
+        i += 1;
+    }
+    family
+        .into_iter()
+        .find(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok().as_ref() == Some(&bin))
+}
+
 /// How many of the child's last output lines are kept for error messages.
 const KEPT_LINES: usize = 40;
 
@@ -64,7 +122,7 @@ impl ServerProcess {
     ) -> Result<ServerProcess, LoadError> {
         let mut command = match kind {
             ServerKind::Relay { bin } => {
-                let mut c = Command::new(bin);
+                let mut c = wrapped(bin);
                 c.args(["serve", "--bind", "127.0.0.1:0", "-w"])
                     .arg(workspace)
                     // `relay serve` also serves webhooks, which need a secret to start.
@@ -126,6 +184,11 @@ impl ServerProcess {
                 });
             }
         };
+        // Under a wrapper, the server is a descendant of the child: weigh and stop that one.
+        let pid = match kind {
+            ServerKind::Relay { bin } => pid_of_wrapped(pid, bin).unwrap_or(pid),
+            ServerKind::Node { .. } => pid,
+        };
         Ok(ServerProcess {
             child,
             pid,
@@ -168,8 +231,9 @@ impl ServerProcess {
 
     /// Asks the server to stop (SIGTERM), killing it after `grace`.
     pub async fn stop(mut self, grace: Duration) {
-        // SAFETY: kill(2) on the pid of our own child, not yet reaped (we hold `child`), so
-        // the pid cannot have been reused by another process.
+        // SAFETY: kill(2) on the pid of our own child (not yet reaped: we hold `child`), or of
+        // the server a wrapper child runs (alive while the wrapper waits for it), so the pid
+        // was not reused by another process.
         unsafe {
             libc::kill(self.pid as libc::pid_t, libc::SIGTERM);
         }
