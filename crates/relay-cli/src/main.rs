@@ -56,7 +56,8 @@ enum Command {
     Chat(commands::chat::Args),
     /// Development environments on Proxmox VE or as local directories (issue 5).
     Env(commands::env::Args),
-    /// Serve GitHub webhooks (POST /webhooks/github) and /healthz; pushes run sync rules.
+    /// Serve the voice gateway (GET /v1/conversation), GitHub webhooks (POST /webhooks/github)
+    /// and /healthz; pushes run sync rules.
     Serve(commands::serve::Args),
     /// Relay's tools as an MCP server: stdio (default) or Streamable HTTP (--http ADDR).
     Mcp(commands::mcp::Args),

@@ -416,3 +416,52 @@ async fn shutdown_closes_every_conversation() {
     };
     assert_eq!(response.status(), 503);
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped_instead_of_growing_the_queue() {
+    // Ten minutes of reply audio as fast as the peer can make it (about 29 MB, more than any
+    // socket buffers hold), and a client that reads nothing meanwhile.
+    let rig = Rig::with(
+        Scenario::new().say("a very long story", 600_000),
+        |f| f,
+        |b| b.send_queue_bytes(64 * 1024),
+    )
+    .await;
+    let mut client = rig.connect("").await;
+    client.expect("ready").await;
+    client
+        .send(json!({"type": "text", "text": "tell me a story"}))
+        .await;
+    // The conversation ends on its own: the queue overflowed.
+    tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while rig.gateway.active_conversations() > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the conversation ended");
+    // What was queued still arrives, whole, then why it ended.
+    let frames = client.until(|f| f.kind() == "closed").await;
+    let error = frames
+        .iter()
+        .rev()
+        .find(|f| f.kind() == "error")
+        .expect("an error frame")
+        .json();
+    assert_eq!(error["code"], "client_too_slow");
+    assert!(error["hint"].as_str().unwrap().contains("?session="));
+    let closed = frames.last().unwrap().json();
+    assert_eq!(
+        closed["reason"],
+        "the client read too slowly: its send queue overflowed"
+    );
+    let audio: usize = frames
+        .iter()
+        .map(|f| match f {
+            Frame::Audio(a) => a.len(),
+            _ => 0,
+        })
+        .sum();
+    assert!(audio < 600_000 * 48, "not all of it was queued");
+    rig.idle().await;
+}

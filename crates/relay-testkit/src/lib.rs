@@ -15,6 +15,7 @@
 pub mod anthropic;
 pub mod claude_cli;
 pub mod fuzz;
+pub mod gateway_client;
 pub mod git;
 pub mod github;
 pub mod memory;

@@ -83,13 +83,16 @@ impl ConversationFactory for Conversations {
             .map(|m| m.context())
             .unwrap_or_else(SessionContext::new);
         // The caller's own role, whatever Relay's own caller is; audited under the session.
-        // APPROVALS: `.with_approver(request.approver)` once ToolRegistry has it.
+        // APPROVALS (on merging the approvals branch): add
+        // `.with_approver(request.approver.clone())` after `.for_caller(..)` below — tried
+        // against that branch: it compiles and the gateway tests pass.
         let registry = self
             .relay
             .tools_for_session(Some(request.session.clone()))
             .map_err(open_error)?
             .for_caller(request.caller.clone());
-        let registry = Arc::new(registry);
+        // A shared session's guests: their own role, and the owner approves their writes.
+        let registry = Arc::new(request.guests.guard(registry));
         let transport = self
             .voice
             .build_transport(registry.clone(), context)

@@ -18,6 +18,7 @@ use super::Inner;
 use super::approver::{ConversationApprover, Speaker};
 use super::factory::{ConversationRequest, OpenError, StoredConversation};
 use super::frames::{self, ClientFrame};
+use super::guard::GuestGuard;
 use super::outbox::Outbox;
 use super::room::{GuestInput, Participant, Room, too_slow};
 
@@ -62,11 +63,13 @@ pub(crate) async fn run_owner(
         &caller.user,
         speaker.clone(),
     ));
+    let guests = GuestGuard::new(&caller.user, speaker.clone(), approver.clone());
     let request = ConversationRequest {
         caller: caller.clone(),
         session: session.clone(),
         fresh,
         approver,
+        guests: guests.clone(),
     };
     let opened = tokio::select! {
         opened = inner.factory.open(request) => opened,
@@ -122,7 +125,7 @@ pub(crate) async fn run_owner(
         outbox: outbox.clone(),
     };
     let owner_id = owner.id;
-    let (room, mut guests) = Room::new(&session, owner, tools, hub.clone());
+    let (room, mut guests) = Room::new(&session, owner, tools, hub.clone(), guests);
     let room = Arc::new(room);
     let _ = outbox.json(&room.ready(&caller));
 
@@ -299,8 +302,14 @@ impl Conversation {
 
     /// An approval event: shown to everyone; a new question is also spoken.
     fn approval(&mut self, event: ApprovalEvent) {
-        if let ApprovalEvent::ApprovalRequested { request } = &event {
-            let _ = self.voice.announce(request.question.clone());
+        match &event {
+            ApprovalEvent::ApprovalRequested { request } => {
+                let _ = self.voice.announce(request.question.clone());
+            }
+            ApprovalEvent::ApprovalResolved { answer, .. } => {
+                // METRICS(ops): approvals by decision and `answer.via` here.
+                tracing::info!(decision = ?answer.decision, via = ?answer.via, "approval resolved");
+            }
         }
         if let Ok(frame) = serde_json::to_value(&event) {
             self.room.broadcast(&frame);

@@ -11,6 +11,8 @@ use relay_core::tools::ToolRegistry;
 use relay_core::voice::{VoiceEvent, VoiceTransport};
 use serde_json::Value;
 
+use super::guard::GuestGuard;
+
 /// What a new conversation is for.
 #[derive(Clone)]
 pub struct ConversationRequest {
@@ -26,6 +28,9 @@ pub struct ConversationRequest {
     /// this conversation. It speaks the question and shows it with buttons; the answer comes
     /// from a button or the user's own transcribed speech, never from the model.
     pub approver: Arc<dyn Approver>,
+    /// The guests of a shared session: wrap the registry with [`GuestGuard::guard`] so a
+    /// guest's own role applies to what they ask for and their writes ask the owner first.
+    pub guests: GuestGuard,
 }
 
 impl std::fmt::Debug for ConversationRequest {

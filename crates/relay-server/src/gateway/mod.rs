@@ -28,6 +28,7 @@ mod approver;
 mod conversation;
 mod factory;
 pub mod frames;
+mod guard;
 mod guest;
 mod outbox;
 mod room;
@@ -53,6 +54,7 @@ pub use factory::{
     ConversationFactory, ConversationParts, ConversationRequest, OpenError, StoredConversation,
 };
 pub use frames::PROTOCOL;
+pub use guard::GuestGuard;
 
 use room::Room;
 

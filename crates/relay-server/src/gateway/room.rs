@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::frames::{self, ClientFrame, ParticipantInfo};
+use super::guard::GuestGuard;
 use super::outbox::Outbox;
 
 /// One person's socket in a conversation.
@@ -63,6 +64,7 @@ pub struct Room {
     /// The conversation's tools, by name.
     pub tools: Vec<String>,
     hub: Arc<ApprovalHub>,
+    guard: GuestGuard,
     participants: Mutex<Vec<Participant>>,
     /// Guests' input into the owner's loop.
     pub guests: mpsc::UnboundedSender<GuestInput>,
@@ -77,6 +79,7 @@ impl Room {
         owner: Participant,
         tools: Vec<String>,
         hub: Arc<ApprovalHub>,
+        guard: GuestGuard,
     ) -> (Room, mpsc::UnboundedReceiver<GuestInput>) {
         let (guests, rx) = mpsc::unbounded_channel();
         (
@@ -85,6 +88,7 @@ impl Room {
                 owner: owner.caller.clone(),
                 tools,
                 hub,
+                guard,
                 participants: Mutex::new(vec![owner]),
                 guests,
                 ended: CancellationToken::new(),
@@ -122,6 +126,7 @@ impl Room {
         if self.ended.is_cancelled() {
             return false;
         }
+        self.guard.admit(&guest.caller);
         all.push(guest);
         true
     }
@@ -140,7 +145,12 @@ impl Room {
     pub fn leave(&self, id: u64) -> Option<Participant> {
         let mut all = self.lock();
         let index = all.iter().position(|p| p.id == id)?;
-        Some(all.remove(index))
+        let gone = all.remove(index);
+        // Still here on another socket: their requests stay guarded.
+        if !all.iter().any(|p| p.caller.user == gone.caller.user) {
+            self.guard.dismiss(&gone.caller.user);
+        }
+        Some(gone)
     }
 
     /// The participant `id`'s socket.

@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures::{SinkExt, StreamExt};
 use relay_core::Progress;
 use relay_core::approval::{ApprovalAction, ApprovalRequest, Approver};
 use relay_core::store::Turn;
@@ -23,10 +22,10 @@ use relay_server::gateway::{
 use relay_testkit::realtime::{FakeRealtime, Scenario};
 use relay_voice::{RealtimeConfig, RealtimeTransport, ReconnectPolicy};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 use tokio::sync::{Notify, oneshot};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+#[allow(unused_imports)]
+pub use relay_testkit::gateway_client::{Client, Frame, summary};
 
 /// Looks a repository up in a fixed table.
 pub struct Lookup;
@@ -92,8 +91,12 @@ impl Tool for Deploy {
         )
     }
     async fn call(&self, args: Value, _ctx: ToolContext) -> Result<Value, ToolError> {
+        let question = args["question"]
+            .as_str()
+            .unwrap_or("Relay wants to deploy to production. Allow it?")
+            .to_string();
         let request = ApprovalRequest::new(
-            "Relay wants to deploy to production. Allow it?",
+            question,
             ApprovalAction::Tool {
                 name: "deploy".into(),
                 arguments: args,
@@ -163,7 +166,7 @@ impl ConversationFactory for Factory {
                 approver: request.approver.clone(),
             }))
             .for_caller(request.caller);
-        let registry = Arc::new(registry);
+        let registry = Arc::new(request.guests.guard(registry));
         let config = RealtimeConfig::builder()
             .url(self.url.clone())
             .api_key("sk-test-key")
@@ -230,7 +233,8 @@ impl Rig {
         let server = Server::bind("127.0.0.1:0").await.unwrap();
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
-        let router = gateway.router();
+        // Stands in for the auth layer: `?as=USER:ROLE` says who the request is.
+        let router = gateway.router().layer(axum::middleware::from_fn(test_auth));
         tokio::spawn(async move {
             let _ = server
                 .serve(router, async {
@@ -252,10 +256,7 @@ impl Rig {
     }
 
     pub async fn connect(&self, query: &str) -> Client {
-        let (ws, _) = tokio_tungstenite::connect_async(self.url(query))
-            .await
-            .expect("the upgrade succeeds");
-        Client { ws }
+        Client::connect(&self.url(query)).await
     }
 
     /// Waits (bounded) until no socket is open.
@@ -272,126 +273,6 @@ impl Drop for Rig {
             let _ = stop.send(());
         }
     }
-}
-
-/// A frame the client received.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Frame {
-    Json(Value),
-    Audio(Vec<u8>),
-    /// The server closed the socket.
-    Closed,
-}
-
-impl Frame {
-    pub fn kind(&self) -> &str {
-        match self {
-            Frame::Json(v) => v["type"].as_str().unwrap_or(""),
-            Frame::Audio(_) => "<audio>",
-            Frame::Closed => "<closed>",
-        }
-    }
-    pub fn json(&self) -> &Value {
-        match self {
-            Frame::Json(v) => v,
-            other => panic!("not JSON: {other:?}"),
-        }
-    }
-}
-
-pub struct Client {
-    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-}
-
-impl Client {
-    pub async fn send(&mut self, frame: Value) {
-        self.ws
-            .send(Message::Text(frame.to_string().into()))
-            .await
-            .unwrap();
-    }
-
-    pub async fn send_raw(&mut self, text: &str) {
-        self.ws
-            .send(Message::Text(text.to_string().into()))
-            .await
-            .unwrap();
-    }
-
-    pub async fn audio(&mut self, pcm: Vec<u8>) {
-        self.ws.send(Message::Binary(pcm.into())).await.unwrap();
-    }
-
-    /// Sends `pcm` in 100 ms frames.
-    pub async fn speak(&mut self, pcm: &[u8]) {
-        for chunk in pcm.chunks(4800) {
-            self.audio(chunk.to_vec()).await;
-        }
-    }
-
-    pub async fn next(&mut self) -> Frame {
-        loop {
-            match self.ws.next().await {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Frame::Closed,
-                Some(Ok(Message::Text(t))) => {
-                    return Frame::Json(serde_json::from_str(t.as_str()).expect("JSON frame"));
-                }
-                Some(Ok(Message::Binary(b))) => return Frame::Audio(b.to_vec()),
-                Some(Ok(_)) => continue,
-            }
-        }
-    }
-
-    /// Frames until `stop` matches (inclusive); fails after 60 s (a hang guard, no timing).
-    pub async fn until(&mut self, mut stop: impl FnMut(&Frame) -> bool) -> Vec<Frame> {
-        let mut seen = Vec::new();
-        let result = tokio::time::timeout(Duration::from_secs(60), async {
-            loop {
-                let frame = self.next().await;
-                let done = stop(&frame) || frame == Frame::Closed;
-                seen.push(frame);
-                if done {
-                    return;
-                }
-            }
-        })
-        .await;
-        assert!(
-            result.is_ok(),
-            "timed out; frames so far: {:#?}",
-            summary(&seen)
-        );
-        seen
-    }
-
-    /// Frames until one of type `kind`; returns them all (the last is it).
-    pub async fn until_type(&mut self, kind: &str) -> Vec<Frame> {
-        let frames = self.until(|f| f.kind() == kind).await;
-        assert_eq!(
-            frames.last().map(Frame::kind),
-            Some(kind),
-            "the socket closed first: {:#?}",
-            summary(&frames)
-        );
-        frames
-    }
-
-    /// The next frame of type `kind`.
-    pub async fn expect(&mut self, kind: &str) -> Value {
-        self.until_type(kind).await.last().unwrap().json().clone()
-    }
-}
-
-/// Frames without the audio bytes, for failure messages.
-pub fn summary(frames: &[Frame]) -> Vec<String> {
-    frames
-        .iter()
-        .map(|f| match f {
-            Frame::Audio(a) => format!("<{} audio bytes>", a.len()),
-            Frame::Json(v) => v.to_string(),
-            Frame::Closed => "<closed>".into(),
-        })
-        .collect()
 }
 
 /// PCM16 24 kHz: `ms` of silence, or of a loud tone (speech to the peer's VAD).
@@ -412,4 +293,21 @@ pub fn pcm(ms: u32, loud: bool) -> Vec<u8> {
 /// One spoken turn: silence, speech, silence (the peer's VAD ends the turn).
 pub fn utterance() -> Vec<u8> {
     [pcm(300, false), pcm(600, true), pcm(800, false)].concat()
+}
+
+/// `?as=bob:developer` puts that caller into the request, as an auth layer would.
+async fn test_auth(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let query = request.uri().query().unwrap_or("").to_string();
+    for pair in query.split('&') {
+        if let Some(who) = pair.strip_prefix("as=")
+            && let Some((user, role)) = who.split_once(':')
+        {
+            let role: Role = serde_json::from_value(json!(role)).expect("a role");
+            request.extensions_mut().insert(Caller::new(user, role));
+        }
+    }
+    next.run(request).await
 }

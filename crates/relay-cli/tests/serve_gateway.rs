@@ -1,0 +1,65 @@
+//! `relay serve --realtime-url`: a conversation over the real binary's voice gateway, in front
+//! of the testkit's Realtime peer; SIGTERM closes it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use relay_testkit::gateway_client::{Client, Frame};
+use relay_testkit::git::write_workspace;
+use relay_testkit::realtime::{FakeRealtime, Scenario};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_serve_holds_a_conversation_at_v1_conversation_and_closes_it_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    write_workspace(dir.path(), &[("api", &[])]);
+    let peer = FakeRealtime::start(Scenario::new()).await.unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--agent", "shell", "-w"])
+        .arg(dir.path())
+        .env("RELAY_WEBHOOK_SECRET", "s")
+        .env("OPENAI_REALTIME_URL", peer.url())
+        .env("OPENAI_API_KEY", "sk-test-key")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("relay runs");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(first.contains("GET /v1/conversation"), "{first}");
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("relay serve prints where it listens, got {first:?}"))
+        .to_owned();
+    std::thread::spawn(move || for _ in stderr.lines().map_while(Result::ok) {});
+
+    let mut client = Client::connect(&format!("ws://{addr}/v1/conversation?protocol=1")).await;
+    let ready = client.expect("ready").await;
+    assert_eq!(ready["protocol"], 1);
+    assert!(
+        ready["tools"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("run_agent_task")),
+        "{ready}"
+    );
+    client.send(json!({"type": "text", "text": "hello"})).await;
+    let frames = client
+        .until(|f| f.kind() == "assistant_text" && f.json()["text"] == "You said: hello")
+        .await;
+    assert!(frames.iter().any(|f| matches!(f, Frame::Audio(_))));
+    // The peer was reached with the key and the default model.
+    let log = peer.connection(0);
+    assert!(log.had_bearer);
+
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let closed = client.expect("closed").await;
+    assert_eq!(closed["reason"], "the server is shutting down");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}

@@ -1,0 +1,156 @@
+//! Shared sessions: the owner invites, a guest joins with `?join=CODE`; both get every frame,
+//! utterances are attributed, the owner drives, and a guest's write asks the owner.
+
+mod gateway_support;
+
+use gateway_support::*;
+use relay_testkit::realtime::Scenario;
+use serde_json::json;
+
+/// The owner (ana) and a guest (bob, a developer) in one conversation.
+async fn pair(rig: &Rig) -> (Client, Client) {
+    let mut owner = rig.connect("?session=pairing").await;
+    owner.expect("ready").await;
+    owner.send(json!({"type": "invite"})).await;
+    let invite = owner.expect("invite").await;
+    let code = invite["code"].as_str().unwrap().to_string();
+    assert_eq!(invite["url"], format!("/?join={code}"));
+    let mut guest = rig.connect(&format!("?join={code}&as=bob:developer")).await;
+    let ready = guest.expect("ready").await;
+    assert_eq!(ready["session_id"], "pairing");
+    assert_eq!(ready["user"], "bob");
+    assert_eq!(ready["role"], "developer");
+    assert_eq!(ready["owner"], "ana");
+    assert_eq!(
+        ready["participants"],
+        json!([{"user": "ana", "role": "admin"}, {"user": "bob", "role": "developer"}])
+    );
+    let joined = owner.expect("participant_joined").await;
+    assert_eq!(joined["user"], "bob");
+    assert_eq!(joined["role"], "developer");
+    (owner, guest)
+}
+
+#[tokio::test]
+async fn both_hear_the_conversation_and_each_utterance_is_attributed() {
+    let rig = Rig::start(Scenario::new()).await;
+    let (mut owner, mut guest) = pair(&rig).await;
+    guest
+        .send(json!({"type": "text", "text": "hello from bob"}))
+        .await;
+    for client in [&mut owner, &mut guest] {
+        let frames = client
+            .until(|f| {
+                f.kind() == "assistant_text" && f.json()["text"] == "You said: hello from bob"
+            })
+            .await;
+        let said = frames
+            .iter()
+            .find(|f| f.kind() == "user_transcript")
+            .unwrap()
+            .json();
+        assert_eq!(said["text"], "hello from bob");
+        assert_eq!(said["speaker"], "bob");
+        assert!(frames.iter().any(|f| matches!(f, Frame::Audio(_))));
+    }
+    owner
+        .send(json!({"type": "text", "text": "and from ana"}))
+        .await;
+    for client in [&mut owner, &mut guest] {
+        let said = client.expect("user_transcript").await;
+        assert_eq!(said["speaker"], "ana");
+    }
+    // Only the owner invites.
+    guest.send(json!({"type": "invite"})).await;
+    let error = guest.expect("error").await;
+    assert_eq!(error["code"], "not_the_owner");
+    // A guest leaving is seen; the conversation goes on.
+    drop(guest);
+    let left = owner.expect("participant_left").await;
+    assert_eq!(left["user"], "bob");
+    owner.send(json!({"type": "ping", "id": 1})).await;
+    assert_eq!(owner.expect("pong").await["id"], 1);
+}
+
+#[tokio::test]
+async fn a_guests_write_is_an_approval_for_the_owner() {
+    let rig = Rig::start(
+        Scenario::new()
+            .call(&[("slow_sync", "{}")])
+            .say("Synced.", 300),
+    )
+    .await;
+    let (mut owner, mut guest) = pair(&rig).await;
+    guest
+        .send(json!({"type": "text", "text": "sync everything"}))
+        .await;
+    let started = owner.expect("tool_call_started").await;
+    assert_eq!(started["speaker"], "bob");
+    let mut id = String::new();
+    for client in [&mut owner, &mut guest] {
+        let requested = client.expect("approval_requested").await;
+        let request = &requested["request"];
+        assert_eq!(request["question"], "bob asks to run slow sync. Allow it?");
+        assert_eq!(request["requested_by"], "bob");
+        assert_eq!(request["approvers"], json!(["ana"]));
+        assert_eq!(request["session"], "pairing");
+        id = request["id"].as_str().unwrap().to_string();
+    }
+    // The guest cannot approve their own request.
+    guest
+        .send(json!({"type": "approval_answer", "id": id, "decision": "allow"}))
+        .await;
+    let error = guest.expect("error").await;
+    assert_eq!(error["code"], "not_an_approver");
+    // The owner does.
+    owner
+        .send(json!({"type": "approval_answer", "id": id, "decision": "allow"}))
+        .await;
+    for client in [&mut owner, &mut guest] {
+        let resolved = client.expect("approval_resolved").await;
+        assert_eq!(resolved["answer"]["answered_by"], "ana");
+        assert_eq!(resolved["answer"]["via"], "button");
+    }
+    owner
+        .until(|f| f.kind() == "tool_progress" && f.json()["done"] == 1)
+        .await;
+    rig.factory.release.notify_one();
+    let finished = owner.expect("tool_call_finished").await;
+    assert_eq!(finished["ok"], true, "{finished}");
+    assert_eq!(guest.expect("tool_call_finished").await["ok"], true);
+}
+
+#[tokio::test]
+async fn a_guests_role_still_applies_and_reads_need_no_approval() {
+    let rig = Rig::start(
+        Scenario::new()
+            .call(&[("lookup", r#"{"repo": "api"}"#)])
+            .say("api is green.", 300),
+    )
+    .await;
+    let (mut owner, mut guest) = pair(&rig).await;
+    guest
+        .send(json!({"type": "text", "text": "how is api"}))
+        .await;
+    let frames = owner.until_type("tool_call_finished").await;
+    assert!(!frames.iter().any(|f| f.kind() == "approval_requested"));
+    let finished = frames.last().unwrap().json();
+    assert_eq!(finished["ok"], true);
+    assert_eq!(
+        finished["output"],
+        json!({"repo": "api", "state": "api-is-green"}).to_string()
+    );
+    guest.expect("tool_call_finished").await;
+}
+
+#[tokio::test]
+async fn the_owner_leaving_ends_the_shared_session_for_the_guest() {
+    let rig = Rig::start(Scenario::new()).await;
+    let (owner, mut guest) = pair(&rig).await;
+    drop(owner);
+    let closed = guest.expect("closed").await;
+    assert_eq!(closed["reason"], "the owner left");
+    assert_eq!(guest.next().await, Frame::Closed);
+    rig.idle().await;
+    assert_eq!(rig.gateway.active_conversations(), 0);
+}

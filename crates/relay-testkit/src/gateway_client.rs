@@ -1,0 +1,148 @@
+//! A WebSocket client for the voice gateway's tests (protocol 1, docs/serve.md): JSON text
+//! frames and binary audio frames, read with a hang guard.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// A frame the client received.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Frame {
+    /// A text frame, parsed.
+    Json(Value),
+    /// A binary (audio) frame.
+    Audio(Vec<u8>),
+    /// The server closed the socket.
+    Closed,
+}
+
+impl Frame {
+    /// The frame's `type` (`<audio>` / `<closed>` for the others).
+    pub fn kind(&self) -> &str {
+        match self {
+            Frame::Json(v) => v["type"].as_str().unwrap_or(""),
+            Frame::Audio(_) => "<audio>",
+            Frame::Closed => "<closed>",
+        }
+    }
+    /// The JSON of a text frame; panics for the others.
+    pub fn json(&self) -> &Value {
+        match self {
+            Frame::Json(v) => v,
+            other => panic!("not JSON: {other:?}"),
+        }
+    }
+}
+
+/// A connected client.
+pub struct Client {
+    /// The socket.
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Client {
+    /// Connects to `url` (`ws://HOST:PORT/v1/conversation?...`); panics when the upgrade fails.
+    pub async fn connect(url: &str) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("the upgrade succeeds");
+        Client { ws }
+    }
+
+    /// Sends a JSON text frame.
+    pub async fn send(&mut self, frame: Value) {
+        self.ws
+            .send(Message::Text(frame.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    /// Sends a text frame as is.
+    pub async fn send_raw(&mut self, text: &str) {
+        self.ws
+            .send(Message::Text(text.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    /// Sends one binary frame.
+    pub async fn audio(&mut self, pcm: Vec<u8>) {
+        self.ws.send(Message::Binary(pcm.into())).await.unwrap();
+    }
+
+    /// Sends `pcm` in 100 ms frames.
+    pub async fn speak(&mut self, pcm: &[u8]) {
+        for chunk in pcm.chunks(4800) {
+            self.audio(chunk.to_vec()).await;
+        }
+    }
+
+    /// The next frame (`Closed` once the socket is).
+    pub async fn next(&mut self) -> Frame {
+        loop {
+            match self.ws.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Frame::Closed,
+                Some(Ok(Message::Text(t))) => {
+                    return Frame::Json(serde_json::from_str(t.as_str()).expect("JSON frame"));
+                }
+                Some(Ok(Message::Binary(b))) => return Frame::Audio(b.to_vec()),
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// Frames until `stop` matches (inclusive); fails after 60 s (a hang guard, no timing).
+    pub async fn until(&mut self, mut stop: impl FnMut(&Frame) -> bool) -> Vec<Frame> {
+        let mut seen = Vec::new();
+        let result = tokio::time::timeout(Duration::from_secs(60), async {
+            loop {
+                let frame = self.next().await;
+                let done = stop(&frame) || frame == Frame::Closed;
+                seen.push(frame);
+                if done {
+                    return;
+                }
+            }
+        })
+        .await;
+        assert!(
+            result.is_ok(),
+            "timed out; frames so far: {:#?}",
+            summary(&seen)
+        );
+        seen
+    }
+
+    /// Frames until one of type `kind`; returns them all (the last is it).
+    pub async fn until_type(&mut self, kind: &str) -> Vec<Frame> {
+        let frames = self.until(|f| f.kind() == kind).await;
+        assert_eq!(
+            frames.last().map(Frame::kind),
+            Some(kind),
+            "the socket closed first: {:#?}",
+            summary(&frames)
+        );
+        frames
+    }
+
+    /// The next frame of type `kind`.
+    pub async fn expect(&mut self, kind: &str) -> Value {
+        self.until_type(kind).await.last().unwrap().json().clone()
+    }
+}
+
+/// Frames without the audio bytes, for failure messages.
+pub fn summary(frames: &[Frame]) -> Vec<String> {
+    frames
+        .iter()
+        .map(|f| match f {
+            Frame::Audio(a) => format!("<{} audio bytes>", a.len()),
+            Frame::Json(v) => v.to_string(),
+            Frame::Closed => "<closed>".into(),
+        })
+        .collect()
+}
