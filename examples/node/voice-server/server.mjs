@@ -123,7 +123,7 @@ function bridge(client, tools, { realtimeUrl, model, apiKey }) {
   function close(reason) {
     if (closed) return
     closed = true
-    send({ type: 'closed', reason })
+    send({ type: 'closed', reason, by_application: false })
     client.close()
   }
 
@@ -316,7 +316,12 @@ function bridge(client, tools, { realtimeUrl, model, apiKey }) {
 
   upstream.on('close', () => close('the Realtime session ended'))
   upstream.on('error', (err) => {
-    send({ type: 'error', code: 'realtime_unreachable', message: `Realtime API: ${err.message}` })
+    send({
+      type: 'error',
+      code: 'realtime_unavailable',
+      message: `Realtime API: ${err.message}`,
+      hint: 'check OPENAI_REALTIME_URL and OPENAI_API_KEY, then reconnect',
+    })
     close('the Realtime API could not be reached')
   })
   client.on('close', () => {

@@ -286,10 +286,10 @@ test('a wrong API key reaches the client as an error, then closed, and its conne
   const client = await connect(server.port)
   const closed = new Promise((resolve) => client.socket.once('close', resolve))
   const error = await client.next((m) => m.type === 'error')
-  assert.equal(error.code, 'realtime_unreachable')
+  assert.equal(error.code, 'realtime_unavailable')
   assert.match(error.message, /Realtime API: Unexpected server response: 401/)
   await closed
-  assert.equal(client.frames.at(-1).type, 'closed')
+  assert.deepEqual(client.frames.at(-1), { type: 'closed', reason: 'the Realtime API could not be reached', by_application: false })
   assert.equal(client.frames.filter((f) => f.type === 'ready').length, 0)
 })
 
