@@ -68,6 +68,12 @@ pub const DEFAULT_SEND_QUEUE_BYTES: usize = 2 << 20;
 /// The largest frame a client may send (1 MiB: 20 s of audio).
 const MAX_CLIENT_FRAME: usize = 1 << 20;
 
+/// The socket's read buffer. tungstenite's default (128 KiB) is allocated per socket and
+/// zero-filled on every read, so it is all resident: 128 KiB per conversation, and a 128 KiB
+/// memset per client frame. Clients send 20–100 ms audio frames (1–5 KB); a larger frame
+/// just grows the buffer for itself.
+const READ_BUFFER: usize = 16 << 10;
+
 /// Builds a [`Gateway`].
 pub struct GatewayBuilder {
     factory: Arc<dyn ConversationFactory>,
@@ -348,6 +354,7 @@ async fn upgrade(
         );
     }
     let ws = ws
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME);
     if let Some(code) = join {
