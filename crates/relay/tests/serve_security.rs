@@ -356,13 +356,19 @@ async fn a_websocket_upgrade_needs_the_served_origin_or_an_allowed_one() {
         Some("https://evil.example"),
         Some("http://127.0.0.1:1"),
         Some("null"),
-        None,
     ] {
         let (status, _, body) = answer(upgrade(&c, &ws, origin).bearer_auth(&bob)).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{origin:?}");
         assert_refusal(&body, "is not allowed");
     }
+    // No Origin and no bearer token: not a native client with its own credential.
+    let (status, _, body) = answer(upgrade(&c, &ws, None)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_refusal(&body, "is not allowed");
     assert_eq!(served.hits.load(Ordering::SeqCst), 0, "nothing was started");
+    // A native client (no Origin: browsers always send one) with its token is let through.
+    let (status, _, _) = answer(upgrade(&c, &ws, None).bearer_auth(&bob)).await;
+    assert_eq!(status, StatusCode::OK);
     let (status, _, _) = answer(upgrade(&c, &ws, Some(&served.base)).bearer_auth(&bob)).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _, _) =
@@ -371,7 +377,7 @@ async fn a_websocket_upgrade_needs_the_served_origin_or_an_allowed_one() {
     // The right origin does not replace the token.
     let (status, _, _) = answer(upgrade(&c, &ws, Some(&served.base))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(served.hits.load(Ordering::SeqCst), 2);
+    assert_eq!(served.hits.load(Ordering::SeqCst), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

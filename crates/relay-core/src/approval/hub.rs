@@ -87,7 +87,9 @@ impl std::fmt::Debug for ApprovalHub {
 
 impl Default for ApprovalHub {
     fn default() -> Self {
-        let (events, _) = broadcast::channel(256);
+        // A few slots: approvals are rare and each one blocks a tool; a hub lives in every
+        // conversation, and every slot is allocated up front (256 cost ~59 KiB each).
+        let (events, _) = broadcast::channel(16);
         ApprovalHub {
             pending: Mutex::new(Vec::new()),
             remembered: Mutex::new(HashMap::new()),

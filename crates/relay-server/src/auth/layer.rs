@@ -210,12 +210,21 @@ pub(crate) async fn guard(State(g): State<Arc<Guard>>, mut req: Request, next: N
     req.extensions_mut().insert(g.metrics.clone());
     req.extensions_mut().insert(client.clone());
     if is_websocket_upgrade(req.headers()) {
-        let allowed = req
-            .headers()
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|s| Origin::parse(s).ok())
-            .is_some_and(|o| g.origin_allowed(&o, &client));
+        let allowed = match req.headers().get(header::ORIGIN) {
+            Some(origin) => origin
+                .to_str()
+                .ok()
+                .and_then(|s| Origin::parse(s).ok())
+                .is_some_and(|o| g.origin_allowed(&o, &client)),
+            // Browsers always send an Origin: a handshake without one comes from a native
+            // client (a phone app, a script), which cross-site WebSocket hijacking cannot
+            // involve. It still needs its own bearer token (or the loopback-only local mode);
+            // a cookie alone is a browser's credential and is not enough.
+            None => {
+                matches!(g.access, Access::Local(_))
+                    || req.headers().contains_key(header::AUTHORIZATION)
+            }
+        };
         if !allowed {
             let given = req
                 .headers()

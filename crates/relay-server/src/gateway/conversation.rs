@@ -171,7 +171,13 @@ pub(crate) async fn run_owner(
             }
             approval = approvals.recv() => match approval {
                 Ok(event) => conversation.approval(event),
-                Err(RecvError::Lagged(_)) => {}
+                // Too far behind to see every event: what still waits is sent again (clients key
+                // requests by id).
+                Err(RecvError::Lagged(_)) => {
+                    for request in hub.pending() {
+                        conversation.approval(ApprovalEvent::ApprovalRequested { request });
+                    }
+                }
                 Err(RecvError::Closed) => {}
             },
             input = guests.recv() => match input {

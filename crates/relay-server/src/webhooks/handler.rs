@@ -153,11 +153,17 @@ async fn queue_in_store(
     match super::durable::accept(&durable.store, workspace, &durable.ci, id, event).await {
         Ok(Accepted::Queued(job)) => {
             tracing::info!(delivery = %id, job = ?job, "webhook delivery queued in the store");
-            ("accepted", reply(StatusCode::ACCEPTED, "status", "accepted"))
+            (
+                "accepted",
+                reply(StatusCode::ACCEPTED, "status", "accepted"),
+            )
         }
         Ok(Accepted::Redelivery) => {
             tracing::info!(delivery = %id, "redelivery of an accepted delivery; not acted on again");
-            ("duplicate", reply(StatusCode::OK, "status", "already received"))
+            (
+                "duplicate",
+                reply(StatusCode::OK, "status", "already received"),
+            )
         }
         Err(e) => {
             tracing::error!(delivery = %id, error = %e, "the delivery could not be queued in the store");
