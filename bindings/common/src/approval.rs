@@ -109,10 +109,16 @@ mod tests {
 
     #[test]
     fn answers_read_as_names_or_objects() {
-        assert_eq!(parse_answer("\"allow\"").unwrap().decision, ApprovalDecision::Allow);
-        assert_eq!(parse_answer("deny").unwrap().decision, ApprovalDecision::Deny);
-        let full = parse_answer(r#"{"decision":"deny","reason":"not today","user":"ann"}"#)
-            .unwrap();
+        assert_eq!(
+            parse_answer("\"allow\"").unwrap().decision,
+            ApprovalDecision::Allow
+        );
+        assert_eq!(
+            parse_answer("deny").unwrap().decision,
+            ApprovalDecision::Deny
+        );
+        let full =
+            parse_answer(r#"{"decision":"deny","reason":"not today","user":"ann"}"#).unwrap();
         assert_eq!(full.reason.as_deref(), Some("not today"));
         assert_eq!(full.answered_by.as_deref(), Some("ann"));
         assert_eq!(full.via, AnswerSource::Callback);

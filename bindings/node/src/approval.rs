@@ -36,7 +36,9 @@ impl Tools {
     pub fn on_approval(
         &self,
         env: &Env,
-        #[napi(ts_arg_type = "(request: ApprovalRequest) => ApprovalAnswer | Promise<ApprovalAnswer>")]
+        #[napi(
+            ts_arg_type = "(request: ApprovalRequest) => ApprovalAnswer | Promise<ApprovalAnswer>"
+        )]
         handler: Unknown,
     ) -> Result<()> {
         let what = "the approval handler".to_string();
