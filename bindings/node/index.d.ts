@@ -122,6 +122,26 @@ export type PermissionAnswer =
 /** The permission callback of `runAgent`: may be `async`. */
 export type PermissionCallback = (request: PermissionRequest) => PermissionAnswer | Promise<PermissionAnswer>
 
+/** A question Relay asks before something hard to undo (`tools.onApproval`). */
+export interface ApprovalRequest {
+  id: string
+  /** As spoken and shown: "Destroy the environment dev, with its disks and snapshots? Allow it?" */
+  question: string
+  /** A Relay tool (`kind: 'tool'`, `name`, `arguments`) or the coding agent's tool (`kind: 'agent_tool'`, `repo`, `tool_name`, `input`). */
+  action: Record<string, unknown>
+  requested_by: string | null
+  session: string | null
+  approvers: string[]
+  timeout_ms: number
+}
+
+/** What the approval handler answers: a throw, anything else or no answer in time denies. */
+export type ApprovalAnswer =
+  | 'allow'
+  | 'deny'
+  | 'allow_for_session'
+  | { decision: 'allow' | 'deny' | 'allow_for_session'; reason?: string; user?: string }
+
 /** The result of `runAgent`: one entry per selected repository, in scheduling order. */
 export interface RunReport {
   repos: {
@@ -477,6 +497,14 @@ export declare class Memory {
 
 /** A tool registry and the session state its tools share (the primary project). */
 export declare class Tools {
+  /**
+   * Answers approval questions from now on: `handler(request)` gets `{ id, question, action,
+   * requested_by, session, approvers, timeout_ms }` and returns (or resolves to) `'allow'`,
+   * `'deny'`, `'allow_for_session'` or `{ decision, reason?, user? }`. A throw, another answer
+   * or no answer within `timeout_ms` denies. Without a handler, tools that need approval are
+   * refused. Voice sessions started before keep what they had.
+   */
+  onApproval(handler: (request: ApprovalRequest) => ApprovalAnswer | Promise<ApprovalAnswer>): void
   /**
    * Adds a tool written in JavaScript. `handler(args)` gets the arguments object (already
    * checked against `parameters`: invalid arguments never reach it) and returns, or resolves

@@ -54,6 +54,7 @@ test('sync and async JavaScript tools are advertised next to Relay tools and cal
     permission: 'read',
     long_running: false,
     timeout: null,
+    needs_approval: false,
   })
   assert.deepEqual(tools.realtimeTools().find((t) => t.name === 'add').parameters.required, ['a', 'b'])
 

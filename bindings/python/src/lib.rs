@@ -5,6 +5,7 @@
 //! async-iterable (see `job.rs`); errors are raised as the classes in `errors.rs`.
 
 mod aio;
+mod approval;
 mod completion;
 mod environments;
 mod errors;

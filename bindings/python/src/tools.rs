@@ -262,6 +262,13 @@ impl PyTools {
             .map_err(to_py_err)
     }
 
+    /// Answers approval questions from now on (see the stub).
+    fn on_approval(&self, py: Python<'_>, callback: Bound<'_, PyAny>) -> PyResult<()> {
+        let callback = crate::approval::PythonApproval::new(py, callback)?;
+        self.inner.on_approval(Arc::new(callback));
+        Ok(())
+    }
+
     fn __repr__(&self) -> String {
         format!("<relay.Tools {} tools>", self.inner.specs().len())
     }

@@ -6,6 +6,7 @@
 //! [`Job::next_batch`] or to an [`EventListener`] through a cancellable [`TaskHandle`].
 
 mod agent;
+mod approval;
 mod env_records;
 mod environments;
 mod error;

@@ -342,6 +342,14 @@ class Tools:
         with a hint, not exceptions)."""
     def call(self, name: str, arguments: str | dict[str, Any] | None = None) -> Coroutine[Any, Any, ToolResult]:
         """``invoke`` and await its result; cancelling stops the tool."""
+    def on_approval(self, callback: Callable[[dict[str, Any]], Any]) -> None:
+        """Answers approval questions from now on: ``callback(request)`` (plain or ``async
+        def``, run on the loop running now) gets ``{id, question, action, requested_by,
+        session, approvers, timeout_ms}`` before a tool that is hard to undo (``env_down``,
+        ``env_rollback``, ``merge_pull_requests``) or the coding agent's permission question,
+        and returns ``"allow"``, ``"deny"``, ``"allow_for_session"`` or ``{"decision": ...,
+        "reason": ..., "user": ...}``. Raising, anything else or no answer within
+        ``timeout_ms`` denies. Without a callback such tools are refused."""
     def register(
         self,
         name: str,

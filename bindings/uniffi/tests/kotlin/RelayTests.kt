@@ -129,7 +129,7 @@ fun main(): Unit = runBlocking {
     var failed = 0
     // RELAY_TEST_FILTER=substring runs only the tests whose name contains it (for iterating).
     val filter = System.getenv("RELAY_TEST_FILTER").orEmpty()
-    for ((name, body) in (jobTests + workspaceTests + agentTests + environmentTests + proxmoxTests + voiceTests + hostToolTests + githubTests + memoryTests).filter { filter in it.first }) {
+    for ((name, body) in (jobTests + workspaceTests + agentTests + environmentTests + proxmoxTests + voiceTests + hostToolTests + githubTests + memoryTests + approvalTests).filter { filter in it.first }) {
         try {
             // Generous: agent tests start the real claude CLI on a shared two-core machine.
             withTimeout(180_000) { coroutineScope { body() } }

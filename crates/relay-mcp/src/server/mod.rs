@@ -1,5 +1,6 @@
 //! [`McpServer`]: a tool registry (and optionally a workspace's graph) as an MCP server.
 
+mod approval;
 mod call;
 mod convert;
 mod resources;
@@ -52,8 +53,17 @@ impl std::fmt::Debug for McpServer {
 }
 
 impl McpServer {
-    /// A server for `registry`'s tools, named `relay`.
+    /// A server for `registry`'s tools, named `relay`. Tools that need approval are denied
+    /// (nobody can be asked over MCP) unless `registry` has an approver of its own.
     pub fn new(registry: Arc<ToolRegistry>) -> Self {
+        let registry = match registry.approver() {
+            Some(_) => registry,
+            None => Arc::new(
+                (*registry)
+                    .clone()
+                    .with_approver(Arc::new(approval::NoApprovalOverMcp)),
+            ),
+        };
         McpServer {
             registry,
             graph: None,
