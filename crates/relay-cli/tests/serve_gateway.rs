@@ -55,6 +55,18 @@ async fn relay_serve_holds_a_conversation_at_v1_conversation_and_closes_it_on_si
     // The peer was reached with the key and the default model.
     let log = peer.connection(0);
     assert!(log.had_bearer);
+    // The open conversation is counted on /metrics.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let metrics = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.lines().any(|l| l == "relay_sessions_active 1"),
+        "{metrics}"
+    );
 
     let pid = child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();

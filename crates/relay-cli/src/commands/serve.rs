@@ -183,7 +183,6 @@ async fn gateway(g: &Global, args: &Args, voice: VoiceConfig) -> Result<Gateway,
             "note: no OPENAI_API_KEY or --realtime-url: conversations at /v1/conversation use the offline text transport (typed text only)"
         );
     }
-    // METRICS(ops): hand the gateway the Metrics handle here once it exists.
     let local = relay.caller().clone();
     let conversations = Conversations::new(Arc::new(relay), voice);
     Ok(Gateway::builder(Arc::new(conversations), local).build())

@@ -2,8 +2,9 @@
 //! session), starts the voice session, then forwards everything both ways until the client
 //! leaves, the session ends or the server shuts down — and then leaves nothing behind.
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, WebSocket};
 use futures::StreamExt;
@@ -21,6 +22,7 @@ use super::frames::{self, ClientFrame};
 use super::guard::GuestGuard;
 use super::outbox::Outbox;
 use super::room::{GuestInput, Participant, Room, too_slow};
+use crate::Metrics;
 
 /// How long a closing socket may take to flush its last frames before it is dropped.
 const FLUSH: Duration = Duration::from_secs(5);
@@ -48,6 +50,7 @@ pub(crate) async fn run_owner(
     socket: WebSocket,
     caller: Caller,
     session: Option<String>,
+    metrics: Option<Metrics>,
 ) {
     let _socket = inner.counters.socket();
     let (sink, mut stream) = socket.split();
@@ -116,7 +119,7 @@ pub(crate) async fn run_owner(
     };
     let _conversation = inner.counters.conversation();
     tracing::info!(session = %session, user = %caller.user, transport = parts.transport.name(), "conversation started");
-    // METRICS(ops): active sessions +1 here (the guard above is dropped when it ends).
+    let _active = metrics.as_ref().map(Metrics::session_started);
 
     let tools: Vec<String> = parts.registry.specs().into_iter().map(|s| s.name).collect();
     let owner = Participant {
@@ -139,6 +142,8 @@ pub(crate) async fn run_owner(
         audio_item: None,
         turn_end_ms: None,
         memory_failed: false,
+        metrics,
+        tool_started: HashMap::new(),
     };
     let mut approvals = hub.subscribe();
     let briefing = inner.factory.briefing(&caller);
@@ -216,6 +221,10 @@ struct Conversation {
     turn_end_ms: Option<u64>,
     /// A save failed already (reported once).
     memory_failed: bool,
+    /// The server's metrics (`/metrics`), when served behind the security layer.
+    metrics: Option<Metrics>,
+    /// When each running tool call started, by call id (for the tool duration histogram).
+    tool_started: HashMap<String, Instant>,
 }
 
 impl Conversation {
@@ -313,7 +322,9 @@ impl Conversation {
                 let _ = self.voice.announce(request.question.clone());
             }
             ApprovalEvent::ApprovalResolved { answer, .. } => {
-                // METRICS(ops): approvals by decision and `answer.via` here.
+                if let Some(metrics) = &self.metrics {
+                    metrics.approval(approval_outcome(answer));
+                }
                 tracing::info!(decision = ?answer.decision, via = ?answer.via, "approval resolved");
             }
         }
@@ -333,7 +344,11 @@ impl Conversation {
                 }
                 if let Some(end) = self.turn_end_ms.take() {
                     let first_audio = now_ms();
-                    // METRICS(ops): observe the turn latency histogram here (first_audio - end).
+                    if let Some(metrics) = &self.metrics {
+                        metrics.observe_turn_latency(Duration::from_millis(
+                            first_audio.saturating_sub(end),
+                        ));
+                    }
                     tracing::debug!(latency_ms = first_audio.saturating_sub(end), "turn latency");
                     self.room
                         .broadcast(&frames::turn_latency(item_id, end, first_audio));
@@ -347,8 +362,16 @@ impl Conversation {
                 let user = self.speaker.get();
                 self.hub.answer_from_speech(&user, text);
             }
-            VoiceEvent::ToolCallFinished { name, ok, .. } => {
-                // METRICS(ops): tool duration by tool (`name`) — the registry's audit has it.
+            VoiceEvent::ToolCallStarted { call_id, .. } => {
+                self.tool_started.insert(call_id.clone(), Instant::now());
+            }
+            VoiceEvent::ToolCallFinished {
+                call_id, name, ok, ..
+            } => {
+                let started = self.tool_started.remove(call_id);
+                if let (Some(metrics), Some(started)) = (&self.metrics, started) {
+                    metrics.observe_tool(name, started.elapsed());
+                }
                 tracing::debug!(tool = %name, ok, "tool call finished");
             }
             _ => {}
@@ -437,3 +460,14 @@ pub(crate) async fn flush(writer: JoinHandle<()>) {
 }
 
 use super::frames::now_ms;
+
+/// The `outcome` label of `relay_approvals_total`.
+fn approval_outcome(answer: &ApprovalAnswer) -> &'static str {
+    if answer.allows() {
+        "approved"
+    } else if answer.via == AnswerSource::Timeout {
+        "timed_out"
+    } else {
+        "denied"
+    }
+}

@@ -315,9 +315,12 @@ fn refuse(status: StatusCode, error: &str, hint: &str) -> Response {
 async fn upgrade(
     State(inner): State<Arc<Inner>>,
     caller: Option<Extension<Caller>>,
+    metrics: Option<Extension<crate::Metrics>>,
     RawQuery(query): RawQuery,
     ws: WebSocketUpgrade,
 ) -> Response {
+    // Put there by the security layer (`App`); without it nothing is counted.
+    let metrics = metrics.map(|Extension(m)| m);
     let caller = caller
         .map(|Extension(c)| c)
         .unwrap_or_else(|| inner.local_caller.clone());
@@ -374,5 +377,5 @@ async fn upgrade(
         };
         return ws.on_upgrade(move |socket| guest::run_guest(inner, socket, caller, room));
     }
-    ws.on_upgrade(move |socket| conversation::run_owner(inner, socket, caller, session))
+    ws.on_upgrade(move |socket| conversation::run_owner(inner, socket, caller, session, metrics))
 }
