@@ -249,15 +249,8 @@ async fn bad_frames_get_an_error_and_the_conversation_goes_on() {
 #[tokio::test]
 async fn a_protocol_the_server_does_not_speak_is_refused_before_the_upgrade() {
     let rig = Rig::start(Scenario::new()).await;
-    let err = tokio_tungstenite::connect_async(rig.url("?protocol=2"))
-        .await
-        .expect_err("refused");
-    let tokio_tungstenite::tungstenite::Error::Http(response) = err else {
-        panic!("not an HTTP refusal: {err}");
-    };
-    assert_eq!(response.status(), 400);
-    let body: serde_json::Value =
-        serde_json::from_slice(response.body().as_deref().unwrap_or_default()).unwrap();
+    let (status, body) = rig.refused("?protocol=2").await;
+    assert_eq!(status, 400);
     assert!(
         body["error"].as_str().unwrap().contains("protocol 1"),
         "{body}"
@@ -267,13 +260,7 @@ async fn a_protocol_the_server_does_not_speak_is_refused_before_the_upgrade() {
     assert!(rig.factory.requests.lock().unwrap().is_empty());
     assert_eq!(rig.peer.connection_count(), 0);
 
-    let err = tokio_tungstenite::connect_async(rig.url("?join=nosuchcode"))
-        .await
-        .expect_err("refused");
-    let tokio_tungstenite::tungstenite::Error::Http(response) = err else {
-        panic!("not an HTTP refusal: {err}");
-    };
-    assert_eq!(response.status(), 404);
+    assert_eq!(rig.refused("?join=nosuchcode").await.0, 404);
 }
 
 #[tokio::test]
@@ -408,13 +395,7 @@ async fn shutdown_closes_every_conversation() {
     assert_eq!(closed["reason"], "the server is shutting down");
     assert_eq!(rig.gateway.active_conversations(), 0);
     // New conversations are refused.
-    let err = tokio_tungstenite::connect_async(rig.url(""))
-        .await
-        .expect_err("refused");
-    let tokio_tungstenite::tungstenite::Error::Http(response) = err else {
-        panic!("not an HTTP refusal: {err}");
-    };
-    assert_eq!(response.status(), 503);
+    assert_eq!(rig.refused("").await.0, 503);
 }
 
 #[tokio::test]

@@ -259,6 +259,20 @@ impl Rig {
         Client::connect(&self.url(query)).await
     }
 
+    /// Attempts an upgrade that must be refused: the HTTP status and the JSON body (`Null` when
+    /// the body is not JSON).
+    pub async fn refused(&self, query: &str) -> (u16, Value) {
+        let err = tokio_tungstenite::connect_async(self.url(query))
+            .await
+            .expect_err("refused");
+        let tokio_tungstenite::tungstenite::Error::Http(response) = err else {
+            panic!("not an HTTP refusal: {err}");
+        };
+        let body = serde_json::from_slice(response.body().as_deref().unwrap_or_default())
+            .unwrap_or(Value::Null);
+        (response.status().as_u16(), body)
+    }
+
     /// Waits (bounded) until no socket is open.
     pub async fn idle(&self) {
         tokio::time::timeout(Duration::from_secs(30), self.gateway.idle())
