@@ -1,6 +1,8 @@
 //! `relay serve` end to end: the real binary on a free port, a signed push as GitHub sends it,
 //! the sync rule's dependents synced on disk, the job printed, SIGTERM stops it cleanly.
 
+mod serve_support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -102,12 +104,7 @@ fn relay_serve_syncs_the_dependents_on_a_signed_push_and_stops_on_sigterm() {
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut first = String::new();
     stderr.read_line(&mut first).unwrap();
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("relay serve prints where it listens, got {first:?}"))
-        .to_owned();
+    let addr = serve_support::listening_addr(&first);
 
     let gh = OctokitWebhooks::load();
     let mut push = gh.instance("push");
@@ -218,12 +215,7 @@ fn relay_serve_mounts_mcp_at_slash_mcp_behind_the_token() {
     let mut first = String::new();
     stderr.read_line(&mut first).unwrap();
     assert!(first.contains("MCP at /mcp"), "{first}");
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap()
-        .to_owned();
+    let addr = serve_support::listening_addr(&first);
 
     let initialize = json!({
         "jsonrpc": "2.0", "id": 1, "method": "initialize",

@@ -4,6 +4,8 @@
 //! redelivery of the first, and runs both to the end without syncing a finished repository
 //! again.
 
+mod serve_support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
@@ -170,12 +172,7 @@ fn serve(f: &Fixture) -> Serve {
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut first = String::new();
     stderr.read_line(&mut first).unwrap();
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("relay serve prints where it listens, got {first:?}"))
-        .to_owned();
+    let addr = serve_support::listening_addr(&first);
     Serve {
         child,
         addr,

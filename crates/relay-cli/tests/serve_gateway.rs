@@ -1,6 +1,8 @@
 //! `relay serve --realtime-url`: a conversation over the real binary's voice gateway, in front
 //! of the testkit's Realtime peer; SIGTERM closes it.
 
+mod serve_support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
@@ -29,12 +31,7 @@ async fn relay_serve_holds_a_conversation_at_v1_conversation_and_closes_it_on_si
     let mut first = String::new();
     stderr.read_line(&mut first).unwrap();
     assert!(first.contains("GET /v1/conversation"), "{first}");
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("relay serve prints where it listens, got {first:?}"))
-        .to_owned();
+    let addr = serve_support::listening_addr(&first);
     std::thread::spawn(move || for _ in stderr.lines().map_while(Result::ok) {});
 
     let mut client = Client::connect(&format!("ws://{addr}/v1/conversation?protocol=1")).await;
