@@ -13,6 +13,8 @@ mod job;
 mod registry;
 mod schema;
 mod spec;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 mod updates;
 
 pub use context::{PrimaryProject, SessionContext, ToolContext, ToolProgressSink};

@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use relay_core::Progress;
 use relay_core::approval::{ApprovalAction, ApprovalRequest, Approver};
 use relay_core::store::Turn;
 use relay_core::team::{Caller, Role};
@@ -24,55 +23,9 @@ use relay_voice::{RealtimeConfig, RealtimeTransport, ReconnectPolicy};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot};
 
+pub use relay_core::tools::test_util::{Lookup, SlowSync};
 #[allow(unused_imports)]
 pub use relay_testkit::gateway_client::{Client, Frame, summary};
-
-/// Looks a repository up in a fixed table.
-pub struct Lookup;
-
-#[async_trait]
-impl Tool for Lookup {
-    fn spec(&self) -> ToolSpec {
-        ToolSpec::new(
-            "lookup",
-            "Looks up the state of a repository.",
-            json!({"type": "object", "properties": {"repo": {"type": "string"}}, "required": ["repo"]}),
-            Permission::Read,
-        )
-    }
-    async fn call(&self, args: Value, _ctx: ToolContext) -> Result<Value, ToolError> {
-        let repo = args["repo"].as_str().unwrap_or_default();
-        Ok(json!({"repo": repo, "state": format!("{repo}-is-green")}))
-    }
-}
-
-/// A long sync: reports progress, finishes when released.
-pub struct SlowSync {
-    pub release: Arc<Notify>,
-}
-
-#[async_trait]
-impl Tool for SlowSync {
-    fn spec(&self) -> ToolSpec {
-        ToolSpec::new(
-            "slow_sync",
-            "Syncs every repository (slow).",
-            json!({"type": "object"}),
-            Permission::WriteRepos,
-        )
-        .long_running()
-    }
-    async fn call(&self, _args: Value, ctx: ToolContext) -> Result<Value, ToolError> {
-        ctx.progress.report(
-            Progress::message("synced 1 of 3 repositories (auth-service)")
-                .done(1)
-                .total(3)
-                .repo("auth-service"),
-        );
-        self.release.notified().await;
-        Ok(json!({"synced": 3}))
-    }
-}
 
 /// Deploys after asking the conversation's approver (an app tool asking like Relay's own
 /// hard-to-undo tools do).

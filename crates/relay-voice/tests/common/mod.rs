@@ -8,71 +8,23 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use relay_core::tools::{Permission, Tool, ToolContext, ToolError, ToolRegistry, ToolSpec};
+use relay_core::tools::ToolRegistry;
+pub use relay_core::tools::test_util::{Lookup, SlowSync};
 use relay_core::voice::{
     TranscriptionConfig, TurnDetection, VoiceEvent, VoiceSession, VoiceSessionConfig,
     VoiceTransport,
 };
-use relay_core::{Progress, RepoGraph, Workspace};
+use relay_core::{RepoGraph, Workspace};
 use relay_repos::GitRepoGraph;
 use relay_testkit::realtime::FakeRealtime;
 use relay_voice::{RealtimeConfig, RealtimeTransport, ReconnectPolicy};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::Notify;
-
-/// Looks a repository up in a fixed table (an app tool, not a stand-in for Relay code).
-pub struct Lookup;
-
-#[async_trait]
-impl Tool for Lookup {
-    fn spec(&self) -> ToolSpec {
-        ToolSpec::new(
-            "lookup",
-            "Looks up the state of a repository.",
-            json!({"type": "object", "additionalProperties": false,
-                   "properties": {"repo": {"type": "string", "minLength": 1}}, "required": ["repo"]}),
-            Permission::Read,
-        )
-    }
-    async fn call(&self, args: Value, _ctx: ToolContext) -> Result<Value, ToolError> {
-        let repo = args["repo"].as_str().unwrap_or_default();
-        Ok(json!({"repo": repo, "state": format!("{repo}-is-green")}))
-    }
-}
-
-/// A long tool that reports progress and finishes when `release` is notified.
-pub struct Gate {
-    pub release: Arc<Notify>,
-}
-
-#[async_trait]
-impl Tool for Gate {
-    fn spec(&self) -> ToolSpec {
-        ToolSpec::new(
-            "slow_sync",
-            "Syncs every repository (slow).",
-            json!({"type": "object"}),
-            Permission::WriteRepos,
-        )
-        .long_running()
-    }
-    async fn call(&self, _args: Value, ctx: ToolContext) -> Result<Value, ToolError> {
-        ctx.progress.report(
-            Progress::message("synced 1 of 3 repositories (auth-service)")
-                .done(1)
-                .total(3)
-                .repo("auth-service"),
-        );
-        self.release.notified().await;
-        Ok(json!({"synced": 3}))
-    }
-}
 
 pub fn registry(gate: Option<Arc<Notify>>) -> Arc<ToolRegistry> {
     let mut r = ToolRegistry::new().with(Arc::new(Lookup));
     if let Some(release) = gate {
-        r.register(Arc::new(Gate { release }));
+        r.register(Arc::new(SlowSync { release }));
     }
     Arc::new(r)
 }
