@@ -18,6 +18,7 @@ pub mod fuzz;
 pub mod gateway_client;
 pub mod git;
 pub mod github;
+mod http;
 pub mod memory;
 pub mod proxmox;
 pub mod realtime;

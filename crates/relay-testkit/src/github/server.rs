@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use serde_json::{Value, json};
@@ -16,6 +16,7 @@ use super::graphql::{self, Root};
 use super::openapi::OpenApi;
 use super::rest::{self, Call};
 use super::state::{Failure, RecordedRequest, State};
+use crate::http::ReadRequest;
 
 /// What is sent back: status, body, extra headers.
 struct Answer {
@@ -73,23 +74,20 @@ async fn respond(
     req: Request<Incoming>,
     base_url: &str,
 ) -> Response<Full<Bytes>> {
-    let method = req.method().as_str().to_owned();
-    let uri = req.uri().clone();
-    let header = |name: &str| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+    let req = match ReadRequest::read(req).await {
+        Ok(req) => req,
+        Err(message) => {
+            let mut response = Response::new(Full::new(Bytes::from(
+                json!({ "message": message }).to_string(),
+            )));
+            *response.status_mut() = hyper::StatusCode::BAD_REQUEST;
+            return response;
+        }
     };
-    let authorization = header("authorization");
-    let api_version = header("x-github-api-version");
-    let content_type = header("content-type").unwrap_or_default();
-    let bytes = req
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let (method, uri, bytes) = (req.method.clone(), req.uri.clone(), req.body.clone());
+    let authorization = req.header("authorization");
+    let api_version = req.header("x-github-api-version");
+    let content_type = req.header("content-type").unwrap_or_default();
     let latency = shared.lock().map(|s| s.latency).unwrap_or_default();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

@@ -4,7 +4,7 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use tokio::net::TcpListener;
@@ -13,6 +13,7 @@ use tokio_rustls::TlsAcceptor;
 use super::api;
 use super::request::{ApiRequest, Reply};
 use super::state::State;
+use crate::http::ReadRequest;
 
 /// Accepts connections until the returned task is aborted.
 pub(crate) fn serve(
@@ -94,18 +95,14 @@ fn take_stall(shared: &Arc<Mutex<State>>, req: &ApiRequest) -> bool {
 }
 
 async fn parse(req: Request<Incoming>) -> Result<ApiRequest, Reply> {
-    let method = req.method().as_str().to_string();
-    let uri = req.uri().clone();
-    let header = |name: &str| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let authorization = header("authorization");
-    let csrf = header("csrfpreventiontoken");
-    let content_type = header("content-type").unwrap_or_default();
-    let cookie_ticket = header("cookie").and_then(|c| {
+    let req = ReadRequest::read(req)
+        .await
+        .map_err(|message| Reply::error(400, message))?;
+    let (method, uri) = (req.method.clone(), req.uri.clone());
+    let authorization = req.header("authorization");
+    let csrf = req.header("csrfpreventiontoken");
+    let content_type = req.header("content-type").unwrap_or_default();
+    let cookie_ticket = req.header("cookie").and_then(|c| {
         c.split(';').find_map(|part| {
             let (k, v) = part.trim().split_once('=')?;
             (k == "PVEAuthCookie").then(|| {
@@ -134,12 +131,7 @@ async fn parse(req: Request<Incoming>) -> Result<ApiRequest, Reply> {
         .query()
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
-    let body = req
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| Reply::error(400, format!("unable to read request body: {e}")))?
-        .to_bytes();
+    let body = req.body;
     if content_type.starts_with("application/json") && !body.is_empty() {
         let value: serde_json::Value = serde_json::from_slice(&body)
             .map_err(|e| Reply::error(400, format!("unable to parse JSON body: {e}")))?;
