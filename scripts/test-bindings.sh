@@ -103,6 +103,12 @@ JS
   step node "examples/node/voice-server (node --test, against the fake Realtime server)"
   [ -d "$ROOT/examples/node/voice-server/node_modules/ws" ] || { echo "run scripts/setup/node.sh first" >&2; exit 1; }
   (cd "$ROOT/examples/node/voice-server" && node --test test/)
+  # The load bench's comparison at a small N: both servers speak protocol 1 to the same client,
+  # every turn is answered (the harness exits non-zero otherwise). Numbers: benches/RESULTS.md.
+  step node "gateway-load: relay serve and the Node example side by side (5 conversations x 2 turns)"
+  (cd "$ROOT" && cargo build --quiet -p relay-cli --bin relay -p relay-gateway-load --bin gateway-load)
+  "$TARGET/debug/gateway-load" --relay "$TARGET/debug/relay" \
+    --node-script "$ROOT/examples/node/voice-server/server.mjs" --conversations 5 --turns 2
 }
 
 test_kotlin() {
