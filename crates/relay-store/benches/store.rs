@@ -3,11 +3,17 @@
 //! worker` waits: before, a 200 ms poll; now, the store's queue signal), queue throughput with 1
 //! and 4 workers.
 //!
+//! SQLite's idle worker in another process on the same file is measured for real: the bench runs
+//! itself again as that worker (`RELAY_BENCH_WORKER=<db>`), which prints when it claimed each job.
+//!
 //! `cargo bench -p relay-store --bench store` (needs redis-server: scripts/setup/redis.sh).
 //! Prints one Markdown table; benches/RESULTS.md records a run.
 
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use relay_core::store::{
     AuditEntry, AuditOutcome, QueueSignal, SessionRecord, Store, StoreUrl, ToolCallRecord, Turn,
@@ -118,7 +124,8 @@ enum Idle {
     Poll200,
     /// Now: the store's queue signal (SQLite: in-process notify; Redis: pub/sub).
     Signal,
-    /// Now, a worker in another process on the same SQLite file: only the fallback poll.
+    /// Before the `data_version` watcher, a worker in another process on the same SQLite
+    /// file: only the fallback poll.
     FallbackOnly,
 }
 
@@ -166,6 +173,75 @@ async fn idle_enqueue_to_start(url: &StoreUrl, idle: Idle) -> (Duration, Duratio
         samples.push(claimed.saturating_duration_since(start));
     }
     task.await.unwrap();
+    samples.sort();
+    (percentile(&samples, 0.5), percentile(&samples, 0.99))
+}
+
+fn unix_nanos() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// The worker of [`other_process_enqueue_to_start`], in its own process: waits as `Worker::run`
+/// does and prints `<unix nanos>` for each job it claims.
+fn other_process_worker(db: &Path) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let worker = relay_store::SqliteStore::open(db).await.unwrap();
+        let signal = worker.queue_signal();
+        let mut out = std::io::stdout();
+        writeln!(out, "ready").unwrap();
+        out.flush().unwrap();
+        for _ in 0..IDLE_SAMPLES {
+            loop {
+                let enqueued = signal.notify.notified();
+                tokio::pin!(enqueued);
+                enqueued.as_mut().enable();
+                if let Some(c) = worker
+                    .claim("other", Duration::from_secs(60))
+                    .await
+                    .unwrap()
+                {
+                    writeln!(out, "{}", unix_nanos()).unwrap();
+                    out.flush().unwrap();
+                    worker.ack(&c).await.unwrap();
+                    break;
+                }
+                tokio::select! {
+                    _ = &mut enqueued => {}
+                    _ = tokio::time::sleep(signal.poll) => {}
+                }
+            }
+        }
+    });
+}
+
+/// Enqueue-to-start of an idle worker in another process on the same SQLite file (wall clock
+/// on both sides: one machine).
+async fn other_process_enqueue_to_start(db: &Path) -> (Duration, Duration) {
+    let producer = relay_store::SqliteStore::open(db).await.unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env("RELAY_BENCH_WORKER", db)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    let mut samples = Vec::with_capacity(IDLE_SAMPLES);
+    for i in 0..IDLE_SAMPLES {
+        tokio::time::sleep(Duration::from_millis(50 + (i as u64 * 37) % 200)).await;
+        let start = unix_nanos();
+        producer.enqueue(&format!("other{i}")).await.unwrap();
+        let claimed: u128 = tokio::task::block_in_place(|| lines.next())
+            .unwrap()
+            .unwrap()
+            .parse()
+            .unwrap();
+        samples.push(Duration::from_nanos(claimed.saturating_sub(start) as u64));
+    }
+    child.wait().unwrap();
     samples.sort();
     (percentile(&samples, 0.5), percentile(&samples, 0.99))
 }
@@ -228,9 +304,16 @@ async fn measure(name: &str, url: StoreUrl) -> Vec<String> {
     let (e50, e99) = enqueue_to_start(store.clone()).await;
     let (b50, b99) = idle_enqueue_to_start(&url, Idle::Poll200).await;
     let (n50, n99) = idle_enqueue_to_start(&url, Idle::Signal).await;
-    let other = if matches!(url, StoreUrl::Sqlite(_)) {
-        let (o50, o99) = idle_enqueue_to_start(&url, Idle::FallbackOnly).await;
-        format!("{} / {}", ms(o50), ms(o99))
+    let other = if let StoreUrl::Sqlite(path) = &url {
+        let (f50, f99) = idle_enqueue_to_start(&url, Idle::FallbackOnly).await;
+        let (o50, o99) = other_process_enqueue_to_start(path).await;
+        format!(
+            "before (1 s fallback poll only) {} / {}; now (`data_version` watcher) **{} / {}**",
+            ms(f50),
+            ms(f99),
+            ms(o50),
+            ms(o99)
+        )
     } else {
         "same as above (pub/sub reaches every process)".into()
     };
@@ -271,6 +354,9 @@ async fn measure(name: &str, url: StoreUrl) -> Vec<String> {
 }
 
 fn main() {
+    if let Some(db) = std::env::var_os("RELAY_BENCH_WORKER") {
+        return other_process_worker(Path::new(&db));
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()

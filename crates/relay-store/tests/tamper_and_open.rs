@@ -2,6 +2,8 @@
 //! with directly, as an attacker with access to the database would); opening fails clearly for
 //! an unreachable or newer store; older schemas migrate forward keeping their data.
 
+use std::time::Duration;
+
 use relay_core::store::{AuditEntry, AuditFilter, AuditOutcome, Store, StoreError, StoreUrl};
 use relay_store::chain::{self, Verdict};
 use relay_store::{RedisStore, SqliteStore};
@@ -308,4 +310,40 @@ async fn unreachable_redis_is_an_error_naming_the_url_without_its_password() {
         .parse()
         .unwrap();
     relay_store::open(&url).await.unwrap();
+}
+
+/// A job enqueued by another process (the `sqlite3` shell, a real second writer) wakes a worker
+/// waiting on this process's queue signal: the watcher saw the file's `data_version` move. The
+/// wait is on the notification alone (not the fallback poll); the timeout only guards a hang.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_enqueue_by_another_process_wakes_a_waiting_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("relay.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let signal = store.queue_signal();
+    assert!(
+        store
+            .claim("w", Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Armed before the other process writes, as `Worker::run` arms it before claiming.
+    let woken = signal.notify.notified();
+    tokio::pin!(woken);
+    woken.as_mut().enable();
+    let status = std::process::Command::new("sqlite3")
+        .arg(&path)
+        .arg("INSERT INTO queue (job_id) VALUES ('from-another-process');")
+        .status()
+        .expect("the sqlite3 shell (scripts/setup/sqlite.sh installs it)");
+    assert!(status.success());
+    tokio::time::timeout(Duration::from_secs(30), woken)
+        .await
+        .expect("the worker was not woken by another process's enqueue");
+    let claim = store.claim("w", Duration::from_secs(60)).await.unwrap();
+    assert_eq!(
+        claim.map(|c| c.job_id).as_deref(),
+        Some("from-another-process")
+    );
 }

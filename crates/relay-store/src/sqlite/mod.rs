@@ -2,10 +2,10 @@
 //! writer; several Relay processes on one machine may share it).
 
 mod schema;
+mod signal;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -25,29 +25,13 @@ pub struct SqliteStore {
     path: PathBuf,
     conn: Arc<Mutex<Connection>>,
     /// Woken on every enqueue; shared by every handle on the same file in this process.
-    enqueued: Arc<tokio::sync::Notify>,
+    signal: Arc<signal::FileSignal>,
 }
 
-/// How often an idle worker looks at the queue for jobs enqueued by other processes on the
-/// same file (those in this process wake it at once).
+/// How often an idle worker looks at the queue in any case (leases that ran out; a watcher
+/// that could not start). Enqueues here wake it at once, other processes' within
+/// [`signal::WATCH_INTERVAL`].
 const SQLITE_QUEUE_POLL: Duration = Duration::from_secs(1);
-
-/// The enqueue notification of the database at `path`, one per file in this process.
-fn enqueue_notify(path: &Path) -> Arc<tokio::sync::Notify> {
-    static BY_FILE: OnceLock<Mutex<HashMap<PathBuf, Weak<tokio::sync::Notify>>>> = OnceLock::new();
-    let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    let mut map = BY_FILE
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    map.retain(|_, weak| weak.strong_count() > 0);
-    if let Some(notify) = map.get(&key).and_then(Weak::upgrade) {
-        return notify;
-    }
-    let notify = Arc::new(tokio::sync::Notify::new());
-    map.insert(key, Arc::downgrade(&notify));
-    notify
-}
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -105,7 +89,7 @@ impl SqliteStore {
             });
         }
         Ok(SqliteStore {
-            enqueued: enqueue_notify(&path),
+            signal: signal::for_file(&path),
             path,
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -429,7 +413,7 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await?;
-        self.enqueued.notify_waiters();
+        self.signal.notify.notify_waiters();
         Ok(())
     }
 
@@ -495,8 +479,9 @@ impl Store for SqliteStore {
     }
 
     fn queue_signal(&self) -> QueueSignal {
+        self.signal.watch();
         QueueSignal {
-            notify: self.enqueued.clone(),
+            notify: self.signal.notify.clone(),
             poll: SQLITE_QUEUE_POLL,
         }
     }
