@@ -225,6 +225,17 @@ async fn kill_9_mid_claude_run_then_resume_continues_the_session() {
         asked < wrote && wrote <= tool && tool < result,
         "{resumed:#?}"
     );
+    // Every run, the resumed ones too, offers the agent Relay's tools over MCP (the job kept
+    // the `relay mcp` command).
+    for (i, request) in requests.iter().enumerate() {
+        assert!(
+            request
+                .body
+                .to_string()
+                .contains("mcp__relay__impact_analysis"),
+            "request {i} offers no Relay MCP tools"
+        );
+    }
     let system = requests[3].body["system"].to_string();
     assert!(
         system.contains("You are working in repository `docs`"),

@@ -64,7 +64,8 @@ impl std::str::FromStr for AgentChoice {
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The agent options a durable agent run keeps in its job so that `relay jobs resume` and
-/// workers run it as it was started: tools allowed and denied, permission mode, limits.
+/// workers run it as it was started: tools allowed and denied, permission mode, limits, and
+/// Relay's own MCP server.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AgentOptions {
     /// Tools the claude agent may use without asking.
@@ -85,6 +86,9 @@ pub struct AgentOptions {
     /// Stop an agent silent for this many seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_timeout_secs: Option<u64>,
+    /// The command serving Relay's tools to the agent over MCP, when the run had it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay_mcp: Option<RelayMcpCommand>,
 }
 
 /// The agent and the options applied to each of its runs. Built with chained setters from
@@ -156,6 +160,7 @@ impl AgentConfig {
             max_turns: self.max_turns,
             max_budget_usd: self.max_budget_usd,
             idle_timeout_secs: self.idle_timeout.map(|d| d.as_secs()),
+            relay_mcp: self.relay_mcp.clone(),
         }
     }
 
@@ -168,6 +173,16 @@ impl AgentConfig {
         self.max_budget_usd = options.max_budget_usd.or(self.max_budget_usd);
         if let Some(secs) = options.idle_timeout_secs {
             self.idle_timeout = Some(Duration::from_secs(secs));
+        }
+        // The program may be gone (another installation resumes the job): the run goes on
+        // without Relay's tools rather than failing to start its agent.
+        match &options.relay_mcp {
+            Some(mcp) if mcp.program.exists() => self.relay_mcp = Some(mcp.clone()),
+            Some(mcp) => tracing::warn!(
+                program = %mcp.program.display(),
+                "the job's MCP server program is gone: the resumed agent gets no Relay tools"
+            ),
+            None => {}
         }
         self
     }
@@ -368,7 +383,7 @@ impl std::fmt::Debug for AgentConfig {
 
 /// The command that serves Relay's tools over MCP on stdio for the coding agent: typically the
 /// `relay` executable with `mcp --workspace <root>` (what `relay run` passes).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RelayMcpCommand {
     /// The program.
     pub program: PathBuf,
