@@ -144,6 +144,52 @@ async fn a_guests_role_still_applies_and_reads_need_no_approval() {
 }
 
 #[tokio::test]
+async fn a_guest_without_the_rights_is_refused_and_nothing_runs_or_asks() {
+    let rig = Rig::start(
+        Scenario::new()
+            .call(&[("team_report", "{}")])
+            .say("You may not see that.", 300)
+            .call(&[("team_report", "{}")])
+            .say("Three things are in progress.", 300),
+    )
+    .await;
+    let (mut owner, mut guest) = pair(&rig).await;
+    guest
+        .send(json!({"type": "text", "text": "what is everyone working on"}))
+        .await;
+    let frames = owner.until_type("tool_call_finished").await;
+    // The owner is not asked to lift the guest's role: a refusal, not an approval.
+    assert!(!frames.iter().any(|f| f.kind() == "approval_requested"));
+    let finished = frames.last().unwrap().json();
+    assert_eq!(finished["name"], "team_report");
+    assert_eq!(finished["ok"], false);
+    let error = finished["output"].as_str().unwrap();
+    assert!(
+        error.contains("bob") && error.contains("developer") && error.contains("team_lead"),
+        "{error}"
+    );
+    assert_eq!(guest.expect("tool_call_finished").await["ok"], false);
+    assert_eq!(
+        rig.factory
+            .team_runs
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+    // The owner's own request runs.
+    owner
+        .send(json!({"type": "text", "text": "and now for me"}))
+        .await;
+    let finished = owner.expect("tool_call_finished").await;
+    assert_eq!(finished["ok"], true, "{finished}");
+    assert_eq!(
+        rig.factory
+            .team_runs
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+}
+
+#[tokio::test]
 async fn the_owner_leaving_ends_the_shared_session_for_the_guest() {
     let rig = Rig::start(Scenario::new()).await;
     let (owner, mut guest) = pair(&rig).await;

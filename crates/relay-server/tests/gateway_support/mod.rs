@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -67,6 +68,27 @@ impl Tool for Deploy {
     }
 }
 
+/// The team's workload report: a lead's tool (`Permission::Team`), counting its runs.
+pub struct TeamReport {
+    pub runs: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl Tool for TeamReport {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec::new(
+            "team_report",
+            "Reports everyone's work in progress.",
+            json!({"type": "object"}),
+            Permission::Team,
+        )
+    }
+    async fn call(&self, _args: Value, _ctx: ToolContext) -> Result<Value, ToolError> {
+        self.runs.fetch_add(1, Ordering::SeqCst);
+        Ok(json!({"in_progress": 3}))
+    }
+}
+
 /// A stored session kept in memory by the test (the facade's store-backed one is tested in
 /// crates/relay/tests).
 #[derive(Default)]
@@ -97,6 +119,8 @@ pub struct Factory {
     pub requests: Mutex<Vec<(String, String, bool)>>,
     pub memory: Option<Arc<Memory>>,
     pub refuse: Option<OpenError>,
+    /// How many times `team_report` ran.
+    pub team_runs: Arc<AtomicUsize>,
 }
 
 #[async_trait]
@@ -117,6 +141,9 @@ impl ConversationFactory for Factory {
             }))
             .with(Arc::new(Deploy {
                 approver: request.approver.clone(),
+            }))
+            .with(Arc::new(TeamReport {
+                runs: self.team_runs.clone(),
             }))
             .for_caller(request.caller);
         let registry = Arc::new(request.guests.guard(registry));
@@ -178,6 +205,7 @@ impl Rig {
             requests: Mutex::new(Vec::new()),
             memory: None,
             refuse: None,
+            team_runs: Arc::new(AtomicUsize::new(0)),
         }));
         let voice = VoiceSessionConfig::builder()
             .progress_interval_ms(150)
