@@ -182,3 +182,63 @@ test('a denied tool call is in the audit log; verify finds a tampered entry', as
   assert.deepEqual([verdict.status, verdict.seq], ['broken', 1])
   assert.match(verdict.problem, /entry 1 was changed after it was written/)
 })
+
+/** A real redis-server on a free loopback port (scripts/setup/redis.sh), stopped by `stop()`. */
+async function startRedis() {
+  const { spawn } = await import('node:child_process')
+  const port = await freePort()
+  const server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tempDir()],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  let exited = null
+  server.on('exit', (code) => { exited = code })
+  server.on('error', (e) => { exited = e.message })
+  const { connect } = await import('node:net')
+  const pong = () =>
+    new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write('PING\r\n'))
+      socket.on('data', (data) => { socket.destroy(); resolve(data.toString().startsWith('+PONG')) })
+      socket.on('error', () => resolve(false))
+    })
+  for (let i = 0; i < 500 && !(await pong()); i++) {
+    if (exited !== null) throw new Error(`redis-server exited (${exited}); install it with scripts/setup/redis.sh`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return { url: `redis://127.0.0.1:${port}/0`, stop: () => server.kill('SIGTERM') }
+}
+
+test('on one Redis, two memories share jobs, sessions and the audit log', async () => {
+  const root = teamWorkspace()
+  const redis = await startRedis()
+  try {
+    const ann = await open(root, 'ann', { store: redis.url })
+    assert.equal(ann.storeUrl, redis.url)
+    const carl = await open(root, 'carl', { store: redis.url })
+
+    // ann queues; another Relay on the same Redis (carl's memory, a team lead) finishes it.
+    const queued = await ann.enqueueSync({ repos: ['shared-api'] })
+    assert.ok((await carl.jobs()).some((j) => j.id === queued.id))
+    const job = await carl.resumeJob(queued.id)
+    for await (const _ of job) { /* drain */ }
+    await job.wait()
+    const shown = await ann.job(queued.id)
+    assert.deepEqual([shown.job.state, shown.job.done], ['succeeded', ['shared-api']])
+    assert.ok(shown.events.some((e) => e.type === 'repo_finished' && e.repo === 'shared-api'))
+
+    await converse(await ann.tools('on-redis'), 'what is the impact of shared-api')
+    const [summary] = await carl.sessions()
+    assert.deepEqual([summary.id, summary.user, summary.turns], ['on-redis', 'ann', 3])
+
+    const tools = await ann.tools()
+    tools.register({ name: 'rotate_keys', description: 'Rotates keys.', permission: 'team' }, () => 'rotated')
+    assert.equal((await tools.call('rotate_keys', {})).ok, false)
+    const entries = (await carl.audit({ user: 'ann' })).map((r) => [r.entry.action, r.entry.outcome, r.entry.user])
+    assert.ok(entries.some(([a, o, u]) => a === 'rotate_keys' && o === 'denied' && u === 'ann'), JSON.stringify(entries))
+    const root2 = await open(root, 'root', { store: redis.url })
+    assert.equal((await root2.verifyAudit()).status, 'intact')
+  } finally {
+    redis.stop()
+  }
+})
