@@ -43,6 +43,38 @@ suspend fun drainJob(job: RelayJob): List<Event> {
     }
 }
 
+/** A real redis-server on a free loopback port (scripts/setup/redis.sh); `close()` stops it. */
+class RedisServer : AutoCloseable {
+    val port = ServerSocket(0).use { it.localPort }
+    private val dir = kotlin.io.path.createTempDirectory("relay-redis").toFile()
+    private val process: Process = ProcessBuilder(
+        "redis-server", "--port", "$port", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        "--dir", dir.path,
+    ).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT).start()
+    val url = "redis://127.0.0.1:$port/0"
+
+    init {
+        val answered = (1..500).any {
+            check(process.isAlive) { "redis-server exited; install it with scripts/setup/redis.sh" }
+            val pong = runCatching {
+                java.net.Socket("127.0.0.1", port).use { s ->
+                    s.getOutputStream().write("PING\r\n".toByteArray())
+                    String(s.getInputStream().readNBytes(5)) == "+PONG"
+                }
+            }.getOrDefault(false)
+            if (!pong) Thread.sleep(20)
+            pong
+        }
+        check(answered) { "redis-server did not answer PING" }
+    }
+
+    override fun close() {
+        process.destroy()
+        process.waitFor()
+        dir.deleteRecursively()
+    }
+}
+
 val memoryTests: List<TestCase> = listOf(
     "memory: the default store, whoami from the team, a bad or unreachable store and an outsider" to {
         val root = teamWorkspace()
@@ -149,5 +181,38 @@ val memoryTests: List<TestCase> = listOf(
         val broken = root2.verifyAudit()
         check(broken.status == "broken" && broken.seq == 1uL) { "$broken" }
         check(broken.problem!!.contains("entry 1 was changed after it was written")) { "$broken" }
+    },
+    "memory: on one Redis, two users' memories share jobs, sessions and the audit log" to {
+        val root = teamWorkspace()
+        RedisServer().use { redis ->
+            val ann = Memory.open(workspace = root.path, store = redis.url, user = "ann")
+            check(ann.storeUrl() == redis.url) { ann.storeUrl() }
+            val carl = Memory.open(workspace = root.path, store = redis.url, user = "carl")
+            // ann queues; another Relay on the same Redis (carl's memory, a team lead) finishes it.
+            val id = Json.parse(ann.enqueueSync(repos = listOf("shared-api"))).at("id") as String
+            check(Json.parse(carl.jobs()).list().any { it.at("id") == id }) { "carl does not see $id" }
+            val job = carl.resumeJob(id)
+            drainJob(job)
+            job.wait()
+            val shown = Json.parse(ann.job(id))
+            check(shown.at("job", "state") == "succeeded" && shown.at("job", "done") == listOf("shared-api")) { "$shown" }
+
+            converse(ann.tools(session = "on-redis"), "what is the impact of shared-api")
+            val summary = Json.parse(carl.sessions()).list().single()
+            check(summary.at("id") == "on-redis" && summary.at("user") == "ann" && summary.at("turns") == 3.0) { "$summary" }
+
+            val tools = ann.tools()
+            tools.register(
+                ToolDefinition(name = "rotate_keys", description = "Rotates keys.", permission = "team"),
+                object : ToolHandler {
+                    override suspend fun call(argumentsJson: String): String = "\"rotated\""
+                },
+            )
+            check(tools.call("rotate_keys").at("ok") == false) { "rotate_keys ran" }
+            val entries = Json.parse(carl.audit(user = "ann")).list()
+                .map { listOf(it.at("entry", "action"), it.at("entry", "outcome"), it.at("entry", "user")) }
+            check(listOf("rotate_keys", "denied", "ann") in entries) { "$entries" }
+            check(Memory.open(workspace = root.path, store = redis.url, user = "root").verifyAudit().status == "intact") { "verify" }
+        }
     },
 )
