@@ -140,7 +140,8 @@ test_kotlin() {
   local cp="$jna:$kotlin/lib/kotlinx-coroutines-core-jvm.jar"
   # One compilation for tests and example: kotlinc's start-up dominates on two cores.
   "$kotlin/bin/kotlinc" -nowarn "$gen/kotlin/dev/relay/relay.kt" "$ROOT"/bindings/uniffi/tests/kotlin/*.kt \
-    "$ROOT/examples/kotlin/WorkspaceTour.kt" "$ROOT/examples/kotlin/AgentTour.kt" -cp "$cp" -d "$gen/relay-kotlin.jar"
+    "$ROOT/examples/kotlin/WorkspaceTour.kt" "$ROOT/examples/kotlin/AgentTour.kt" \
+    "$ROOT/examples/kotlin/MemoryTour.kt" -cp "$cp" -d "$gen/relay-kotlin.jar"
   local run=(java -Djna.library.path="$TARGET/debug" -cp "$gen/relay-kotlin.jar:$cp:$kotlin/lib/kotlin-stdlib.jar")
   # Hermetic settings: no OpenAI key (the voice tests check the missing-key error and pass keys
   # explicitly); Proxmox only from the test's relay.yaml plus the secret of the fake PVE's token.
@@ -158,6 +159,12 @@ test_kotlin() {
     printf 'AgentTour output lacks the agent output or the environment steps:\n%s\n' "$agent_tour" >&2
     exit 1
   }
+  echo "example ok"
+  step kotlin "examples/kotlin/MemoryTour.kt"
+  local memory_tour
+  memory_tour="$("${run[@]}" dev.relay.examples.MemoryTourKt "$demo/ws" "sqlite:$demo/memory-tour-kotlin.db")"
+  grep -q "session memory-tour: 3 turns saved" <<<"$memory_tour" && grep -q "audit chain: intact" <<<"$memory_tour" ||
+    { printf 'MemoryTour.kt did not save the session or verify the audit log:\n%s\n' "$memory_tour" >&2; exit 1; }
   echo "example ok"
 }
 
