@@ -146,7 +146,7 @@ export class Stack {
     const home = join(this.dir, 'home')
     mkdirSync(home, { recursive: true })
     const { match, output } = await startProcess(this, 'relay serve', bin('relay', 'relay-cli'), ['serve', '--bind', '127.0.0.1:0', ...args], {
-      ready: /listening on (http:\/\/\S+)/,
+      ready: /listening on (https?:\/\/\S+)/,
       stream: 'stderr',
       cwd: workspace,
       // Without a peer, no key: the gateway uses its offline text transport (never OpenAI).
@@ -157,10 +157,10 @@ export class Stack {
   }
 
   /**
-   * A fresh headless chromium (its own profile directory) whose microphone plays `wav` once.
-   * Resolves with `{ context, page, consoleErrors }`.
+   * A fresh headless chromium (its own profile directory) whose microphone plays `wav` once;
+   * `args` are more command-line flags. Resolves with `{ context, page, consoleErrors }`.
    */
-  async browser({ wav } = {}) {
+  async browser({ wav, args: extraArgs = [] } = {}) {
     const profile = join(this.dir, `chromium-${this.browsers = (this.browsers ?? 0) + 1}`)
     mkdirSync(profile)
     const args = [
@@ -174,6 +174,7 @@ export class Stack {
       '--autoplay-policy=no-user-gesture-required',
     ]
     if (wav) args.push(`--use-file-for-fake-audio-capture=${wav}%noloop`)
+    args.push(...extraArgs)
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
