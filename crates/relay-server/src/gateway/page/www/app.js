@@ -53,6 +53,13 @@ function onOpen() {
 function onClose({ code, opened, closedByServer }) {
   state.connection = null
   player.stop()
+  if (closedByServer && state.resumable) {
+    // The server shut down and handed the conversation back: resume it (`?session=`), on this
+    // server when it is back or on whichever one the address now leads to.
+    state.resumable = false
+    view.setStatus('the server restarted; resuming…', 'reconnecting')
+    return scheduleRetry(true)
+  }
   if (closedByServer) {
     view.setStatus('conversation ended', 'closed')
     document.querySelector('[data-testid="reconnect"]').hidden = false
@@ -157,8 +164,10 @@ const handlers = {
     metrics.errors.push({ code: frame.code, message: frame.message, at: now() })
     view.error(frame)
   },
-  closed({ reason }) {
-    view.utterance({ role: 'system', text: `Conversation ended: ${reason}` })
+  closed({ reason, resumable, handed_back: handedBack }) {
+    const lost = (handedBack ?? []).map((h) => (h.kind === 'tool_call' ? `${h.name} was ${h.outcome}` : `the reply was ${h.outcome}`))
+    view.utterance({ role: 'system', text: `Conversation ended: ${reason}${lost.length ? ` (${lost.join('; ')})` : ''}` })
+    state.resumable = Boolean(resumable)
   },
 }
 
