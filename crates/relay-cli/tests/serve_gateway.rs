@@ -96,7 +96,7 @@ fn serve(
     stderr.read_line(&mut first).unwrap();
     let addr = serve_support::listening_addr(&first);
     std::thread::spawn(move || for _ in stderr.lines().map_while(Result::ok) {});
-    (child, addr.to_string())
+    (child, addr)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -172,7 +172,7 @@ const handlers = {
 }
 
 function onFrame(frame) {
-  frameReceived(frame.type)
+  frameReceived(frame.type, frame)
   handlers[frame.type]?.(frame)
 }
 
