@@ -183,3 +183,49 @@ async fn the_service_heard_barge_in_carries_the_latest_report_forward() {
     );
     assert_eq!(rig.peer.connection(0).truncations, vec![(item, cut)]);
 }
+
+#[tokio::test]
+async fn push_to_talk_survives_a_reconnect_of_the_voice_session() {
+    let rig = Rig::start(Scenario::new().transcripts(&["first", "second"])).await;
+    let mut client = rig.connect("").await;
+    client.expect("ready").await;
+    client
+        .send(json!({"type": "mode", "mode": "push_to_talk"}))
+        .await;
+    client.send(json!({"type": "ping", "id": 1})).await;
+    client.expect("pong").await;
+    // The Realtime connection drops; the session redials and configures the new one.
+    rig.peer.disconnect_all();
+    client.expect("reconnected").await;
+    assert_eq!(rig.peer.connection_count(), 2);
+    let setup = rig
+        .peer
+        .connection(1)
+        .client_events
+        .into_iter()
+        .find(|e| e["type"] == "session.update")
+        .expect("the new connection's session.update");
+    assert_eq!(
+        setup["session"]["audio"]["input"]["turn_detection"],
+        Value::Null,
+        "{setup}"
+    );
+    // Still push-to-talk: a pause ends nothing, the commit is the turn.
+    client.speak(&[utterance(), utterance()].concat()).await;
+    client.send(json!({"type": "commit"})).await;
+    let frames = client.until(|f| f.kind() == "response_done").await;
+    assert!(
+        !frames.iter().any(|f| f.kind() == "user_speech_started"),
+        "{:#?}",
+        summary(&frames)
+    );
+    assert_eq!(
+        rig.peer
+            .connection(1)
+            .client_events
+            .iter()
+            .filter(|e| e["type"] == "input_audio_buffer.commit")
+            .count(),
+        1
+    );
+}

@@ -141,11 +141,14 @@ export class Stack {
     return dir
   }
 
-  /** `relay serve` on a free loopback port; resolves with its base URL. */
-  async relay({ workspace, realtimeUrl, args = [], env = {} }) {
+  /**
+   * `relay serve` on a free loopback port (or `bind`); resolves with its base URL. The process is
+   * `stack.relayProcess` (the latest one started).
+   */
+  async relay({ workspace, realtimeUrl, args = [], env = {}, bind = '127.0.0.1:0' }) {
     const home = join(this.dir, 'home')
     mkdirSync(home, { recursive: true })
-    const { match, output } = await startProcess(this, 'relay serve', bin('relay', 'relay-cli'), ['serve', '--bind', '127.0.0.1:0', ...args], {
+    const { child, match, output } = await startProcess(this, 'relay serve', bin('relay', 'relay-cli'), ['serve', '--bind', bind, ...args], {
       ready: /listening on (https?:\/\/\S+)/,
       stream: 'stderr',
       cwd: workspace,
@@ -153,6 +156,7 @@ export class Stack {
       env: { RELAY_WORKSPACE: workspace, HOME: home, RELAY_WEBHOOK_SECRET: 'browser-test-secret', OPENAI_API_KEY: realtimeUrl ? 'sk-browser-test' : '', OPENAI_REALTIME_URL: realtimeUrl ?? '', RUST_LOG: 'warn', ...env },
     })
     this.relayOutput = output
+    this.relayProcess = child
     return match[1]
   }
 
