@@ -186,27 +186,20 @@ async fn a_playback_report_truncates_the_reply_at_what_was_heard_on_barge_in() {
             received >= 500 * 48
         })
         .await;
-    let reported_at = std::time::Instant::now();
     client
         .send(json!({"type": "playback", "item_id": item, "played_ms": 320}))
         .await;
     client.audio(pcm(200, true)).await;
     let interrupted = client.expect("interrupted").await;
     assert_eq!(interrupted["item_id"], item.as_str());
-    // The report, carried forward by the time since it arrived (the client kept playing), and
-    // never past what was received.
-    let cut = interrupted["audio_end_ms"].as_u64().unwrap();
-    let bound = reported_at.elapsed().as_millis() as u64;
-    assert!(
-        (320..=320 + bound).contains(&cut),
-        "cut at {cut}, report 320 then {bound} ms"
-    );
+    // A single report is taken as it is (periodic ones are carried forward: gateway_turns.rs).
+    assert_eq!(interrupted["audio_end_ms"], 320);
     client.send(json!({"type": "text", "text": "ok"})).await;
     client
         .until(|f| f.kind() == "assistant_text" && f.json()["text"] == "You said: ok")
         .await;
     let log = rig.peer.connection(0);
-    assert_eq!(log.truncations, vec![(item, cut)]);
+    assert_eq!(log.truncations, vec![(item, 320)]);
     assert!(log.errors_sent.is_empty(), "{:?}", log.errors_sent);
 }
 

@@ -16,7 +16,9 @@ pub enum Cut {
 /// reporting (it paused, or it reports only when it stops), so it is taken as it is.
 pub const EXTRAPOLATE_MS: u64 = 1_000;
 
-/// The playback position now, from a report of `reported_ms` that arrived `since_report_ms` ago.
+/// The playback position now, from a report of `reported_ms` that arrived `since_report_ms` ago,
+/// for an application that reports periodically while it plays (the session applies it after
+/// the second report of an item; a single report is taken as it is).
 ///
 /// Why extrapolate: the service hears the user start speaking before the application does (it
 /// learns of it from our `user_speech_started`, one network trip later), so at the moment of

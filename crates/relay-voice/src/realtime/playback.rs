@@ -28,6 +28,8 @@ struct Playing {
     reported_ms: Option<u64>,
     /// When that report arrived (the position is extrapolated from it at a barge-in).
     reported_at: Instant,
+    /// How many reports arrived: more than one means the application reports while it plays.
+    reports: u32,
     /// All of its audio arrived.
     complete: bool,
     /// It belongs to an out-of-band status response (not in the conversation).
@@ -149,6 +151,7 @@ impl Playback {
         if let Some(p) = self.playing.as_mut().filter(|p| p.item_id == item_id) {
             p.reported_ms = Some(played_ms);
             p.reported_at = Instant::now();
+            p.reports += 1;
         }
     }
 
@@ -198,6 +201,7 @@ impl Playback {
                     first_at: Instant::now(),
                     reported_ms: None,
                     reported_at: Instant::now(),
+                    reports: 0,
                     complete: false,
                     status,
                 });
@@ -223,7 +227,7 @@ impl Playback {
     /// speech, `by_service`). The transcript keeps only the heard text, so a replay matches what
     /// the user heard; the service's copy is truncated or deleted alike. The position is the
     /// application's latest report, carried forward to now when the service detected the
-    /// speech (see [`position_now`]).
+    /// speech and the application reports periodically (see [`position_now`]).
     pub(super) async fn barge_in(
         &mut self,
         running_response: Option<&str>,
@@ -235,10 +239,11 @@ impl Playback {
         let received_ms = self.output_format.duration_ms(p.bytes);
         let elapsed_ms = p.first_at.elapsed().as_millis() as u64;
         // The service heard the speech before the application knew of it: carry the latest
-        // periodic report forward. An application's own interrupt comes right after its final
-        // report, which is exact as it is.
+        // report forward when the application reports as it plays (more than one report). A
+        // single report is a position the application gave on purpose, and an application's
+        // own interrupt comes right after its final report: both are exact as they are.
         let reported = p.reported_ms.map(|ms| {
-            if by_service {
+            if by_service && p.reports > 1 {
                 position_now(ms, p.reported_at.elapsed().as_millis() as u64)
             } else {
                 ms
