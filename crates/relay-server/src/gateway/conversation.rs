@@ -252,8 +252,8 @@ impl Conversation {
         }
     }
 
-    /// While the server shuts down a new turn is refused (audio, text, commit), once per
-    /// frame kind is enough to tell the client; returns whether it was refused.
+    /// While the server shuts down a new turn (`text`, `commit`) is refused with an
+    /// `error` `shutting_down` to its sender; returns whether it was refused.
     fn refuse_new_turn(&self, participant: u64, what: &str) -> bool {
         if self.draining {
             self.reply(
