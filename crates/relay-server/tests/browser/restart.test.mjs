@@ -9,7 +9,8 @@ import { waitReady } from './conversation.mjs'
 import { Stack, waitFor } from './harness.mjs'
 
 const stack = new Stack()
-after(() => stack.stopAndCheck())
+const late = new Stack()
+after(() => Promise.all([stack.stopAndCheck(), late.stopAndCheck()]))
 
 test('after a SIGTERM the page resumes the same session on the next server', async (t) => {
   const peer = await stack.realtime({ turns: [{ kind: 'say', text: 'The backend is green.', audio_ms: 800 }], audio_chunk_ms: 100, chunk_interval_ms: 100 })
@@ -55,4 +56,25 @@ test('after a SIGTERM the page resumes the same session on the next server', asy
   await waitFor('the next turn answered', async () => (await page.locator('[data-testid="utterance"][data-role="assistant"]').count()) >= 2)
   t.diagnostic(`session ${session} resumed on the restarted server`)
   assert.deepEqual(consoleErrors.filter((e) => !e.includes('WebSocket') && !e.includes('ERR_CONNECTION_REFUSED')), [])
+})
+
+test('a tool still running when the grace ends is cancelled, and the page says so', async () => {
+  const peer = await late.realtime({ turns: [{ kind: 'call', calls: [{ name: 'run_agent_task', arguments: JSON.stringify({ task: 'sleep 300', repos: ['backend'] }) }] }] })
+  const workspace = late.workspace()
+  const base = await late.relay({ workspace, realtimeUrl: peer.url, args: ['--agent', 'shell', '--grace', '1'] })
+  const server = late.relayProcess
+  const { page } = await late.browser()
+  await page.goto(`${base}/`)
+  await waitReady(page, late)
+  await page.getByTestId('text-input').fill('run the long task in the backend')
+  await page.getByTestId('send').click()
+  const tool = page.locator('[data-testid="tool"][data-name="run_agent_task"]')
+  await tool.waitFor({ timeout: 20000 })
+  const exited = new Promise((resolve) => server.once('exit', resolve))
+  server.kill('SIGTERM')
+  // The grace (1 s) ends with the tool running: it is cancelled (its process too: the stack's
+  // check finds no process left in the workspace) and the page is told what was lost.
+  await page.locator('[data-testid="utterance"][data-role="system"]').filter({ hasText: 'run_agent_task was cancelled' }).waitFor({ timeout: 20000 })
+  assert.equal(await exited, 0)
+  assert.equal(await tool.getAttribute('data-state'), 'running', 'it never finished')
 })
