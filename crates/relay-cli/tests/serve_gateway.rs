@@ -72,3 +72,126 @@ async fn relay_serve_holds_a_conversation_at_v1_conversation_and_closes_it_on_si
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
 }
+
+/// `relay serve` in `dir` in front of `peer`, with `args`; its address.
+fn serve(
+    dir: &std::path::Path,
+    peer: &FakeRealtime,
+    args: &[&str],
+) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--agent", "shell", "-w"])
+        .arg(dir)
+        .args(args)
+        .env("RELAY_WEBHOOK_SECRET", "s")
+        .env("OPENAI_REALTIME_URL", peer.url())
+        .env("OPENAI_API_KEY", "sk-test-key")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("relay runs");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let addr = serve_support::listening_addr(&first);
+    std::thread::spawn(move || for _ in stderr.lines().map_while(Result::ok) {});
+    (child, addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_the_running_tool_finish_then_hands_the_session_back() {
+    let dir = tempfile::tempdir().unwrap();
+    write_workspace(dir.path(), &[("api", &[])]);
+    let peer = FakeRealtime::start(
+        Scenario::new()
+            .call(&[("run_agent_task", r#"{"task":"sleep 2","repos":["api"]}"#)])
+            .say("The task is done.", 300),
+    )
+    .await
+    .unwrap();
+    let (mut child, addr) = serve(dir.path(), &peer, &[]);
+    let mut client = Client::connect(&format!(
+        "ws://{addr}/v1/conversation?protocol=1&session=morning"
+    ))
+    .await;
+    client.expect("ready").await;
+    client
+        .send(json!({"type": "text", "text": "wait a bit"}))
+        .await;
+    client.expect("tool_call_started").await;
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    // Draining: a new turn is refused, the running one finishes and is answered.
+    let frames = client.until(|f| f.kind() == "tool_call_finished").await;
+    assert!(
+        frames.iter().all(|f| f.kind() != "closed"),
+        "{:#?}",
+        relay_testkit::gateway_client::summary(&frames)
+    );
+    client
+        .send(json!({"type": "text", "text": "and more"}))
+        .await;
+    let frames = client.until(|f| f.kind() == "closed").await;
+    let summary = relay_testkit::gateway_client::summary(&frames);
+    assert!(
+        frames
+            .iter()
+            .any(|f| f.kind() == "error" && f.json()["code"] == "shutting_down"),
+        "{summary:#?}"
+    );
+    assert!(
+        frames
+            .iter()
+            .any(|f| f.kind() == "assistant_text" && f.json()["text"] == "The task is done."),
+        "{summary:#?}"
+    );
+    let closed = frames.last().unwrap().json();
+    assert_eq!(closed["reason"], "the server is shutting down");
+    assert_eq!(closed["handed_back"], json!([]), "{closed}");
+    // The session is in the workspace's store: another server resumes it.
+    assert_eq!(closed["resumable"], true, "{closed}");
+    assert_eq!(closed["resume"], "?session=morning");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_still_running_after_the_grace_is_cancelled_and_reported_as_handed_back() {
+    let dir = tempfile::tempdir().unwrap();
+    write_workspace(dir.path(), &[("api", &[])]);
+    let peer = FakeRealtime::start(
+        Scenario::new().call(&[("run_agent_task", r#"{"task":"sleep 300","repos":["api"]}"#)]),
+    )
+    .await
+    .unwrap();
+    let (mut child, addr) = serve(dir.path(), &peer, &["--grace", "1"]);
+    let mut client = Client::connect(&format!("ws://{addr}/v1/conversation?protocol=1")).await;
+    client.expect("ready").await;
+    client
+        .send(json!({"type": "text", "text": "wait long"}))
+        .await;
+    let started = client.expect("tool_call_started").await;
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let closed = client.expect("closed").await;
+    assert_eq!(
+        closed["handed_back"],
+        json!([{"kind": "tool_call", "call_id": started["call_id"], "name": "run_agent_task", "outcome": "cancelled"}]),
+        "{closed}"
+    );
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    // The agent's command (running in the workspace's repository) did not outlive the server.
+    let left: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| {
+            let e = e.ok()?;
+            e.file_name().to_str()?.parse::<u32>().ok()?;
+            let cwd = std::fs::read_link(e.path().join("cwd")).ok()?;
+            cwd.starts_with(dir.path())
+                .then(|| std::fs::read_to_string(e.path().join("cmdline")).unwrap_or_default())
+        })
+        .collect();
+    assert!(left.is_empty(), "still running in the workspace: {left:?}");
+}

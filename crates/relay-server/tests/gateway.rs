@@ -192,6 +192,7 @@ async fn a_playback_report_truncates_the_reply_at_what_was_heard_on_barge_in() {
     client.audio(pcm(200, true)).await;
     let interrupted = client.expect("interrupted").await;
     assert_eq!(interrupted["item_id"], item.as_str());
+    // A single report is taken as it is (periodic ones are carried forward: gateway_turns.rs).
     assert_eq!(interrupted["audio_end_ms"], 320);
     client.send(json!({"type": "text", "text": "ok"})).await;
     client
@@ -393,6 +394,8 @@ async fn shutdown_closes_every_conversation() {
     assert_eq!(left, 0);
     let closed = client.expect("closed").await;
     assert_eq!(closed["reason"], "the server is shutting down");
+    // Nothing was running: nothing handed back.
+    assert_eq!(closed["handed_back"], json!([]));
     assert_eq!(rig.gateway.active_conversations(), 0);
     // New conversations are refused.
     assert_eq!(rig.refused("").await.0, 503);

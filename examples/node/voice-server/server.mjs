@@ -5,7 +5,8 @@
 // is refused with 400 and a JSON {error, hint}). Binary frames carry audio both ways (PCM16,
 // 24 kHz, mono); text frames carry one JSON object each:
 //   client → server: { type: 'text', text }, { type: 'commit' }, { type: 'playback', item_id,
-//     played_ms }, { type: 'ping', id }
+//     played_ms }, { type: 'mode', mode: 'push_to_talk' | 'hands_free' }, { type: 'barge_in',
+//     item_id?, played_ms? }, { type: 'ping', id }
 //   server → client: 'ready' first, then 'user_speech_started' / 'user_speech_stopped',
 //     'user_transcript', 'assistant_audio_started' (then the item's audio as binary frames),
 //     'assistant_text_delta' / 'assistant_text', 'tool_call_started' / 'tool_progress' /
@@ -118,6 +119,7 @@ function bridge(client, tools, { realtimeUrl, model, apiKey }) {
   let userItems = 0
   // The assistant item whose audio is being sent, its length so far and what the client played.
   let audio = null // { itemId, sentMs, playedMs }
+  let responding = false // a response is being generated
 
   /** Sends `closed` (once) and closes the client socket. */
   function close(reason) {
@@ -179,6 +181,19 @@ function bridge(client, tools, { realtimeUrl, model, apiKey }) {
         if (audio && message.item_id === audio.itemId && Number.isFinite(message.played_ms)) {
           audio.playedMs = Math.max(0, Math.floor(message.played_ms))
         }
+        break
+      case 'mode':
+        if (message.mode !== 'push_to_talk' && message.mode !== 'hands_free') return badFrame('`mode` is `push_to_talk` or `hands_free`')
+        // Push-to-talk: the model's own turn detection off, so only `commit` ends a turn.
+        toModel({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: message.mode === 'push_to_talk' ? null : { type: 'server_vad' } } } } })
+        break
+      case 'barge_in':
+        // The client knows first that the user talks over the reply (a push-to-talk press).
+        if (audio && message.item_id === audio.itemId && Number.isFinite(message.played_ms)) {
+          audio.playedMs = Math.max(0, Math.floor(message.played_ms))
+        }
+        if (responding) toModel({ type: 'response.cancel' })
+        bargeIn()
         break
       case 'ping':
         send({ type: 'pong', id: message.id ?? null })
@@ -262,7 +277,11 @@ function bridge(client, tools, { realtimeUrl, model, apiKey }) {
         send({ type: 'tool_call_started', call_id: event.call_id, name: event.name, arguments: event.arguments, speaker: USER })
         toolRuns.push(runTool(event))
         break
+      case 'response.created':
+        responding = true
+        break
       case 'response.done': {
+        responding = false
         const { id, status, usage } = event.response
         send({
           type: 'response_done',

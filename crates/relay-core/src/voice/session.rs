@@ -2,7 +2,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 
-use super::{SessionMetrics, VoiceError, VoiceEvent};
+use super::{SessionMetrics, TurnDetection, VoiceError, VoiceEvent};
 
 /// Input from the application to a running session, as the transport's driver receives it.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +20,12 @@ pub enum SessionCommand {
         /// Milliseconds played so far.
         played_ms: u64,
     },
+    /// The user started talking over the assistant (push-to-talk pressed during a reply): cut
+    /// the playing item at what was heard, as a barge-in detected by the service would.
+    Interrupt,
+    /// Changes end-of-turn detection for the rest of the session (`None`: the application
+    /// ends each turn with [`CommitAudio`](Self::CommitAudio), e.g. push-to-talk).
+    TurnDetection(Option<TurnDetection>),
     /// Something to tell the user out of band (a webhook's notification, a CI result): spoken
     /// as a short status line, never dropped or merged, after the answer in progress.
     Announce(String),
@@ -101,6 +107,23 @@ impl VoiceSession {
             item_id: item_id.into(),
             played_ms,
         })
+    }
+
+    /// The user started talking over the assistant's reply, detected by the application (a
+    /// push-to-talk press; the service's own voice activity detection does this by itself):
+    /// the playing item is cut at what was heard (report it first with
+    /// [`report_playback`](Self::report_playback)) and a reply still being generated is
+    /// cancelled. Nothing happens when no reply plays.
+    pub fn interrupt(&self) -> Result<(), VoiceError> {
+        self.send(SessionCommand::Interrupt)
+    }
+
+    /// Switches end-of-turn detection for the rest of the session: `None` turns it off (the
+    /// application ends each turn with [`commit_audio`](Self::commit_audio), which then asks
+    /// for the answer: push-to-talk); `Some` turns the service's detection back on. Kept
+    /// across reconnects.
+    pub fn set_turn_detection(&self, detection: Option<TurnDetection>) -> Result<(), VoiceError> {
+        self.send(SessionCommand::TurnDetection(detection))
     }
 
     /// Tells the user `text` out of band, e.g. a

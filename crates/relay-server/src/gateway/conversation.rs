@@ -10,7 +10,7 @@ use axum::extract::ws::{Message, WebSocket};
 use futures::StreamExt;
 use relay_core::approval::{AnswerSource, ApprovalAnswer, ApprovalEvent, ApprovalHub};
 use relay_core::team::Caller;
-use relay_core::voice::{VoiceEvent, VoiceSession};
+use relay_core::voice::{TurnDetection, VoiceEvent, VoiceSession};
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
@@ -18,10 +18,11 @@ use tokio::task::JoinHandle;
 use super::Inner;
 use super::approver::{ConversationApprover, Speaker};
 use super::factory::{ConversationRequest, OpenError, StoredConversation};
-use super::frames::{self, ClientFrame};
+use super::frames::{self, ClientFrame, TalkMode};
 use super::guard::GuestGuard;
 use super::outbox::Outbox;
 use super::room::{GuestInput, Participant, Room, too_slow};
+use super::turns::Turns;
 use crate::Metrics;
 
 /// How long a closing socket may take to flush its last frames before it is dropped.
@@ -40,8 +41,9 @@ enum End {
     },
     /// The owner read too slowly.
     OwnerTooSlow,
-    /// The server is shutting down.
-    Shutdown,
+    /// The server is shutting down: the conversation was quiet (`handed_back` empty), or the
+    /// grace period ended with these still running.
+    Shutdown { handed_back: Vec<Value> },
 }
 
 /// Serves the socket of a conversation's owner.
@@ -76,7 +78,7 @@ pub(crate) async fn run_owner(
     };
     let opened = tokio::select! {
         opened = inner.factory.open(request) => opened,
-        _ = inner.shutdown.cancelled() => Err(OpenError::new("shutting_down", "the server is shutting down")),
+        _ = inner.draining.cancelled() => Err(OpenError::new("shutting_down", "the server is shutting down")),
     };
     let parts = match opened {
         Ok(parts) => parts,
@@ -99,7 +101,7 @@ pub(crate) async fn run_owner(
     }
     let started = tokio::select! {
         started = parts.transport.start(config) => started.map_err(|e| e.to_string()),
-        _ = inner.shutdown.cancelled() => Err("the server is shutting down".to_string()),
+        _ = inner.draining.cancelled() => Err("the server is shutting down".to_string()),
     };
     let voice = match started {
         Ok(voice) => voice,
@@ -144,6 +146,8 @@ pub(crate) async fn run_owner(
         memory_failed: false,
         metrics,
         tool_started: HashMap::new(),
+        turns: Turns::default(),
+        draining: false,
     };
     let mut approvals = hub.subscribe();
     let briefing = inner.factory.briefing(&caller);
@@ -152,7 +156,12 @@ pub(crate) async fn run_owner(
 
     let end = loop {
         tokio::select! {
-            _ = inner.shutdown.cancelled() => break End::Shutdown,
+            _ = inner.shutdown.cancelled() => break End::Shutdown { handed_back: conversation.turns.handed_back() },
+            // Shutting down: no new turns; the one in progress finishes (checked below).
+            _ = inner.draining.cancelled(), if !conversation.draining => {
+                tracing::info!(session = %session, "server shutting down: finishing the turn in progress");
+                conversation.draining = true;
+            }
             message = stream.next() => {
                 let Some(Ok(message)) = message else { break End::ClientGone };
                 match message {
@@ -201,6 +210,11 @@ pub(crate) async fn run_owner(
         if room.owner_behind() {
             break End::OwnerTooSlow;
         }
+        if conversation.draining && conversation.turns.idle() {
+            break End::Shutdown {
+                handed_back: Vec::new(),
+            };
+        }
     };
     conversation.end(end).await;
     inner.forget_invites(&room);
@@ -225,6 +239,10 @@ struct Conversation {
     metrics: Option<Metrics>,
     /// When each running tool call started, by call id (for the tool duration histogram).
     tool_started: HashMap<String, Instant>,
+    /// The turn in progress (a graceful shutdown waits for it).
+    turns: Turns,
+    /// The server is shutting down: new turns are refused.
+    draining: bool,
 }
 
 impl Conversation {
@@ -234,8 +252,29 @@ impl Conversation {
         }
     }
 
+    /// While the server shuts down a new turn (`text`, `commit`) is refused with an
+    /// `error` `shutting_down` to its sender; returns whether it was refused.
+    fn refuse_new_turn(&self, participant: u64, what: &str) -> bool {
+        if self.draining {
+            self.reply(
+                participant,
+                &frames::error(
+                    "shutting_down",
+                    &format!("the server is shutting down: {what} was not taken; the turn in progress finishes first"),
+                    Some("wait for `closed`, then reconnect with ?session=NAME (to this or another server) to go on"),
+                ),
+            );
+        }
+        self.draining
+    }
+
     /// Microphone audio from `user`.
     fn audio(&mut self, participant: u64, user: &str, audio: Vec<u8>) {
+        if self.draining {
+            // Dropped quietly: an error per 40 ms frame would flood the client; `text` and
+            // `commit` say it.
+            return;
+        }
         if !audio.len().is_multiple_of(2) {
             self.reply(
                 participant,
@@ -254,6 +293,9 @@ impl Conversation {
     fn frame(&mut self, participant: u64, user: &str, frame: ClientFrame) {
         match frame {
             ClientFrame::Text { text } => {
+                if self.refuse_new_turn(participant, "the message") {
+                    return;
+                }
                 if text.trim().is_empty() {
                     self.reply(
                         participant,
@@ -263,15 +305,40 @@ impl Conversation {
                 }
                 self.speaker.set(user);
                 self.turn_end_ms = Some(now_ms());
+                self.turns.user_turn_ended();
                 let _ = self.voice.send_text(text);
             }
             ClientFrame::Commit => {
+                if self.refuse_new_turn(participant, "the spoken turn") {
+                    return;
+                }
                 self.speaker.set(user);
                 self.turn_end_ms = Some(now_ms());
+                self.turns.user_turn_ended();
                 let _ = self.voice.commit_audio();
             }
             ClientFrame::Playback { item_id, played_ms } => {
                 let _ = self.voice.report_playback(item_id, played_ms);
+            }
+            ClientFrame::BargeIn { item_id, played_ms } => {
+                // The client's own position, then the cut: exact, nothing to extrapolate.
+                if let (Some(item_id), Some(played_ms)) = (item_id, played_ms) {
+                    let _ = self.voice.report_playback(item_id, played_ms);
+                }
+                let _ = self.voice.interrupt();
+            }
+            ClientFrame::Mode { mode } => {
+                let detection = match mode {
+                    TalkMode::PushToTalk => None,
+                    TalkMode::HandsFree => Some(
+                        self.inner
+                            .voice
+                            .turn_detection
+                            .clone()
+                            .unwrap_or_else(TurnDetection::server_vad),
+                    ),
+                };
+                let _ = self.voice.set_turn_detection(detection);
             }
             ClientFrame::ApprovalAnswer { id, decision } => {
                 let answer = ApprovalAnswer::by(user, decision, AnswerSource::Button);
@@ -336,6 +403,7 @@ impl Conversation {
     /// A voice event: forwarded (audio as binary), recorded, and the user's own words read as
     /// an answer to a waiting approval.
     async fn event(&mut self, event: VoiceEvent) {
+        self.turns.observe(&event);
         match &event {
             VoiceEvent::AssistantAudio { item_id, audio } => {
                 if self.audio_item.as_deref() != Some(item_id.as_str()) {
@@ -422,10 +490,12 @@ impl Conversation {
                 vec![too_slow(), frames::closed(super::room::TOO_SLOW, false)],
                 super::room::TOO_SLOW.into(),
             ),
-            End::Shutdown => (
-                vec![frames::closed("the server is shutting down", false)],
-                "the server is shutting down".into(),
-            ),
+            End::Shutdown { handed_back } => {
+                let resumable = self.memory.is_some();
+                let closed =
+                    frames::closed_for_shutdown(&self.room.session_id, resumable, handed_back);
+                (vec![closed], "the server is shutting down".into())
+            }
         };
         tracing::info!(session = %self.room.session_id, "conversation ended: {reason}");
         self.hub.deny_all("the conversation ended");

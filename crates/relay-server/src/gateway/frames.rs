@@ -10,7 +10,18 @@ use serde_json::{Value, json};
 pub const PROTOCOL: u32 = 1;
 
 /// The client frame types of protocol 1, for error messages.
-const CLIENT_TYPES: &str = "text, commit, playback, approval_answer, invite, ping";
+const CLIENT_TYPES: &str = "text, commit, playback, barge_in, mode, approval_answer, invite, ping";
+
+/// How the user's turns end (the `mode` frame).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TalkMode {
+    /// The client ends each turn with `commit` (push-to-talk): the voice service's own turn
+    /// detection is off, so a pause while the button is held ends nothing.
+    PushToTalk,
+    /// The voice service detects the end of each turn (the gateway's configured detection).
+    HandsFree,
+}
 
 /// A text frame from a client.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -29,6 +40,21 @@ pub enum ClientFrame {
         item_id: String,
         /// Milliseconds played.
         played_ms: u64,
+    },
+    /// The user started talking over the reply (a push-to-talk press): the item playing is cut
+    /// at `played_ms` and a reply still being generated is cancelled.
+    BargeIn {
+        /// The assistant item that was playing, if any.
+        #[serde(default)]
+        item_id: Option<String>,
+        /// Milliseconds of it played.
+        #[serde(default)]
+        played_ms: Option<u64>,
+    },
+    /// How the user's turns end from now on.
+    Mode {
+        /// `push_to_talk` or `hands_free`.
+        mode: TalkMode,
     },
     /// A button answer to an approval request.
     ApprovalAnswer {
@@ -121,6 +147,26 @@ pub fn closed(reason: &str, by_application: bool) -> Value {
     json!({"type": "closed", "reason": reason, "by_application": by_application})
 }
 
+/// `closed` when the server shuts down: the session to resume elsewhere (when it is stored)
+/// and what was still running when the grace period ended (`handed_back`: empty when the turn
+/// in progress finished).
+pub fn closed_for_shutdown(session_id: &str, resumable: bool, handed_back: Vec<Value>) -> Value {
+    let mut frame = closed("the server is shutting down", false);
+    frame["session_id"] = json!(session_id);
+    frame["resumable"] = json!(resumable);
+    frame["handed_back"] = json!(handed_back);
+    if resumable {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("session", session_id)
+            .finish();
+        frame["resume"] = json!(format!("?{query}"));
+        frame["hint"] = json!(format!(
+            "reconnect with ?{query} (to this server when it is back, or another one sharing its store) to go on"
+        ));
+    }
+    frame
+}
+
 /// `assistant_audio_started`: binary frames that follow belong to `item_id`.
 pub fn audio_started(item_id: &str) -> Value {
     json!({"type": "assistant_audio_started", "item_id": item_id})
@@ -207,6 +253,26 @@ mod tests {
             ClientFrame::parse(r#"{"type":"invite"}"#),
             Ok(ClientFrame::Invite)
         );
+        assert_eq!(
+            ClientFrame::parse(r#"{"type":"mode","mode":"push_to_talk"}"#),
+            Ok(ClientFrame::Mode {
+                mode: TalkMode::PushToTalk
+            })
+        );
+        assert_eq!(
+            ClientFrame::parse(r#"{"type":"barge_in","item_id":"i","played_ms":75}"#),
+            Ok(ClientFrame::BargeIn {
+                item_id: Some("i".into()),
+                played_ms: Some(75)
+            })
+        );
+        assert_eq!(
+            ClientFrame::parse(r#"{"type":"barge_in"}"#),
+            Ok(ClientFrame::BargeIn {
+                item_id: None,
+                played_ms: None
+            })
+        );
     }
 
     #[test]
@@ -228,5 +294,10 @@ mod tests {
         let e = ClientFrame::parse(r#"{"type":"approval_answer","id":"a","decision":"maybe"}"#)
             .unwrap_err();
         assert!(e.contains("bad `approval_answer` frame"), "{e}");
+        let e = ClientFrame::parse(r#"{"type":"mode","mode":"walkie"}"#).unwrap_err();
+        assert!(
+            e.contains("bad `mode` frame") && e.contains("push_to_talk"),
+            "{e}"
+        );
     }
 }

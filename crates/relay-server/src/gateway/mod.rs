@@ -33,6 +33,7 @@ mod guest;
 mod outbox;
 pub mod page;
 mod room;
+mod turns;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -64,6 +65,10 @@ pub const CONVERSATION_PATH: &str = "/v1/conversation";
 
 /// Default bound of a socket's send queue: 2 MiB, about 40 s of reply audio.
 pub const DEFAULT_SEND_QUEUE_BYTES: usize = 2 << 20;
+
+/// How long conversations get to close after a shutdown's grace period ran out (their tool runs
+/// cancelled, their voice sessions closing, their last frames flushed).
+pub const HAND_BACK_WAIT: Duration = Duration::from_secs(10);
 
 /// The largest frame a client may send (1 MiB: 20 s of audio).
 const MAX_CLIENT_FRAME: usize = 1 << 20;
@@ -109,6 +114,7 @@ impl GatewayBuilder {
                 voice: self.voice,
                 send_queue_bytes: self.send_queue_bytes,
                 shutdown: CancellationToken::new(),
+                draining: CancellationToken::new(),
                 counters: Arc::new(Counters::default()),
                 invites: Mutex::new(HashMap::new()),
                 ids: AtomicU64::new(1),
@@ -164,22 +170,22 @@ impl Gateway {
         self.inner.counters.conversations.load(Ordering::SeqCst)
     }
 
-    /// Ends every conversation (clients get `closed`, voice sessions close, waiting approvals
-    /// are denied) and waits up to `grace` for them to wind down. Returns how many sockets were
-    /// still open when the time ran out (0: all ended). New conversations are refused after.
+    /// Ends every conversation gracefully. New conversations are refused at once, and so are
+    /// new turns (a `text` or `commit` gets `error` `shutting_down`; microphone audio is
+    /// dropped); a turn in progress — the reply streaming, tool calls running, the answer after
+    /// them — may finish within `grace`. Each conversation ends as soon as it is quiet, with
+    /// `closed` carrying `resumable` and `resume` (`?session=NAME`, when the session is stored)
+    /// so the client can go on with another server. When `grace` runs out, what still runs is
+    /// cancelled and listed in `closed`'s `handed_back`; the conversations then get up to
+    /// [`HAND_BACK_WAIT`] to close. Returns how many sockets were still open at the end (0: all
+    /// ended).
     pub async fn shutdown(&self, grace: Duration) -> usize {
+        self.inner.draining.cancel();
+        if tokio::time::timeout(grace, self.idle()).await.is_err() {
+            self.inner.shutdown.cancel();
+            let _ = tokio::time::timeout(HAND_BACK_WAIT, self.idle()).await;
+        }
         self.inner.shutdown.cancel();
-        let counters = &self.inner.counters;
-        let _ = tokio::time::timeout(grace, async {
-            loop {
-                let idle = counters.idle.notified();
-                if counters.sockets.load(Ordering::SeqCst) == 0 {
-                    return;
-                }
-                idle.await;
-            }
-        })
-        .await;
         self.active_sockets()
     }
 
@@ -201,7 +207,11 @@ pub(crate) struct Inner {
     local_caller: Caller,
     voice: VoiceSessionConfig,
     send_queue_bytes: usize,
+    /// Cancelled when the grace period of a shutdown ends: conversations end now.
     shutdown: CancellationToken,
+    /// Cancelled when a shutdown starts: no new conversations or turns; turns in progress
+    /// finish.
+    draining: CancellationToken,
     counters: Arc<Counters>,
     invites: Mutex<HashMap<String, Weak<Room>>>,
     ids: AtomicU64,
@@ -340,7 +350,7 @@ async fn upgrade(
             _ => {}
         }
     }
-    if inner.shutdown.is_cancelled() {
+    if inner.draining.is_cancelled() {
         return refuse(
             StatusCode::SERVICE_UNAVAILABLE,
             "the server is shutting down",

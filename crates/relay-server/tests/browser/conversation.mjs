@@ -4,17 +4,18 @@ import { Stack, base64Level, speechWav, waitFor } from './harness.mjs'
 
 /**
  * Starts a peer playing `scenario`, `relay serve` and a browser whose microphone says `speech`
- * (see speechWav). `stacks` collects the stack for the test file's `after`.
+ * (see speechWav). `stacks` collects the stack for the test file's `after`. `relayArgs(stack)`
+ * and `browserArgs(stack)` add command-line flags (e.g. TLS).
  */
-export async function startConversation(stacks, scenario, speech, { workspaceSetup } = {}) {
+export async function startConversation(stacks, scenario, speech, { workspaceSetup, relayArgs = () => [], browserArgs = () => [] } = {}) {
   const stack = new Stack()
   stacks.push(stack)
   const peer = await stack.realtime(scenario)
   const workspace = stack.workspace()
   workspaceSetup?.(workspace)
-  const base = await stack.relay({ workspace, realtimeUrl: peer.url })
+  const base = await stack.relay({ workspace, realtimeUrl: peer.url, args: relayArgs(stack) })
   const wav = speech ? speechWav(stack.dir, 'mic', speech) : undefined
-  const browser = await stack.browser({ wav })
+  const browser = await stack.browser({ wav, args: browserArgs(stack) })
   await browser.page.goto(`${base}/`)
   await waitReady(browser.page, stack)
   return { stack, peer, base, workspace, ...browser }

@@ -141,26 +141,30 @@ export class Stack {
     return dir
   }
 
-  /** `relay serve` on a free loopback port; resolves with its base URL. */
-  async relay({ workspace, realtimeUrl, args = [], env = {} }) {
+  /**
+   * `relay serve` on a free loopback port (or `bind`); resolves with its base URL. The process is
+   * `stack.relayProcess` (the latest one started).
+   */
+  async relay({ workspace, realtimeUrl, args = [], env = {}, bind = '127.0.0.1:0' }) {
     const home = join(this.dir, 'home')
     mkdirSync(home, { recursive: true })
-    const { match, output } = await startProcess(this, 'relay serve', bin('relay', 'relay-cli'), ['serve', '--bind', '127.0.0.1:0', ...args], {
-      ready: /listening on (http:\/\/\S+)/,
+    const { child, match, output } = await startProcess(this, 'relay serve', bin('relay', 'relay-cli'), ['serve', '--bind', bind, ...args], {
+      ready: /listening on (https?:\/\/\S+)/,
       stream: 'stderr',
       cwd: workspace,
       // Without a peer, no key: the gateway uses its offline text transport (never OpenAI).
       env: { RELAY_WORKSPACE: workspace, HOME: home, RELAY_WEBHOOK_SECRET: 'browser-test-secret', OPENAI_API_KEY: realtimeUrl ? 'sk-browser-test' : '', OPENAI_REALTIME_URL: realtimeUrl ?? '', RUST_LOG: 'warn', ...env },
     })
     this.relayOutput = output
+    this.relayProcess = child
     return match[1]
   }
 
   /**
-   * A fresh headless chromium (its own profile directory) whose microphone plays `wav` once.
-   * Resolves with `{ context, page, consoleErrors }`.
+   * A fresh headless chromium (its own profile directory) whose microphone plays `wav` once;
+   * `args` are more command-line flags. Resolves with `{ context, page, consoleErrors }`.
    */
-  async browser({ wav } = {}) {
+  async browser({ wav, args: extraArgs = [] } = {}) {
     const profile = join(this.dir, `chromium-${this.browsers = (this.browsers ?? 0) + 1}`)
     mkdirSync(profile)
     const args = [
@@ -174,6 +178,7 @@ export class Stack {
       '--autoplay-policy=no-user-gesture-required',
     ]
     if (wav) args.push(`--use-file-for-fake-audio-capture=${wav}%noloop`)
+    args.push(...extraArgs)
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use futures::{SinkExt, StreamExt};
 use relay_core::tools::ToolRegistry;
-use relay_core::voice::{VoiceError, VoiceEvent, VoiceSessionConfig};
+use relay_core::voice::{TurnDetection, VoiceError, VoiceEvent, VoiceSessionConfig};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
@@ -16,7 +16,7 @@ use super::connect::Socket;
 use super::dial::{Dialer, Established, Redialed, configure};
 use super::replay::Transcript;
 use super::shared::Reporter;
-use crate::protocol::ClientEvent;
+use crate::protocol::{ClientEvent, Session};
 
 /// What a frame read from the socket means for the session.
 pub(super) enum Incoming {
@@ -192,6 +192,33 @@ impl Connection {
             .await;
         }
         replayed
+    }
+
+    /// Switches end-of-turn detection: on this socket now (a `session.update` of that field
+    /// alone, so nothing else of the session changes), and on every socket after a reconnect.
+    pub(super) async fn set_turn_detection(&mut self, detection: Option<TurnDetection>) {
+        self.session_cfg.turn_detection = detection.clone();
+        let mut extra = serde_json::Map::new();
+        extra.insert(
+            "audio".into(),
+            serde_json::json!({"input": {"turn_detection": detection}}),
+        );
+        let session = Session {
+            kind: "realtime".into(),
+            id: None,
+            model: None,
+            instructions: None,
+            output_modalities: None,
+            audio: None,
+            tools: None,
+            tool_choice: None,
+            extra,
+        };
+        self.send(ClientEvent::SessionUpdate {
+            event_id: Some("relay_turn_detection".into()),
+            session: Box::new(session),
+        })
+        .await;
     }
 
     /// Sends `event`; does nothing while disconnected.

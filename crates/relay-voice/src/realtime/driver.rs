@@ -292,7 +292,32 @@ impl Driver {
                 self.responses.request_announcement(text);
                 self.respond().await;
             }
+            SessionCommand::Interrupt => self.interrupt().await,
+            SessionCommand::TurnDetection(detection) => {
+                self.manual_turns = detection.is_none();
+                self.playback.turn_detection_changed(&detection);
+                self.connection.set_turn_detection(detection).await;
+            }
             SessionCommand::Close => {}
+        }
+    }
+
+    /// The application heard the user start talking over the assistant (a push-to-talk
+    /// press): cut what plays at what was heard, or cancel a reply that has no audio yet.
+    async fn interrupt(&mut self) {
+        if self.playback.is_playing() {
+            self.playback
+                .barge_in(
+                    self.responses.running_response(),
+                    false,
+                    &mut self.connection,
+                    &mut self.transcript,
+                )
+                .await;
+        } else if self.responses.running_response().is_some() {
+            self.connection
+                .send(ClientEvent::ResponseCancel { response_id: None })
+                .await;
         }
     }
 
@@ -333,6 +358,7 @@ impl Driver {
                 self.playback
                     .barge_in(
                         self.responses.running_response(),
+                        true,
                         &mut self.connection,
                         &mut self.transcript,
                     )

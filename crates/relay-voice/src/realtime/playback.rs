@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use relay_core::voice::{AudioFormat, TurnDetection, VoiceEvent, VoiceSessionConfig};
 use tokio::time::Instant;
 
-use super::barge_in::{Cut, decide, heard_text};
+use super::barge_in::{Cut, decide, heard_text, position_now};
 use super::connection::Connection;
 use super::replay::{Entry, Transcript};
 use super::shared::Reporter;
@@ -26,10 +26,27 @@ struct Playing {
     first_at: Instant,
     /// What the application said it played, in ms.
     reported_ms: Option<u64>,
+    /// When that report arrived (the position is extrapolated from it at a barge-in).
+    reported_at: Instant,
+    /// How many reports arrived: more than one means the application reports while it plays.
+    reports: u32,
     /// All of its audio arrived.
     complete: bool,
     /// It belongs to an out-of-band status response (not in the conversation).
     status: bool,
+}
+
+/// Whether the service cancels the response itself when its detection hears the user start.
+fn service_interrupts(detection: &Option<TurnDetection>) -> bool {
+    match detection {
+        Some(TurnDetection::ServerVad {
+            interrupt_response, ..
+        })
+        | Some(TurnDetection::SemanticVad {
+            interrupt_response, ..
+        }) => *interrupt_response,
+        None => false,
+    }
 }
 
 /// What the user has heard of the assistant.
@@ -49,23 +66,27 @@ pub(super) struct Playback {
 impl Playback {
     /// Nothing played yet.
     pub(super) fn new(reporter: Reporter, session_cfg: &VoiceSessionConfig) -> Self {
-        let server_interrupts = match &session_cfg.turn_detection {
-            Some(TurnDetection::ServerVad {
-                interrupt_response, ..
-            })
-            | Some(TurnDetection::SemanticVad {
-                interrupt_response, ..
-            }) => *interrupt_response,
-            None => false,
-        };
         Playback {
             reporter,
             output_format: session_cfg.output_format,
-            server_interrupts,
+            server_interrupts: service_interrupts(&session_cfg.turn_detection),
             playing: None,
             partial_text: HashMap::new(),
             ttfa_from: None,
         }
+    }
+
+    /// Turn detection changed (see [`SessionCommand::TurnDetection`]).
+    ///
+    /// [`SessionCommand::TurnDetection`]: relay_core::voice::SessionCommand::TurnDetection
+    pub(super) fn turn_detection_changed(&mut self, detection: &Option<TurnDetection>) {
+        self.server_interrupts = service_interrupts(detection);
+    }
+
+    /// Whether an audio item is being played (its audio arriving or still queued at the
+    /// application).
+    pub(super) fn is_playing(&self) -> bool {
+        self.playing.is_some()
     }
 
     /// The user's turn ended: time to first audio counts from now.
@@ -129,6 +150,8 @@ impl Playback {
     pub(super) fn played(&mut self, item_id: &str, played_ms: u64) {
         if let Some(p) = self.playing.as_mut().filter(|p| p.item_id == item_id) {
             p.reported_ms = Some(played_ms);
+            p.reported_at = Instant::now();
+            p.reports += 1;
         }
     }
 
@@ -177,6 +200,8 @@ impl Playback {
                     bytes: audio.len(),
                     first_at: Instant::now(),
                     reported_ms: None,
+                    reported_at: Instant::now(),
+                    reports: 0,
                     complete: false,
                     status,
                 });
@@ -198,23 +223,38 @@ impl Playback {
     /// The user started speaking over the assistant: cut the playing item at what was heard.
     ///
     /// `running_response` is the response still generating, cancelled here if it produced the
-    /// item (unless the service does that itself). The transcript keeps only the heard text, so
-    /// a replay matches what the user heard; the service's copy is truncated or deleted alike.
+    /// item (unless the service does that itself: its own voice activity detection noticed the
+    /// speech, `by_service`). The transcript keeps only the heard text, so a replay matches what
+    /// the user heard; the service's copy is truncated or deleted alike. The position is the
+    /// application's latest report, carried forward to now when the service detected the
+    /// speech and the application reports periodically (see [`position_now`]).
     pub(super) async fn barge_in(
         &mut self,
         running_response: Option<&str>,
+        by_service: bool,
         connection: &mut Connection,
         transcript: &mut Transcript,
     ) {
         let Some(p) = self.playing.take() else { return };
         let received_ms = self.output_format.duration_ms(p.bytes);
         let elapsed_ms = p.first_at.elapsed().as_millis() as u64;
-        let cut = decide(received_ms, p.reported_ms, elapsed_ms, p.complete);
+        // The service heard the speech before the application knew of it: carry the latest
+        // report forward when the application reports as it plays (more than one report). A
+        // single report is a position the application gave on purpose, and an application's
+        // own interrupt comes right after its final report: both are exact as they are.
+        let reported = p.reported_ms.map(|ms| {
+            if by_service && p.reports > 1 {
+                position_now(ms, p.reported_at.elapsed().as_millis() as u64)
+            } else {
+                ms
+            }
+        });
+        let cut = decide(received_ms, reported, elapsed_ms, p.complete);
         if cut == Cut::Keep {
             return;
         }
         let response_running = running_response == Some(p.response_id.as_str());
-        if response_running && !self.server_interrupts {
+        if response_running && !(by_service && self.server_interrupts) {
             connection
                 .send(ClientEvent::ResponseCancel { response_id: None })
                 .await;

@@ -84,7 +84,9 @@ async fn run(
                 code: "audio_not_supported".into(),
                 message: "the text transport takes typed utterances only; use the realtime transport for audio".into(),
             }),
-            SessionCommand::Playback { .. } => {}
+            SessionCommand::Playback { .. }
+            | SessionCommand::Interrupt
+            | SessionCommand::TurnDetection(_) => {}
             SessionCommand::Announce(text) => {
                 // Out of band, like the Realtime transport's status lines.
                 announced += 1;

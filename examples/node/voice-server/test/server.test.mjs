@@ -302,3 +302,37 @@ test('the server refuses to start without an API key', async () => {
     if (saved !== undefined) process.env.OPENAI_API_KEY = saved
   }
 })
+
+test('push-to-talk mode and a press over the reply: detection off, one turn per commit, the cut exactly where the client stopped', async (t) => {
+  const realtime = await startRealtime({
+    api_key: API_KEY,
+    turns: [{ kind: 'say', text: 'a very long answer', audio_ms: 5000 }],
+    transcripts: ['tell me everything'],
+    audio_chunk_ms: 100,
+    chunk_interval_ms: 100,
+  })
+  const server = await startVoiceServer({ workspace, realtimeUrl: realtime.url, apiKey: API_KEY })
+  t.after(async () => {
+    await server.close()
+    await realtime.stop()
+  })
+  const client = await connect(server.port)
+  await client.next((m) => m.type === 'ready')
+  client.send({ type: 'mode', mode: 'push_to_talk' })
+  // Speech, a pause voice activity detection would end the turn on, speech: one turn.
+  for (const loud of [true, true, true, false, false, false, false, false, false, false, false, true, true]) client.socket.send(pcm16(100, loud))
+  client.send({ type: 'commit' })
+  const started = await client.next((m) => m.type === 'assistant_audio_started')
+  await client.next(() => client.audioBytes() >= 3 * 4800)
+  client.send({ type: 'barge_in', item_id: started.item_id, played_ms: 140 })
+  const cut = await client.next((m) => m.type === 'interrupted')
+  assert.deepEqual(cut, { type: 'interrupted', item_id: started.item_id, audio_end_ms: 140 })
+  assert.equal((await client.next((m) => m.type === 'response_done')).status, 'cancelled')
+  const transcripts = client.messages().filter((m) => m.type === 'user_transcript')
+  assert.deepEqual(transcripts.map((m) => m.text), ['tell me everything'])
+  assert.equal(client.messages().filter((m) => m.type === 'user_speech_started').length, 0)
+  assert.equal(client.messages().filter((m) => m.type === 'error').length, 0, JSON.stringify(client.messages()))
+  client.send({ type: 'mode', mode: 'walkie' })
+  assert.match((await client.next((m) => m.type === 'error')).message, /push_to_talk/)
+  client.socket.close()
+})

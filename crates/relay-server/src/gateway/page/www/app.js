@@ -53,6 +53,13 @@ function onOpen() {
 function onClose({ code, opened, closedByServer }) {
   state.connection = null
   player.stop()
+  if (closedByServer && state.resumable) {
+    // The server shut down and handed the conversation back: resume it (`?session=`), on this
+    // server when it is back or on whichever one the address now leads to.
+    state.resumable = false
+    view.setStatus('the server restarted; resuming…', 'reconnecting')
+    return scheduleRetry(true)
+  }
   if (closedByServer) {
     view.setStatus('conversation ended', 'closed')
     document.querySelector('[data-testid="reconnect"]').hidden = false
@@ -89,6 +96,8 @@ const handlers = {
     // Reconnects resume this session.
     state.params = { session: frame.session_id }
     view.showSession(frame)
+    // The server detects turns unless told otherwise: in push-to-talk the release ends them.
+    if (state.mode === 'push') sendMode()
   },
   session_started() {},
   user_speech_started() {
@@ -155,13 +164,15 @@ const handlers = {
     metrics.errors.push({ code: frame.code, message: frame.message, at: now() })
     view.error(frame)
   },
-  closed({ reason }) {
-    view.utterance({ role: 'system', text: `Conversation ended: ${reason}` })
+  closed({ reason, resumable, handed_back: handedBack }) {
+    const lost = (handedBack ?? []).map((h) => (h.kind === 'tool_call' ? `${h.name} was ${h.outcome}` : `the reply was ${h.outcome}`))
+    view.utterance({ role: 'system', text: `Conversation ended: ${reason}${lost.length ? ` (${lost.join('; ')})` : ''}` })
+    state.resumable = Boolean(resumable)
   },
 }
 
 function onFrame(frame) {
-  frameReceived(frame.type)
+  frameReceived(frame.type, frame)
   handlers[frame.type]?.(frame)
 }
 
@@ -191,15 +202,38 @@ function bargeIn(reason) {
   send({ type: 'playback', item_id: played.item_id, played_ms: played.played_ms })
 }
 
-// While reply audio plays, the page reports its position every PLAYBACK_REPORT_MS, so the server
-// cuts at (or just before) what was heard even when it acts on the user's speech before the
-// final report arrives.
+/**
+ * Push-to-talk pressed: the user talks over whatever plays. Stops it, and tells the server in one
+ * frame exactly how much was heard and to cut there (and to cancel a reply still being made):
+ * with the server's turn detection off, nothing else would tell it the user interrupted.
+ */
+function pushBargeIn() {
+  const played = player.stop()
+  const frame = { type: 'barge_in' }
+  if (played && !state.reported.has(played.item_id)) {
+    state.reported.add(played.item_id)
+    metrics.playbackReports.push({ ...played, reason: 'push_to_talk', at: now() })
+    Object.assign(frame, played)
+  }
+  send(frame)
+}
+
+/** Tells the server how turns end: `push_to_talk` (the release commits) or `hands_free`. */
+function sendMode() {
+  send({ type: 'mode', mode: state.mode === 'push' ? 'push_to_talk' : 'hands_free' })
+}
+
+// While reply audio plays, the page reports its position every PLAYBACK_REPORT_MS, and once more
+// when the item has played to its end. When the server's voice detection hears the user start,
+// the server carries the latest report forward by the time since it arrived (audio plays in real
+// time), so the cut is where the user was when they started talking, not up to a report behind.
 const PLAYBACK_REPORT_MS = 100
 setInterval(() => {
-  if (!player.playing()) return
-  const item_id = player.item.id
+  const item = player.item
+  if (!item || item.cut) return
+  const item_id = item.id
   const played_ms = Math.round(player.playedMs())
-  if (played_ms === 0 || played_ms === state.lastReport?.played_ms) return
+  if (played_ms === 0 || (item_id === state.lastReport?.item_id && played_ms === state.lastReport.played_ms)) return
   if (send({ type: 'playback', item_id, played_ms })) {
     state.lastReport = { item_id, played_ms }
     metrics.playbackUpdates.push({ item_id, played_ms, at: now() })
@@ -228,7 +262,7 @@ async function micOn() {
 }
 
 async function talkStart() {
-  if (state.mode === 'push') bargeIn('push_to_talk')
+  if (state.mode === 'push') pushBargeIn()
   if (!(await micOn())) return
   state.sending = true
   view.setTalk({ on: true, mode: state.mode })
@@ -279,6 +313,7 @@ document.querySelector('[data-testid="mode"]').addEventListener('click', async (
   await talkStop()
   state.mode = state.mode === 'push' ? 'hands-free' : 'push'
   localStorage.setItem('relay.mode', state.mode)
+  sendMode()
   if (state.mode === 'hands-free') await microphone.stop()
   view.setTalk({ on: false, mode: state.mode })
 })

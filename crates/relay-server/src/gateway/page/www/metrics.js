@@ -20,8 +20,9 @@ export const metrics = {
   received: { bytes: 0, droppedBytes: 0 },
   /**
    * One entry per user turn: `{ via: 'commit'|'vad'|'text', endedAt, lastVoiceAt, ackAt,
-   * ackType, progressAt: [], firstAudioAt (frame received), firstAudioPlayedAt (heard),
-   * completedAt }`.
+   * ackType, progressAt: [] (tool_progress frames), statusAt: [] (spoken status lines:
+   * out-of-band response_done), toolFinishedAt, firstAudioAt (frame received),
+   * firstAudioPlayedAt (heard), completedAt (the last assistant_text) }`.
    */
   turns: [],
   /** Assistant items: `{ [itemId]: { startedAt, firstPlayedAt } }`. */
@@ -56,14 +57,16 @@ export function turnEnded(via) {
     ackAt: null,
     ackType: null,
     progressAt: [],
+    statusAt: [],
+    toolFinishedAt: null,
     firstAudioAt: null,
     firstAudioPlayedAt: null,
     completedAt: null,
   })
 }
 
-/** A JSON frame of `type` arrived. */
-export function frameReceived(type) {
+/** A JSON frame of `type` (`frame`) arrived. */
+export function frameReceived(type, frame = {}) {
   metrics.frames[type] = (metrics.frames[type] ?? 0) + 1
   const turn = currentTurn()
   if (!turn) return
@@ -73,6 +76,9 @@ export function frameReceived(type) {
     turn.ackType = type
   }
   if (type === 'tool_progress') turn.progressAt.push(t)
+  // A spoken status line (the acknowledgement or a progress update) finished arriving.
+  if (type === 'response_done' && frame.out_of_band) turn.statusAt.push(t)
+  if (type === 'tool_call_finished') turn.toolFinishedAt = t
   if (type === 'assistant_audio_started' && turn.firstAudioAt === null) turn.firstAudioAt = t
   if (type === 'assistant_text') turn.completedAt = t
 }
