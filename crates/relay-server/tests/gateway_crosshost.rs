@@ -409,3 +409,25 @@ async fn a_store_that_cannot_be_reached_is_an_error_frame_and_the_conversation_g
         "{body}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_going_away_mid_session_ends_it_for_the_remote_guest_only() {
+    let redis = RedisServer::start();
+    let a = host(&redis, Scenario::new()).await;
+    let b = host(&redis, Scenario::new()).await;
+    let (mut owner, mut guest, _) = pair(&a, &b).await;
+    drop(redis);
+    let error = guest.expect("error").await;
+    assert_eq!(error["code"], "store_unavailable", "{error}");
+    assert_eq!(guest.expect("closed").await["by_application"], false);
+    assert_eq!(guest.next().await, Frame::Closed);
+    // The owner's side stops hearing from the guest: they left; the conversation goes on.
+    assert_eq!(owner.expect("participant_left").await["user"], "bob");
+    owner
+        .send(json!({"type": "text", "text": "still here"}))
+        .await;
+    owner
+        .until(|f| f.kind() == "assistant_text" && f.json()["text"] == "You said: still here")
+        .await;
+    b.idle().await;
+}

@@ -92,7 +92,8 @@ pub(crate) async fn run_remote_guest(
             }
             message = from_room.recv() => {
                 let Some(bytes) = message else {
-                    break End::Ended(owner_unreachable(&invite));
+                    tracing::warn!(session = %invite.session, "lost the store's pub/sub connection: a remote guest's session ends");
+                    break End::Ended(store_lost());
                 };
                 deadline = Instant::now() + patience;
                 let sent = match ToGuest::decode(&bytes) {
@@ -130,14 +131,7 @@ pub(crate) async fn run_remote_guest(
                 };
                 if let Err(e) = publish(input).await {
                     tracing::warn!(user = %caller.user, "a guest's input did not reach the shared session: {e}");
-                    break End::Ended(vec![
-                        frames::error(
-                            "store_unavailable",
-                            &format!("the shared session runs on another server and the store could not be reached: {e}"),
-                            Some("rejoin with the invite in a moment"),
-                        ),
-                        frames::closed("the shared session could not be reached", false),
-                    ]);
+                    break End::Ended(store_lost());
                 }
             }
         }
@@ -171,5 +165,17 @@ fn owner_unreachable(invite: &InviteRecord) -> Vec<serde_json::Value> {
             )),
         ),
         frames::closed("the shared session's server stopped answering", false),
+    ]
+}
+
+/// The last frames of a guest whose link to the shared session (the store) broke.
+fn store_lost() -> Vec<serde_json::Value> {
+    vec![
+        frames::error(
+            "store_unavailable",
+            "the connection to the store that links this server to the shared session's server broke",
+            Some("rejoin with the invite in a moment"),
+        ),
+        frames::closed("the shared session could not be reached", false),
     ]
 }
