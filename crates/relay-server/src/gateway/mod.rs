@@ -68,6 +68,9 @@ pub const CONVERSATION_PATH: &str = "/v1/conversation";
 /// Default bound of a socket's send queue: 2 MiB, about 40 s of reply audio.
 pub const DEFAULT_SEND_QUEUE_BYTES: usize = 2 << 20;
 
+/// How long looking an invite up in the store may take before the upgrade is refused.
+const INVITE_LOOKUP: Duration = Duration::from_secs(5);
+
 /// The largest frame a client may send (1 MiB: 20 s of audio).
 const MAX_CLIENT_FRAME: usize = 1 << 20;
 
@@ -424,7 +427,15 @@ async fn upgrade(
             return not_found();
         };
         // The room may run on another server on the same store.
-        return match bus.invite(&code).await {
+        let found = tokio::time::timeout(INVITE_LOOKUP, bus.invite(&code))
+            .await
+            .unwrap_or_else(|_| {
+                Err(relay_core::store::StoreError::Backend {
+                    url: "the store".into(),
+                    reason: format!("no answer within {INVITE_LOOKUP:?}"),
+                })
+            });
+        return match found {
             Ok(Some(invite)) if invite.v == BUS_VERSION => ws.on_upgrade(move |socket| {
                 share::visit::run_remote_guest(inner, bus, socket, caller, invite)
             }),
