@@ -59,7 +59,7 @@ fn token(dir: &Path, store: &str, user: &str) -> String {
 fn serve(dir: &Path, store: &str, peer: &FakeRealtime) -> (Child, String) {
     let mut child = relay(dir, store)
         .args(["serve", "--bind", "127.0.0.1:0", "--agent", "shell"])
-        .args(["--share-heartbeat-ms", "200"])
+        .args(["--share-heartbeat-ms", "300"])
         .env("OPENAI_REALTIME_URL", peer.url())
         .env("OPENAI_API_KEY", "sk-test-key")
         .stdout(Stdio::null())

@@ -16,8 +16,8 @@ use relay_testkit::realtime::Scenario;
 use relay_testkit::redis::RedisServer;
 use serde_json::json;
 
-/// Quick heartbeats: a side that went away is noticed within a few hundred milliseconds.
-const HEARTBEAT: Duration = Duration::from_millis(100);
+/// Quick heartbeats: a side that went away is noticed within about a second.
+const HEARTBEAT: Duration = Duration::from_millis(250);
 
 async fn bus(redis: &RedisServer) -> Arc<dyn RoomBus> {
     let store = RedisStore::open(&redis.url().parse::<StoreUrl>().unwrap())
@@ -430,4 +430,46 @@ async fn the_store_going_away_mid_session_ends_it_for_the_remote_guest_only() {
         .until(|f| f.kind() == "assistant_text" && f.json()["text"] == "You said: still here")
         .await;
     b.idle().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_guest_that_stops_reading_is_dropped_and_the_owner_sees_them_leave() {
+    let redis = RedisServer::start();
+    // Ten minutes of reply audio (about 29 MB), a 100 ms chunk every millisecond: more than any
+    // socket buffers hold, at a pace the owner's client keeps up with. The default heartbeat:
+    // this much traffic on a loaded machine may hold up a 100 ms one.
+    let mut story = Scenario::new().say("a very long story", 600_000);
+    story.chunk_interval_ms = 1;
+    let bus_a = bus(&redis).await;
+    let a = Rig::with(story, |f| f, move |b| b.bus(bus_a)).await;
+    let bus_b = bus(&redis).await;
+    let b = Rig::with(
+        Scenario::new(),
+        |f| f,
+        move |b| b.bus(bus_b).send_queue_bytes(64 * 1024),
+    )
+    .await;
+    let (mut owner, mut guest, _) = pair(&a, &b).await;
+    owner
+        .send(json!({"type": "text", "text": "tell me a story"}))
+        .await;
+    // The owner reads everything; the guest reads nothing until the owner sees them go.
+    let left = owner.until_type("participant_left").await;
+    assert_eq!(left.last().unwrap().json()["user"], "bob");
+    let frames = guest.until(|f| f.kind() == "closed").await;
+    let error = frames
+        .iter()
+        .rev()
+        .find(|f| f.kind() == "error")
+        .expect("an error frame")
+        .json();
+    assert_eq!(error["code"], "client_too_slow");
+    assert_eq!(
+        frames.last().unwrap().json()["reason"],
+        "the client read too slowly: its send queue overflowed"
+    );
+    b.idle().await;
+    // The conversation goes on for the owner.
+    owner.send(json!({"type": "ping", "id": 3})).await;
+    assert_eq!(owner.expect("pong").await["id"], 3);
 }
