@@ -38,7 +38,15 @@ pub struct InviteRecord {
 /// connection closed). Dropping the receiver unsubscribes.
 pub type BusMessages = mpsc::Receiver<Vec<u8>>;
 
-/// Channels and invite codes shared by every process on one store. See the [module docs](self).
+/// Channels and invite codes shared by every process on one store: what lets a shared session
+/// span several Relay processes (the owner on one `relay serve`, a guest on another).
+/// Messages published to a channel are heard by every live subscriber (Redis: pub/sub), in
+/// order per channel, best effort: nothing is kept for a subscriber that was not listening.
+/// Invite codes are registered with a time to live so a guest's host finds the owner's room.
+///
+/// Only stores several processes share have one ([`Store::room_bus`](super::Store::room_bus)):
+/// Redis does; SQLite does not (one process reads its own store, so its shared sessions stay
+/// in that process).
 #[async_trait]
 pub trait RoomBus: Send + Sync + std::fmt::Debug {
     /// Sends `payload` to every current subscriber of `channel`.
