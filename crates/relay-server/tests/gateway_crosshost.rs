@@ -327,9 +327,15 @@ async fn unknown_codes_are_refused_before_the_upgrade_on_any_server() {
     let a = host(&redis, Scenario::new()).await;
     let b = host(&redis, Scenario::new()).await;
     for rig in [&a, &b] {
-        let (status, body) = rig.refused("?join=0123456789abcdef01234567").await;
-        assert_eq!(status, 404);
-        assert_eq!(body["hint"], "ask the session's owner for a new invite");
+        for code in [
+            "0123456789abcdef01234567",
+            "no%20such%3Acode",
+            &"f".repeat(65),
+        ] {
+            let (status, body) = rig.refused(&format!("?join={code}")).await;
+            assert_eq!(status, 404, "{code}");
+            assert_eq!(body["hint"], "ask the session's owner for a new invite");
+        }
     }
     assert_eq!(a.peer.connection_count() + b.peer.connection_count(), 0);
     // A record written by another version of Relay is named, not misread.

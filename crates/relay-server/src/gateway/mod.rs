@@ -423,7 +423,10 @@ async fn upgrade(
                 "ask the session's owner for a new invite",
             )
         };
-        let Some(bus) = inner.bus.clone() else {
+        // Codes are ours (hex): anything else is not looked up in the store.
+        let plausible =
+            !code.is_empty() && code.len() <= 64 && code.bytes().all(|b| b.is_ascii_alphanumeric());
+        let Some(bus) = inner.bus.clone().filter(|_| plausible) else {
             return not_found();
         };
         // The room may run on another server on the same store.

@@ -1,10 +1,10 @@
 //! The bounded send queue of one socket: a writer task drains it into the WebSocket, so a slow
 //! client never stalls the conversation, and a client that falls too far behind is dropped
-//! instead of growing memory without bound.
+//! instead of growing memory without bound. A remote guest's queue (a shared session across
+//! hosts) has the same bound; its writer publishes on the room bus instead of a socket.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
