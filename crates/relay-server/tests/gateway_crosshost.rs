@@ -261,6 +261,52 @@ async fn a_remote_guests_reads_need_no_approval() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_guests_own_role_applies_on_the_owners_server() {
+    let redis = RedisServer::start();
+    let a = host(
+        &redis,
+        Scenario::new()
+            .call(&[("team_report", "{}")])
+            .say("Not allowed.", 100)
+            .call(&[("team_report", "{}")]),
+    )
+    .await;
+    let b = host(&redis, Scenario::new()).await;
+    let (mut owner, mut guest, code) = pair(&a, &b).await;
+    // Bob is a developer (his server said so): the team's report is refused, nobody is asked.
+    guest
+        .send(json!({"type": "text", "text": "show me the team report"}))
+        .await;
+    for client in [&mut owner, &mut guest] {
+        let frames = client.until_type("tool_call_finished").await;
+        assert!(!frames.iter().any(|f| f.kind() == "approval_requested"));
+        let finished = frames.last().unwrap().json();
+        assert_eq!(finished["ok"], false, "{finished}");
+        let output = finished["output"].as_str().unwrap();
+        assert!(
+            output.contains("bob is a developer") && output.contains("team_lead"),
+            "{output}"
+        );
+    }
+    // Cy, a team lead joining from B, may: it is the owner's to approve.
+    let mut cy = b.connect(&format!("?join={code}&as=cy:team_lead")).await;
+    assert_eq!(cy.expect("ready").await["role"], "team_lead");
+    cy.send(json!({"type": "text", "text": "show me the team report"}))
+        .await;
+    let requested = owner.expect("approval_requested").await;
+    assert_eq!(
+        requested["request"]["question"],
+        "cy asks to run team report. Allow it?"
+    );
+    owner
+        .send(json!({"type": "approval_answer", "id": requested["request"]["id"], "decision": "allow"}))
+        .await;
+    let finished = cy.expect("tool_call_finished").await;
+    assert_eq!(finished["ok"], true, "{finished}");
+    assert_eq!(finished["output"], json!({"members": 3}).to_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_owner_leaving_closes_the_remote_guest_and_forgets_the_invite() {
     let redis = RedisServer::start();
     let a = host(&redis, Scenario::new()).await;

@@ -154,3 +154,28 @@ async fn the_owner_leaving_ends_the_shared_session_for_the_guest() {
     rig.idle().await;
     assert_eq!(rig.gateway.active_conversations(), 0);
 }
+
+#[tokio::test]
+async fn a_guests_role_denies_what_it_does_not_grant_without_asking_anyone() {
+    let rig = Rig::start(
+        Scenario::new()
+            .call(&[("team_report", "{}")])
+            .say("Not allowed.", 100),
+    )
+    .await;
+    let (mut owner, mut guest) = pair(&rig).await;
+    guest
+        .send(json!({"type": "text", "text": "show me the team report"}))
+        .await;
+    for client in [&mut owner, &mut guest] {
+        let frames = client.until_type("tool_call_finished").await;
+        assert!(!frames.iter().any(|f| f.kind() == "approval_requested"));
+        let finished = frames.last().unwrap().json();
+        assert_eq!(finished["ok"], false, "{finished}");
+        let output = finished["output"].as_str().unwrap();
+        assert!(
+            output.contains("bob is a developer") && output.contains("team_lead"),
+            "{output}"
+        );
+    }
+}

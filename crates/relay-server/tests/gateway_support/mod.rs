@@ -46,6 +46,24 @@ impl Tool for Lookup {
     }
 }
 
+/// The team's report: needs the `team` permission (a developer's role does not grant it).
+pub struct TeamReport;
+
+#[async_trait]
+impl Tool for TeamReport {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec::new(
+            "team_report",
+            "Reports what every member of the team did this week.",
+            json!({"type": "object"}),
+            Permission::Team,
+        )
+    }
+    async fn call(&self, _args: Value, _ctx: ToolContext) -> Result<Value, ToolError> {
+        Ok(json!({"members": 3}))
+    }
+}
+
 /// A long sync: reports progress, finishes when released.
 pub struct SlowSync {
     pub release: Arc<Notify>,
@@ -159,6 +177,7 @@ impl ConversationFactory for Factory {
         }
         let registry = ToolRegistry::new()
             .with(Arc::new(Lookup))
+            .with(Arc::new(TeamReport))
             .with(Arc::new(SlowSync {
                 release: self.release.clone(),
             }))
