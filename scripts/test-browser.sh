@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/relay/target}"
 bash scripts/setup/browser.sh >/dev/null
 bash scripts/setup/browser-tls.sh >/dev/null
+bash scripts/setup/redis.sh >/dev/null # crosshost.test.mjs: two servers on one redis-server
 cargo build --locked -p relay-cli -p relay-testkit --quiet
 cd crates/relay-server/tests/browser
 # Bounded: each test has its own deadlines; the whole run stops after 10 minutes.

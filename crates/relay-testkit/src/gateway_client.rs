@@ -53,6 +53,21 @@ impl Client {
         Client { ws }
     }
 
+    /// Connects with `Authorization: Bearer TOKEN` (a server with a team); panics when the
+    /// upgrade fails.
+    pub async fn connect_with_token(url: &str, token: &str) -> Client {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = url.into_client_request().expect("a WebSocket URL");
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("a header value"),
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("the upgrade succeeds");
+        Client { ws }
+    }
+
     /// Sends a JSON text frame.
     pub async fn send(&mut self, frame: Value) {
         self.ws

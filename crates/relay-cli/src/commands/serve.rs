@@ -65,6 +65,10 @@ pub struct Args {
     /// the next `relay serve` or a `relay worker` takes it over.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     lease: u64,
+    /// Milliseconds between the heartbeats of a shared session whose owner and guest are on two
+    /// servers of one Redis store; three missed ones end it for the side left alone.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    share_heartbeat_ms: u64,
 }
 
 pub async fn run(g: &Global, args: Args) -> CliResult {
@@ -184,8 +188,15 @@ async fn gateway(g: &Global, args: &Args, voice: VoiceConfig) -> Result<Gateway,
         );
     }
     let local = relay.caller().clone();
+    // A store several servers share (Redis) lets a guest join from any of them.
+    let bus = relay.store().and_then(|s| s.room_bus());
     let conversations = Conversations::new(Arc::new(relay), voice);
-    Ok(Gateway::builder(Arc::new(conversations), local).build())
+    let mut gateway = Gateway::builder(Arc::new(conversations), local)
+        .share_heartbeat(Duration::from_millis(args.share_heartbeat_ms));
+    if let Some(bus) = bus {
+        gateway = gateway.bus(bus);
+    }
+    Ok(gateway.build())
 }
 
 /// The voice of the gateway's conversations: Realtime at `--realtime-url` /

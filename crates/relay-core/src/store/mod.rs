@@ -10,6 +10,7 @@
 //! Which store is used is decided by a [`StoreUrl`]: `sqlite:PATH` or `redis://HOST:PORT/DB`,
 //! from `RELAY_STORE_URL` or the `store:` section of `relay.yaml`.
 
+mod bus;
 mod error;
 mod types;
 mod url;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub use bus::{BUS_VERSION, BusMessages, InviteRecord, RoomBus};
 pub use error::StoreError;
 pub use types::{
     AuditEntry, AuditFilter, AuditOutcome, AuditRecord, Claim, JobFilter, JobRecord, JobState,
@@ -174,4 +176,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Tells live listeners on `channel` about `message` (Redis: pub/sub; SQLite: nothing to
     /// tell, since one process reads its own store). Best effort.
     async fn notify(&self, channel: &str, message: &str) -> Result<(), StoreError>;
+
+    /// The store's [`RoomBus`], when several processes share it (Redis): shared sessions then
+    /// span processes. `None` (the default, and SQLite's): shared sessions stay in-process.
+    fn room_bus(&self) -> Option<std::sync::Arc<dyn RoomBus>> {
+        None
+    }
 }

@@ -361,11 +361,7 @@ impl Conversation {
                     );
                     return;
                 }
-                let code = self.inner.invite(&self.room);
-                self.reply(
-                    participant,
-                    &frames::invite(&code, &format!("/?join={code}")),
-                );
+                self.inner.invite(&self.room, participant);
             }
             ClientFrame::Ping { id } => self.reply(participant, &frames::pong(id)),
         }

@@ -5,12 +5,11 @@ use std::sync::Arc;
 
 use axum::extract::ws::{Message, WebSocket};
 use futures::StreamExt;
-use relay_core::approval::ApprovalEvent;
 use relay_core::team::Caller;
 
 use super::Inner;
 use super::conversation::flush;
-use super::frames::{self, ClientFrame, ParticipantInfo};
+use super::frames::{self, ClientFrame};
 use super::outbox::Outbox;
 use super::room::{GuestInput, Participant, Room};
 
@@ -25,26 +24,14 @@ pub(crate) async fn run_guest(
     let (sink, mut stream) = socket.split();
     let (outbox, writer) = Outbox::spawn(sink, inner.send_queue_bytes);
     let id = inner.next_id();
-    let joined = room.join(Participant {
+    let joined = room.admit(Participant {
         id,
         caller: caller.clone(),
         outbox: outbox.clone(),
     });
     if !joined {
-        outbox.finish(&[
-            frames::error("invite_expired", "the shared session has ended", None),
-            frames::closed("the shared session has ended", false),
-        ]);
         flush(writer).await;
         return;
-    }
-    tracing::info!(session = %room.session_id, user = %caller.user, "guest joined");
-    let _ = outbox.json(&room.ready(&caller));
-    room.broadcast(&frames::participant(true, &ParticipantInfo::of(&caller)));
-    for request in room.pending_approvals() {
-        if let Ok(frame) = serde_json::to_value(ApprovalEvent::ApprovalRequested { request }) {
-            let _ = outbox.json(&frame);
-        }
     }
     loop {
         tokio::select! {

@@ -6,7 +6,8 @@
 //! session through the application's [`ConversationFactory`] (tools with the caller's
 //! permissions, a Realtime transport, the stored session), its own [`ApprovalHub`] (questions
 //! spoken and shown; answered by a button or the user's own speech) and, with an invite, guests
-//! (shared sessions, in this process). The page people talk from is served by [`page::router`].
+//! (shared sessions: in this process, or from other processes on one store with a room bus,
+//! see [`GatewayBuilder::bus`]). The page people talk from is served by [`page::router`].
 //!
 //! ```no_run
 //! # async fn example(factory: std::sync::Arc<dyn relay_server::gateway::ConversationFactory>) -> Result<(), relay_server::ServerError> {
@@ -33,6 +34,7 @@ mod guest;
 mod outbox;
 pub mod page;
 mod room;
+mod share;
 mod turns;
 
 use std::collections::HashMap;
@@ -46,6 +48,7 @@ use axum::extract::{Extension, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use relay_core::store::{BUS_VERSION, RoomBus};
 use relay_core::team::Caller;
 use relay_core::voice::VoiceSessionConfig;
 use tokio::sync::Notify;
@@ -69,6 +72,8 @@ pub const DEFAULT_SEND_QUEUE_BYTES: usize = 2 << 20;
 /// How long conversations get to close after a shutdown's grace period ran out (their tool runs
 /// cancelled, their voice sessions closing, their last frames flushed).
 pub const HAND_BACK_WAIT: Duration = Duration::from_secs(10);
+/// How long looking an invite up in the store may take before the upgrade is refused.
+const INVITE_LOOKUP: Duration = Duration::from_secs(5);
 
 /// The largest frame a client may send (1 MiB: 20 s of audio).
 const MAX_CLIENT_FRAME: usize = 1 << 20;
@@ -85,9 +90,33 @@ pub struct GatewayBuilder {
     local_caller: Caller,
     voice: VoiceSessionConfig,
     send_queue_bytes: usize,
+    bus: Option<Arc<dyn RoomBus>>,
+    heartbeat: Duration,
 }
 
+/// Default interval of a shared session's heartbeats across hosts: 2 s (a side not heard from
+/// for three of them is gone).
+pub const DEFAULT_SHARE_HEARTBEAT: Duration = Duration::from_secs(2);
+
 impl GatewayBuilder {
+    /// Shares sessions across processes over `bus` (the store's [`RoomBus`]: Redis, shared by
+    /// every `relay serve` on it): an invite made here lets a guest join from any process on
+    /// the same store. Without one (the default, and with SQLite), shared sessions stay in
+    /// this process.
+    pub fn bus(mut self, bus: Arc<dyn RoomBus>) -> Self {
+        self.bus = Some(bus);
+        self
+    }
+
+    /// How often the two hosts of a shared session tell each other they are alive (and the
+    /// owner's host refreshes its invites); three missed heartbeats end a remote guest's
+    /// socket (`owner_unreachable`), or make the guest leave the owner's room. Default
+    /// [`DEFAULT_SHARE_HEARTBEAT`].
+    pub fn share_heartbeat(mut self, interval: Duration) -> Self {
+        self.heartbeat = interval.max(Duration::from_millis(10));
+        self
+    }
+
     /// The voice session settings every conversation starts with (instructions, voice, turn
     /// detection, progress interval); a resumed session adds its history. Default:
     /// [`VoiceSessionConfig::default`] (server voice activity detection, input transcription).
@@ -113,6 +142,8 @@ impl GatewayBuilder {
                 local_caller: self.local_caller,
                 voice: self.voice,
                 send_queue_bytes: self.send_queue_bytes,
+                bus: self.bus,
+                heartbeat: self.heartbeat,
                 shutdown: CancellationToken::new(),
                 draining: CancellationToken::new(),
                 counters: Arc::new(Counters::default()),
@@ -150,6 +181,8 @@ impl Gateway {
             local_caller,
             voice: VoiceSessionConfig::default(),
             send_queue_bytes: DEFAULT_SEND_QUEUE_BYTES,
+            bus: None,
+            heartbeat: DEFAULT_SHARE_HEARTBEAT,
         }
     }
 
@@ -207,6 +240,9 @@ pub(crate) struct Inner {
     local_caller: Caller,
     voice: VoiceSessionConfig,
     send_queue_bytes: usize,
+    /// Shared sessions across processes, when the store has a bus.
+    bus: Option<Arc<dyn RoomBus>>,
+    heartbeat: Duration,
     /// Cancelled when the grace period of a shutdown ends: conversations end now.
     shutdown: CancellationToken,
     /// Cancelled when a shutdown starts: no new conversations or turns; turns in progress
@@ -236,11 +272,19 @@ impl Inner {
         self.invites.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A new invite code for `room`.
-    fn invite(&self, room: &Arc<Room>) -> String {
+    /// A new invite code for `room`, asked for by `participant`, who gets the `invite` frame:
+    /// right away in-process, or once the code is registered on the bus.
+    fn invite(self: &Arc<Self>, room: &Arc<Room>, participant: u64) {
         let code = random_code();
         self.invites().insert(code.clone(), Arc::downgrade(room));
-        code
+        match &self.bus {
+            Some(bus) => share::host::invite(self, bus, room, code, participant),
+            None => {
+                if let Some(outbox) = room.outbox(participant) {
+                    let _ = outbox.json(&frames::invite(&code, &format!("/?join={code}")));
+                }
+            }
+        }
     }
 
     /// The room an invite code leads to, while it runs.
@@ -378,14 +422,50 @@ async fn upgrade(
                 "a guest joins the owner's session: connect with ?join=CODE only",
             );
         }
-        let Some(room) = inner.room(&code) else {
-            return refuse(
+        if let Some(room) = inner.room(&code) {
+            return ws.on_upgrade(move |socket| guest::run_guest(inner, socket, caller, room));
+        }
+        let not_found = || {
+            refuse(
                 StatusCode::NOT_FOUND,
                 "no shared session has this invite code (it ended, or the code is wrong)",
                 "ask the session's owner for a new invite",
-            );
+            )
         };
-        return ws.on_upgrade(move |socket| guest::run_guest(inner, socket, caller, room));
+        // Codes are ours (hex): anything else is not looked up in the store.
+        let plausible =
+            !code.is_empty() && code.len() <= 64 && code.bytes().all(|b| b.is_ascii_alphanumeric());
+        let Some(bus) = inner.bus.clone().filter(|_| plausible) else {
+            return not_found();
+        };
+        // The room may run on another server on the same store.
+        let found = tokio::time::timeout(INVITE_LOOKUP, bus.invite(&code))
+            .await
+            .unwrap_or_else(|_| {
+                Err(relay_core::store::StoreError::Backend {
+                    url: "the store".into(),
+                    reason: format!("no answer within {INVITE_LOOKUP:?}"),
+                })
+            });
+        return match found {
+            Ok(Some(invite)) if invite.v == BUS_VERSION => ws.on_upgrade(move |socket| {
+                share::visit::run_remote_guest(inner, bus, socket, caller, invite)
+            }),
+            Ok(Some(invite)) => refuse(
+                StatusCode::CONFLICT,
+                &format!(
+                    "the shared session runs on a server that speaks room bus version {}, this one {BUS_VERSION}",
+                    invite.v
+                ),
+                "run the same Relay version on every server of the store, or connect to the owner's server",
+            ),
+            Ok(None) => not_found(),
+            Err(e) => refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("the invite could not be looked up: {e}"),
+                "try again in a moment, or connect to the owner's server",
+            ),
+        };
     }
     ws.on_upgrade(move |socket| conversation::run_owner(inner, socket, caller, session, metrics))
 }

@@ -1,17 +1,22 @@
 //! The bounded send queue of one socket: a writer task drains it into the WebSocket, so a slow
 //! client never stalls the conversation, and a client that falls too far behind is dropped
-//! instead of growing memory without bound.
+//! instead of growing memory without bound. A remote guest's queue (a shared session across
+//! hosts) has the same bound; its writer publishes on the room bus instead of a socket.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use bytes::Bytes;
 use futures::SinkExt;
 use futures::stream::SplitSink;
+use relay_core::store::RoomBus;
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+
+use super::share::wire::ToGuest;
 
 /// Something to write to the socket.
 #[derive(Debug)]
@@ -62,6 +67,26 @@ impl Outbox {
         )
     }
 
+    /// A queue whose frames go to a guest on another host: published on the room bus's
+    /// `channel` (see `share`), with an `alive` message after `heartbeat` without frames. The
+    /// same bound applies: a guest whose host cannot keep up (the bus is too slow) is dropped.
+    pub fn remote(
+        bus: Arc<dyn RoomBus>,
+        channel: String,
+        limit: usize,
+        heartbeat: Duration,
+    ) -> Outbox {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let queued = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(publish(bus, channel, rx, queued.clone(), heartbeat));
+        Outbox {
+            tx,
+            queued,
+            overflowed: Arc::new(AtomicBool::new(false)),
+            limit,
+        }
+    }
+
     fn push(&self, out: Out) -> Result<(), Overflow> {
         if self.overflowed.load(Ordering::Relaxed) {
             return Err(Overflow);
@@ -83,6 +108,11 @@ impl Outbox {
     /// Queues a JSON frame.
     pub fn json(&self, frame: &Value) -> Result<(), Overflow> {
         self.push(Out::Text(frame.to_string()))
+    }
+
+    /// Queues a JSON frame already encoded (a frame relayed from another host).
+    pub fn text(&self, text: String) -> Result<(), Overflow> {
+        self.push(Out::Text(text))
     }
 
     /// Queues a binary (audio) frame.
@@ -131,4 +161,38 @@ async fn write(
         }
     }
     let _ = sink.close().await;
+}
+
+/// The writer of a remote guest's queue: publishes each frame on the bus, and `alive` when
+/// nothing was sent for `heartbeat`.
+async fn publish(
+    bus: Arc<dyn RoomBus>,
+    channel: String,
+    mut rx: mpsc::UnboundedReceiver<Out>,
+    queued: Arc<AtomicUsize>,
+    heartbeat: Duration,
+) {
+    loop {
+        let message = match tokio::time::timeout(heartbeat, rx.recv()).await {
+            Err(_) => ToGuest::Alive,
+            Ok(Some(out)) => {
+                queued.fetch_sub(out.len(), Ordering::Relaxed);
+                match out {
+                    Out::Text(text) => ToGuest::Text(text),
+                    Out::Binary(bytes) => ToGuest::Audio(bytes.to_vec()),
+                    Out::Close => ToGuest::Close,
+                }
+            }
+            // Every sender is gone: the guest's socket closes.
+            Ok(None) => ToGuest::Close,
+        };
+        let last = message == ToGuest::Close;
+        if let Err(e) = bus.publish(&channel, message.encode()).await {
+            // The guest's host stops hearing from the room and ends the guest's socket.
+            tracing::warn!(channel = %channel, "cannot reach a remote guest: {e}");
+        }
+        if last {
+            return;
+        }
+    }
 }

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use std::sync::Arc;
 
-use relay_core::approval::{ApprovalHub, ApprovalRequest};
+use relay_core::approval::{ApprovalEvent, ApprovalHub, ApprovalRequest};
 use relay_core::team::Caller;
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -70,6 +70,8 @@ pub struct Room {
     pub guests: mpsc::UnboundedSender<GuestInput>,
     /// Cancelled when the conversation ends: guests' sockets stop reading.
     pub ended: CancellationToken,
+    /// The room on the room bus, once the owner invited with one (guests on other hosts).
+    pub(crate) shared: std::sync::OnceLock<super::share::Bridge>,
 }
 
 impl Room {
@@ -92,6 +94,7 @@ impl Room {
                 participants: Mutex::new(vec![owner]),
                 guests,
                 ended: CancellationToken::new(),
+                shared: std::sync::OnceLock::new(),
             },
             rx,
         )
@@ -128,6 +131,30 @@ impl Room {
         }
         self.guard.admit(&guest.caller);
         all.push(guest);
+        true
+    }
+
+    /// Lets `guest` in: they get `ready`, everyone gets `participant_joined`, and they see the
+    /// approval requests waiting now. `false` when the conversation already ended (the guest
+    /// got `error` and `closed`).
+    pub fn admit(&self, guest: Participant) -> bool {
+        let caller = guest.caller.clone();
+        let outbox = guest.outbox.clone();
+        if !self.join(guest) {
+            outbox.finish(&[
+                frames::error("invite_expired", "the shared session has ended", None),
+                frames::closed("the shared session has ended", false),
+            ]);
+            return false;
+        }
+        tracing::info!(session = %self.session_id, user = %caller.user, "guest joined");
+        let _ = outbox.json(&self.ready(&caller));
+        self.broadcast(&frames::participant(true, &ParticipantInfo::of(&caller)));
+        for request in self.pending_approvals() {
+            if let Ok(frame) = serde_json::to_value(ApprovalEvent::ApprovalRequested { request }) {
+                let _ = outbox.json(&frame);
+            }
+        }
         true
     }
 

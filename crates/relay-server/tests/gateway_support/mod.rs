@@ -85,7 +85,7 @@ impl Tool for TeamReport {
     }
     async fn call(&self, _args: Value, _ctx: ToolContext) -> Result<Value, ToolError> {
         self.runs.fetch_add(1, Ordering::SeqCst);
-        Ok(json!({"in_progress": 3}))
+        Ok(json!({"members": 3}))
     }
 }
 

@@ -4,6 +4,7 @@
 //! set to list them), a stream with a consumer group for the job queue (leases are the group's
 //! pending entries; an expired one is taken over with `XAUTOCLAIM`), pub/sub for notifications.
 
+mod bus;
 mod queue;
 mod scripts;
 mod watch;
@@ -494,5 +495,9 @@ impl Store for RedisStore {
             .await
             .map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    fn room_bus(&self) -> Option<Arc<dyn relay_core::store::RoomBus>> {
+        Some(Arc::new(self.clone()))
     }
 }
