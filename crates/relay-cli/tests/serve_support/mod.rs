@@ -10,13 +10,13 @@ use std::thread::JoinHandle;
 
 use relay_testkit::git::write_workspace;
 
-/// `HOST:PORT` from `relay serve: listening on http://HOST:PORT (...)`.
+/// `HOST:PORT` from `relay serve: listening on http://HOST:PORT (...)` (or `https://`).
 ///
 /// # Panics
 /// When the line is not that announcement, quoting it.
 pub fn listening_addr(first_line: &str) -> String {
     first_line
-        .split("http://")
+        .split("://")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("relay serve prints where it listens, got {first_line:?}"))
@@ -77,7 +77,7 @@ pub struct Serving {
     child: Child,
     /// Its first stderr line (where it listens, what it serves).
     pub first: String,
-    /// `HOST:PORT` it listens on (plain HTTP).
+    /// `HOST:PORT` it listens on.
     pub addr: String,
     log: Option<JoinHandle<String>>,
 }
