@@ -1,7 +1,8 @@
 //! `relay serve`'s users end to end, with the real binary: a sign-in cookie survives a restart
 //! (SQLite), a cookie issued by one server works on another on the same real `redis-server`,
 //! revoking the user's tokens ends it everywhere; MCP calls at `/mcp` run as the user whose
-//! token they carry (a reader may not write, an admin may; the audit log names both).
+//! token they carry (a reader may not write, an admin may, `--mcp-allow` caps both; the audit
+//! log names them).
 
 mod serve_support;
 
@@ -194,6 +195,23 @@ impl<'a> Mcp<'a> {
         (headers, answer)
     }
 
+    /// `tools/list`: whether each tool is marked granted to this caller, by name.
+    async fn granted(&self) -> std::collections::BTreeMap<String, bool> {
+        let (_, answer) = self
+            .post(json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list"}))
+            .await;
+        let answer = answer.expect("an answer to tools/list");
+        answer["result"]["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let granted = t["_meta"]["dev.relay/granted"].as_bool();
+                (t["name"].as_str().unwrap().to_owned(), granted.unwrap())
+            })
+            .collect()
+    }
+
     /// `tools/call`: the result.
     async fn call(&self, tool: &str, arguments: Value) -> Value {
         let (_, answer) = self
@@ -216,6 +234,11 @@ async fn mcp_calls_run_as_the_user_whose_token_they_carry() {
     let server = serve(dir.path(), &["--mcp", "--mcp-allow", "write_repos"], &[]);
 
     let reader = Mcp::open(&server, &rita).await;
+    let listed = reader.granted().await;
+    assert_eq!(listed.get("create_branch"), Some(&false), "{listed:?}");
+    assert_eq!(listed.get("project_status"), Some(&true), "{listed:?}");
+    let read = reader.call("project_status", json!({})).await;
+    assert_ne!(read["isError"], true, "a reader reads: {read}");
     let refused = reader
         .call("create_branch", json!({"name": "feature/by-rita"}))
         .await;
@@ -234,6 +257,16 @@ async fn mcp_calls_run_as_the_user_whose_token_they_carry() {
     assert_ne!(done["isError"], true, "{done}");
     assert!(branches(&dir.path().join("api")).contains("feature/by-ann"));
     assert!(branches(&dir.path().join("app")).contains("feature/by-ann"));
+    assert_eq!(admin.granted().await.get("create_branch"), Some(&true));
+    // --mcp-allow stays the ceiling: an admin's role has `session`, this server does not.
+    let capped = admin.call("switch_project", json!({"name": "api"})).await;
+    assert_eq!(capped["isError"], true, "{capped}");
+    assert!(
+        capped.to_string().contains(
+            "`switch_project` needs the `session` permission, which this session was not granted"
+        ),
+        "{capped}"
+    );
 
     // The audit log names who called.
     let out = run(dir.path(), &["audit", "--json"]);
@@ -259,5 +292,17 @@ async fn mcp_calls_run_as_the_user_whose_token_they_carry() {
             ("rita".to_owned(), "reader".to_owned(), "denied".to_owned()),
             ("ann".to_owned(), "admin".to_owned(), "ok".to_owned()),
         ]
+    );
+    let capped: Vec<&Value> = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["entry"])
+        .filter(|e| e["action"] == "switch_project")
+        .collect();
+    assert_eq!(capped.len(), 1, "{capped:?}");
+    assert_eq!(
+        (&capped[0]["user"], &capped[0]["outcome"]),
+        (&json!("ann"), &json!("denied"))
     );
 }
