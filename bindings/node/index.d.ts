@@ -252,7 +252,7 @@ export interface VoiceMetrics {
 /** The acting user (`memory.whoami()`). */
 export interface WhoAmI {
   user: string
-  role: 'developer' | 'team_lead' | 'admin'
+  role: 'reader' | 'developer' | 'team_lead' | 'admin'
   /** The tool registry's permissions: `read`, `session`, ..., `team`, `admin`. */
   permissions: string[]
   /** The plan's permissions: `repository_write`, `container_manage`, ... */

@@ -18,7 +18,7 @@ use crate::tools::Tools;
 pub struct WhoAmI {
     /// The user name.
     pub user: String,
-    /// `developer`, `team_lead` or `admin`.
+    /// `reader`, `developer`, `team_lead` or `admin`.
     pub role: String,
     /// The tool registry's permissions (`read`, `session`, ..., `team`, `admin`).
     pub permissions: Vec<String>,

@@ -164,19 +164,62 @@ fn relay_serve_syncs_the_dependents_on_a_signed_push_and_stops_on_sigterm() {
     assert!(rest.contains("relay serve: stopped"), "{rest}");
 }
 
-#[test]
-fn relay_serve_without_a_secret_refuses_to_start() {
-    let dir = tempfile::tempdir().unwrap();
-    relay_testkit::git::write_workspace(dir.path(), &[("a", &[])]);
-    let out = Command::new(env!("CARGO_BIN_EXE_relay"))
-        .args(["serve", "--bind", "127.0.0.1:0", "-w"])
-        .arg(dir.path())
-        .env_remove("RELAY_WEBHOOK_SECRET")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("set RELAY_WEBHOOK_SECRET"), "{err}");
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_secret_relay_serve_serves_all_but_webhooks_and_says_so() {
+    let dir = serve_support::workspace("");
+    // The variable unset, or set empty: no receiver either way.
+    for secret in [None, Some("")] {
+        let mut c = serve_support::command(dir.path(), &["serve", "--bind", "127.0.0.1:0"]);
+        if let Some(secret) = secret {
+            c.env("RELAY_WEBHOOK_SECRET", secret);
+        }
+        let server = serve_support::Serving::start(c);
+        assert!(
+            server
+                .first
+                .contains("no GitHub webhooks: RELAY_WEBHOOK_SECRET is not set"),
+            "{}",
+            server.first
+        );
+        assert!(
+            !server.first.contains("POST /webhooks/github"),
+            "{}",
+            server.first
+        );
+        let c = serve_support::client();
+        let (status, _, _) = serve_support::answer(c.get(server.url("/healthz"))).await;
+        assert_eq!(status, 200);
+        let (status, _, page) = serve_support::answer(c.get(server.url("/"))).await;
+        assert_eq!(status, 200);
+        assert!(page.as_str().is_some_and(|p| p.contains("<html")), "{page}");
+        let body = br#"{"zen": "Keep it logically awesome.", "hook_id": 1}"#;
+        let (status, _, refused) = serve_support::answer(
+            c.post(server.url("/webhooks/github"))
+                .header("content-type", "application/json")
+                .header("x-github-event", "ping")
+                .header("x-github-delivery", "9f1b2c3d-0000-11f0-8000-000000000009")
+                .header("x-hub-signature-256", sign(SECRET.as_bytes(), body))
+                .body(body.to_vec()),
+        )
+        .await;
+        assert_eq!(status, 503, "{refused}");
+        assert!(
+            refused["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("does not receive GitHub webhooks")),
+            "{refused}"
+        );
+        assert!(
+            refused["hint"]
+                .as_str()
+                .is_some_and(|h| h.contains("set RELAY_WEBHOOK_SECRET")),
+            "{refused}"
+        );
+        let (stopped, log) = server.stop();
+        assert!(stopped, "{log}");
+        assert!(log.contains("relay serve: stopped"), "{log}");
+        assert!(!log.contains("finishing queued deliveries"), "{log}");
+    }
 }
 
 /// Sends one HTTP/1.1 request and returns the whole response (status line, headers, body).

@@ -195,3 +195,54 @@ async fn a_tool_still_running_after_the_grace_is_cancelled_and_reported_as_hande
         .collect();
     assert!(left.is_empty(), "still running in the workspace: {left:?}");
 }
+
+/// `/readyz` with the given Realtime flag and environment: status and body.
+async fn readyz(flag: &str, env_url: &str, key: &str) -> (u16, serde_json::Value, String) {
+    let dir = serve_support::workspace("");
+    let mut c = serve_support::command(
+        dir.path(),
+        &["serve", "--bind", "127.0.0.1:0", "--realtime-url", flag],
+    );
+    c.env("OPENAI_REALTIME_URL", env_url)
+        .env("OPENAI_API_KEY", key)
+        .env("RELAY_LOG", "info");
+    let server = serve_support::Serving::start(c);
+    let (status, _, body) =
+        serve_support::answer(serve_support::client().get(server.url("/readyz"))).await;
+    let (_, log) = server.stop();
+    (status, body, log)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_checks_the_realtime_url_of_the_flag_over_the_environment() {
+    // One endpoint that answers, one that does not (its listener is gone).
+    let up = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let up_url = format!(
+        "ws://127.0.0.1:{}/v1/realtime",
+        up.local_addr().unwrap().port()
+    );
+    let down_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down_url = format!("ws://127.0.0.1:{down_port}/v1/realtime");
+    let key = "sk-readyz-test-key-never-shown";
+
+    let (status, body, log) = readyz(&up_url, &down_url, key).await;
+    assert_eq!(status, 200, "the flag's endpoint answers: {body}");
+    assert_eq!(body["checks"]["realtime"], "ok", "{body}");
+    assert!(!log.contains(key), "the key is never printed: {log}");
+
+    let (status, body, log) = readyz(&down_url, &up_url, key).await;
+    assert_eq!(status, 503, "the flag's endpoint does not answer: {body}");
+    assert_eq!(body["failed"], json!(["realtime"]), "{body}");
+    let why = body["checks"]["realtime"].as_str().unwrap();
+    assert!(
+        why.contains(&format!("cannot connect to 127.0.0.1:{down_port}")),
+        "{body}"
+    );
+    assert!(!body.to_string().contains(key), "{body}");
+    assert!(!log.contains(key), "the key is never printed: {log}");
+    drop(up);
+}

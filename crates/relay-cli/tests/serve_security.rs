@@ -3,46 +3,13 @@
 //! the page, `/metrics` and `/readyz` are served over HTTPS to a client trusting a certificate
 //! made here, `/metrics` only with a token made by `relay team token create`.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+mod serve_support;
 
-use relay_testkit::git::write_workspace;
+use std::path::{Path, PathBuf};
+
+use serve_support::{Serving, command, create_token, run, stderr, workspace};
 
 const TEAM: &str = "team:\n  - user: ann\n    role: admin\n  - user: bob\n    role: developer\n";
-
-fn workspace(team: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    write_workspace(dir.path(), &[("api", &[]), ("app", &["api"])]);
-    let file = dir.path().join("relay.yaml");
-    let yaml = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, format!("{yaml}{team}")).unwrap();
-    dir
-}
-
-fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_relay"));
-    c.current_dir(dir)
-        .args(args)
-        .env_remove("RELAY_WORKSPACE")
-        .env_remove("RELAY_STORE_URL")
-        .env_remove("RELAY_TOKEN")
-        .env_remove("RELAY_MCP_TOKEN")
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("OPENAI_REALTIME_URL")
-        .env("RELAY_USER", "ann")
-        .env("RELAY_WEBHOOK_SECRET", "s3cret")
-        .env("NO_COLOR", "1");
-    c
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    command(dir, args).output().expect("relay runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn without_a_team_a_non_loopback_address_is_refused_before_serving() {
@@ -140,24 +107,12 @@ fn certificates(dir: &Path) -> (String, PathBuf, PathBuf) {
     (ca.pem(), cert_path, key_path)
 }
 
-/// Kills the server when the test ends, however it ends.
-struct Serving(Child);
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn with_a_team_the_page_metrics_and_readyz_are_served_over_tls() {
     let dir = workspace(TEAM);
-    let out = run(dir.path(), &["team", "token", "create", "bob"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let token = create_token(dir.path(), "bob", &[]);
     let (ca, cert, key) = certificates(dir.path());
-    let mut child = command(
+    let mut serve = command(
         dir.path(),
         &[
             "serve",
@@ -169,29 +124,13 @@ fn with_a_team_the_page_metrics_and_readyz_are_served_over_tls() {
             key.to_str().unwrap(),
             "--behind-proxy",
         ],
-    )
-    .env("RELAY_LOG", "info")
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut first = String::new();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    err.read_line(&mut first).unwrap();
-    // Keep reading what it logs: a closed pipe would fail its writes.
-    let logged = std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = std::io::Read::read_to_string(&mut err, &mut rest);
-        rest
-    });
-    let serving = Serving(child);
+    );
+    serve.env("RELAY_LOG", "info");
+    let serving = Serving::start(serve);
+    let first = &serving.first;
+    assert!(first.contains("https://127.0.0.1:"), "{first}");
     assert!(first.contains("users' tokens required"), "{first}");
-    let port = first
-        .split("https://127.0.0.1:")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("relay serve prints where it listens, got {first:?}"))
-        .to_owned();
+    let port = serving.addr.rsplit(':').next().unwrap().to_owned();
     let base = format!("https://localhost:{port}");
 
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -244,8 +183,7 @@ fn with_a_team_the_page_metrics_and_readyz_are_served_over_tls() {
             r#"{"role":"developer","user":"bob"}"#
         );
     });
-    drop(serving);
-    let logged = logged.join().unwrap();
+    let (_, logged) = serving.stop();
     assert!(
         !logged.contains(&token),
         "tokens are never logged: {logged}"

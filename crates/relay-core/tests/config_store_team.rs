@@ -73,7 +73,7 @@ fn mistakes_are_reported_with_their_line_and_what_to_do() {
     assert!(
         err.contains(":12:")
             && err.contains("unknown role `boss`")
-            && err.contains("roles are developer, team_lead and admin"),
+            && err.contains("roles are reader, developer, team_lead and admin"),
         "{err}"
     );
 

@@ -10,6 +10,7 @@ use axum::Router;
 use axum::http::{HeaderValue, Request, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use relay_core::store::Store;
 use relay_core::team::Caller;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -74,6 +75,7 @@ impl App {
             tls: false,
             rate_limit: RateLimit::default(),
             session_ttl: SESSION_TTL,
+            signins: None,
             metrics: None,
             checks: Vec::new(),
             collectors: Vec::new(),
@@ -196,6 +198,7 @@ pub struct AppBuilder {
     tls: bool,
     rate_limit: RateLimit,
     session_ttl: Duration,
+    signins: Option<Arc<dyn Store>>,
     metrics: Option<Metrics>,
     checks: Vec<ReadyCheck>,
     collectors: Vec<Arc<dyn Collect>>,
@@ -273,6 +276,15 @@ impl AppBuilder {
         self
     }
 
+    /// Keeps sign-in sessions in `store` (only hashes of their ids): every server on the same
+    /// store accepts a cookie any of them issued, a restart signs nobody out, and revoking a
+    /// user's tokens ([`Store::revoke_tokens`]) ends their sessions everywhere. Without it
+    /// sessions live in this process's memory.
+    pub fn signins(mut self, store: Arc<dyn Store>) -> Self {
+        self.signins = Some(store);
+        self
+    }
+
     /// These metrics instead of fresh ones (e.g. a handle the webhook receiver already has).
     pub fn metrics(mut self, metrics: Metrics) -> Self {
         self.metrics = Some(metrics);
@@ -296,7 +308,10 @@ impl AppBuilder {
         App {
             guard: Arc::new(Guard {
                 access: self.access,
-                sessions: Sessions::new(self.session_ttl),
+                sessions: match self.signins {
+                    Some(store) => Sessions::in_store(store, self.session_ttl),
+                    None => Sessions::memory(self.session_ttl),
+                },
                 limiter: FailureLimiter::new(self.rate_limit),
                 allowed_origins: self.allowed_origins,
                 public: self.public,

@@ -70,3 +70,9 @@ pub use tls::TlsConfig;
 pub fn router(webhooks: &webhooks::Webhooks) -> axum::Router {
     health::router().merge(webhooks.router())
 }
+
+/// Relay's routes without a webhook receiver: `GET /healthz`, and `POST /webhooks/github`
+/// answering 503 with a hint to set the secret ([`webhooks::disabled_router`]).
+pub fn router_without_webhooks() -> axum::Router {
+    health::router().merge(webhooks::disabled_router())
+}

@@ -72,10 +72,14 @@ impl ReadyCheck {
     }
 
     /// A check that a TCP connection to the host and port of `url` opens (`ws`/`http` default
-    /// to port 80, `wss`/`https` to 443): e.g. the Realtime endpoint.
+    /// to port 80, `wss`/`https` to 443): e.g. the Realtime endpoint. Credentials in the URL
+    /// are never shown.
     pub fn tcp(name: impl Into<String>, url: &str) -> Result<Self, String> {
         let target = host_port(url).ok_or_else(|| {
-            format!("`{url}` is not a URL with a host (e.g. wss://api.openai.com/v1/realtime)")
+            format!(
+                "`{}` is not a URL with a host (e.g. wss://api.openai.com/v1/realtime)",
+                relay_core::redact::redact_url_credentials(url)
+            )
         })?;
         Ok(ReadyCheck::new(name, move || {
             let target = target.clone();

@@ -23,7 +23,7 @@ pub use crate::redis::RedisStore;
 pub use crate::sqlite::SqliteStore;
 
 /// The newest schema version this build knows; older stores are migrated forward on open.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Opens the store `url` names, migrating its schema forward.
 pub async fn open(url: &StoreUrl) -> Result<Arc<dyn Store>, StoreError> {

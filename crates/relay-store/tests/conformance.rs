@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use relay_core::store::{
-    AuditEntry, AuditFilter, AuditOutcome, JobFilter, JobRecord, JobState, SessionRecord, Store,
-    StoreUrl, TokenRecord, ToolCallRecord, Turn, TurnRole,
+    AuditEntry, AuditFilter, AuditOutcome, JobFilter, JobRecord, JobState, SessionRecord,
+    SignInRecord, Store, StoreUrl, TokenRecord, ToolCallRecord, Turn, TurnRole,
 };
 use relay_store::chain::{self, Verdict};
 use serde_json::json;
@@ -80,6 +80,7 @@ fn job(id: &str, user: &str, state: JobState, created_ms: u64) -> JobRecord {
 }
 
 mod suite {
+    pub use super::signins::*;
     use super::*;
 
     pub async fn schema_is_current(s: Subject) {
@@ -552,6 +553,73 @@ mod suite {
     }
 }
 
+mod signins {
+    use super::*;
+
+    fn signin(id_hash: &str, user: &str, lasts: Duration) -> SignInRecord {
+        let now = relay_store::now_ms();
+        SignInRecord {
+            id_hash: id_hash.into(),
+            user: user.into(),
+            created_ms: now,
+            expires_ms: now + lasts.as_millis() as u64,
+        }
+    }
+
+    pub async fn sign_ins_are_shared_end_and_go_with_their_users_tokens(s: Subject) {
+        let one = s.open().await;
+        let two = s.open().await;
+        let day = Duration::from_secs(86_400);
+        let ann_a = signin("a1", "ann", day);
+        one.put_signin(ann_a.clone()).await.unwrap();
+        one.put_signin(signin("a2", "ann", day)).await.unwrap();
+        one.put_signin(signin("b1", "bob", day)).await.unwrap();
+        // Another connection (another host) sees it as stored.
+        assert_eq!(two.signin("a1").await.unwrap(), Some(ann_a));
+        assert_eq!(two.signin("nope").await.unwrap(), None);
+
+        // Signing out ends one, once.
+        assert!(two.delete_signin("a2").await.unwrap());
+        assert!(!one.delete_signin("a2").await.unwrap());
+        assert_eq!(one.signin("a2").await.unwrap(), None);
+
+        // Revoking a user's tokens ends their sign-ins, not others'.
+        one.put_token(TokenRecord {
+            id: "relay_ann".into(),
+            user: "ann".into(),
+            hash: "h-ann".into(),
+            created_ms: 1,
+            revoked_ms: None,
+        })
+        .await
+        .unwrap();
+        assert_eq!(two.revoke_tokens("ann").await.unwrap(), 1);
+        assert_eq!(one.signin("a1").await.unwrap(), None);
+        assert!(one.signin("b1").await.unwrap().is_some());
+        assert_eq!(one.delete_signins("bob").await.unwrap(), 1);
+        assert_eq!(two.signin("b1").await.unwrap(), None);
+        assert_eq!(one.delete_signins("bob").await.unwrap(), 0);
+
+        // An expired sign-in is gone; one stored already expired is never found.
+        one.put_signin(signin("short", "ann", Duration::from_millis(300)))
+            .await
+            .unwrap();
+        let mut over = signin("over", "ann", Duration::ZERO);
+        over.expires_ms -= 1;
+        one.put_signin(over).await.unwrap();
+        assert_eq!(one.signin("over").await.unwrap(), None);
+        let gone = async {
+            while one.signin("short").await.unwrap().is_some() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(30), gone)
+            .await
+            .expect("an expired sign-in is not found");
+        assert_eq!(one.delete_signins("ann").await.unwrap(), 0, "none live");
+    }
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -586,4 +654,5 @@ conformance!(
     notify_is_accepted,
     a_delivery_id_is_recorded_once_across_connections,
     an_enqueue_wakes_an_idle_worker,
+    sign_ins_are_shared_end_and_go_with_their_users_tokens,
 );

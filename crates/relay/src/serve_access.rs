@@ -51,6 +51,30 @@ impl Authenticate for TokenAuthenticator {
                 ));
             }
         };
+        self.member(user)
+    }
+
+    async fn authenticate_user(&self, user: &str) -> Result<Caller, AuthError> {
+        let tokens = self
+            .store
+            .tokens(Some(user.to_owned()))
+            .await
+            .map_err(|e| {
+                tracing::warn!("cannot check a user's tokens: {e}");
+                AuthError::Unavailable("the store holding the tokens cannot be reached".into())
+            })?;
+        if !tokens.iter().any(|t| t.revoked_ms.is_none()) {
+            return Err(AuthError::Revoked(format!(
+                "the tokens of {user} were revoked, which ended this sign-in; ask an admin for a new token"
+            )));
+        }
+        self.member(user.to_owned())
+    }
+}
+
+impl TokenAuthenticator {
+    /// `user` as a caller of this workspace: their role in `team:` (admin without a team).
+    fn member(&self, user: String) -> Result<Caller, AuthError> {
         if self.team.is_empty() {
             return Ok(Caller::new(user, relay_core::team::Role::Admin));
         }
@@ -118,11 +142,17 @@ impl Relay {
     }
 
     /// An [`App`] builder for serving this workspace: [`Relay::server_access`], and with a
-    /// store a `store` readiness check and `relay_jobs` counted from its jobs. Add TLS, proxy,
+    /// store a `store` readiness check, `relay_jobs` counted from its jobs and (with users'
+    /// tokens) sign-in sessions kept in it ([`AppBuilder::signins`]). Add TLS, proxy,
     /// origins and further checks, then [`AppBuilder::build`].
     pub fn server_app(&self) -> Result<AppBuilder, Error> {
-        let mut app = App::builder(self.server_access()?);
+        let access = self.server_access()?;
+        let tokens = access.needs_token();
+        let mut app = App::builder(access);
         if let Some(store) = self.store() {
+            if tokens {
+                app = app.signins(store.clone());
+            }
             let probe = store.clone();
             app = app
                 .ready_check(ReadyCheck::new("store", move || {

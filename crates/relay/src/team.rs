@@ -32,7 +32,8 @@ impl Relay {
         Ok(NewToken { token, record })
     }
 
-    /// Revokes every token of `user` (admins only); returns how many were active.
+    /// Revokes every token of `user` (admins only) and ends their sign-in sessions on every
+    /// `relay serve` of this store; returns how many tokens were active.
     pub async fn revoke_tokens(&self, user: &str) -> Result<u32, Error> {
         self.require(Permission::Admin, "revoke tokens")?;
         Ok(self.require_store()?.revoke_tokens(user).await?)

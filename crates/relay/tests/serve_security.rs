@@ -339,7 +339,99 @@ async fn signing_in_sets_a_session_cookie_that_is_not_the_token_and_signing_out_
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_refusal(&body, "was revoked");
+    assert_refusal(&body, "session has ended");
+    assert_refusal(&body, "tokens were revoked");
+}
+
+/// The cookie of a sign-in (`relay_session=...`).
+async fn sign_in(c: &reqwest::Client, base: &str, token: &str) -> String {
+    let (status, headers, body) = answer(
+        c.post(format!("{base}/auth/signin"))
+            .body(serde_json::json!({ "token": token }).to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split("; ")
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_is_kept_in_the_store_so_every_server_on_it_accepts_the_cookie() {
+    let dir = workspace(TEAM);
+    let (admin, app) = team_app(&dir).await;
+    let bob = admin.create_token("bob").await.unwrap().token;
+    let one = serve(app.build()).await;
+    let two = serve(admin.server_app().unwrap().build()).await;
+    let c = client();
+    let cookie = sign_in(&c, &one.base, &bob).await;
+    let whoami = |base: &str| {
+        c.get(format!("{base}/auth/whoami"))
+            .header("cookie", &cookie)
+    };
+    let (status, _, body) = answer(whoami(&two.base)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        serde_json::json!({"user": "bob", "role": "developer"})
+    );
+
+    // Only the id's hash is in the store, never the id or the token.
+    let db = std::fs::read(dir.path().join(".relay/relay.db")).unwrap();
+    let id = cookie.trim_start_matches("relay_session=");
+    let contains = |needle: &str| db.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(!contains(id), "the session id is not stored");
+    assert!(!contains(&bob), "the token is not stored");
+
+    // Signing out on one server ends it on the other.
+    let (status, _, body) = answer(
+        c.post(format!("{}/auth/signout", two.base))
+            .header("cookie", &cookie),
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("signed out"))
+    );
+    let (status, _, body) = answer(whoami(&one.base)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_refusal(&body, "session has ended");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_in_memory_ends_too_when_its_users_tokens_are_revoked() {
+    let dir = workspace(TEAM);
+    let admin = relay_as(&dir, "ann").await;
+    let bob = admin.create_token("bob").await.unwrap().token;
+    // No store for sign-ins: they live in this process; each request still asks the
+    // authenticator about the user.
+    let served = serve(App::builder(admin.server_access().unwrap()).build()).await;
+    let c = client();
+    let cookie = sign_in(&c, &served.base, &bob).await;
+    let probe = || {
+        c.get(format!("{}/probe", served.base))
+            .header("cookie", &cookie)
+    };
+    let (status, _, body) = answer(probe()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    admin.revoke_tokens("bob").await.unwrap();
+    let (status, headers, body) = answer(probe()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_refusal(&body, "tokens of bob were revoked");
+    assert!(
+        headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let (status, _, body) = answer(probe()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_refusal(&body, "session has ended");
+    assert_eq!(served.hits.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,10 +1,13 @@
 //! `relay serve`: the HTTP server — the page at `/` and the voice gateway
 //! (`GET /v1/conversation`, docs/serve.md), GitHub webhooks (`POST /webhooks/github`),
 //! `/healthz`, `/readyz`, `/metrics`, and with `--mcp` Relay's tools over MCP (Streamable HTTP
-//! at `/mcp`), behind users' tokens (or none on loopback without a `team:`), over HTTPS with
+//! at `/mcp`, each call as the authenticated user, `--mcp-allow` the ceiling), behind users' tokens (or none on loopback without a `team:`), over HTTPS with
 //! `--tls-cert` (see `serve_security`). Webhook jobs are printed as
 //! they run (sentences, or JSON lines with `--json`); SIGINT, SIGTERM or SIGHUP stops accepting
 //! deliveries and finishes the running one first (a second signal kills what is left).
+//!
+//! Without `RELAY_WEBHOOK_SECRET` no webhook receiver is mounted (the startup line says so) and
+//! a delivery gets 503 with a hint to set the secret; everything else is served.
 //!
 //! Every accepted delivery is a durable job in the store (`.relay/relay.db`, or
 //! `RELAY_STORE_URL`) with its delivery id remembered there, and `relay serve` works the store's
@@ -18,9 +21,10 @@ use relay::core::tools::Permission;
 use relay::core::{Event, EventKind, JobStatus};
 use relay::mcp::{CancellationToken, HttpOptions, McpServer};
 use relay::server::gateway::Gateway;
-use relay::server::webhooks::Webhooks;
+use relay::server::webhooks::{SECRET_ENV, ShutdownReport, Webhooks};
 use relay::server::{DEFAULT_BIND, Server};
 use relay::{AgentChoice, Conversations, TransportKind, VoiceConfig};
+use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::mcp::{TOKEN_ENV, permission};
@@ -43,7 +47,8 @@ pub struct Args {
     grace: u64,
     /// Also serve Relay's tools over MCP (Streamable HTTP) at /mcp, read-only unless widened
     /// with --mcp-allow. Requests must carry `Authorization: Bearer $RELAY_MCP_TOKEN` when
-    /// that variable is set.
+    /// that variable is set; with a team, a user's token works too, and each call runs as
+    /// that user (their role, within --mcp-allow) and is audited under their name.
     #[arg(long)]
     mcp: bool,
     /// With --mcp: what MCP clients may do beyond reading (comma-separated): session,
@@ -77,15 +82,36 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     let tls = args.security.tls()?;
     let relay = g.relay().store(g.store_choice()?).build().await?;
     let mcp_token = std::env::var(TOKEN_ENV).ok().filter(|t| !t.is_empty());
-    let app = args.security.app(&relay, mcp_token.filter(|_| args.mcp))?;
-    let webhooks = Webhooks::builder(relay.require_graph()?)
-        .metrics(app.metrics())
-        .store(relay.require_store()?)
-        .build()
-        .map_err(relay::Error::from)?;
-    // A bad Realtime configuration shows before anything starts.
+    // A bad Realtime configuration shows before anything starts; /readyz checks the very
+    // endpoint the gateway dials (--realtime-url over OPENAI_REALTIME_URL).
     let voice = voice_config(&args)?;
-    let mut router = relay::server::router(&webhooks);
+    let realtime = match voice.transport_kind() {
+        TransportKind::Realtime => Some(voice.realtime_config()?.url),
+        _ => None,
+    };
+    let app = args
+        .security
+        .app(&relay, mcp_token.filter(|_| args.mcp), realtime.as_deref())?;
+    // Without a secret there is no webhook receiver: the rest is served, and a delivery is
+    // answered 503 with a hint to set the secret.
+    let webhooks = if webhook_secret_set() {
+        Some(
+            Webhooks::builder(relay.require_graph()?)
+                .metrics(app.metrics())
+                .store(relay.require_store()?)
+                .build()
+                .map_err(relay::Error::from)?,
+        )
+    } else {
+        None
+    };
+    let events = webhooks
+        .as_ref()
+        .map_or_else(|| broadcast::channel(1024).0, Webhooks::publisher);
+    let mut router = match &webhooks {
+        Some(webhooks) => relay::server::router(webhooks),
+        None => relay::server::router_without_webhooks(),
+    };
     router = router.merge(relay::server::gateway::page::router()); // the page at `/`
     let mcp_shutdown = CancellationToken::new();
     if args.mcp {
@@ -100,21 +126,31 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     }
     // The address on stderr, first: scripts and tests wait for it (port 0 picks one).
     eprintln!(
-        "relay serve: listening on {}://{} (GET /, GET /v1/conversation, POST /webhooks/github, GET /healthz, /readyz, /metrics{}; {})",
+        "relay serve: listening on {}://{} (GET /, GET /v1/conversation, {}GET /healthz, /readyz, /metrics{}; {}{})",
         server.scheme(),
         server.local_addr(),
+        if webhooks.is_some() {
+            "POST /webhooks/github, "
+        } else {
+            ""
+        },
         if args.mcp { ", MCP at /mcp" } else { "" },
         if app.access().needs_token() {
             "users' tokens required"
         } else {
             "no token needed on loopback"
+        },
+        if webhooks.is_some() {
+            ""
+        } else {
+            "; no GitHub webhooks: RELAY_WEBHOOK_SECRET is not set"
         }
     );
     // After the address line (scripts wait for it first): notes on parts left out follow.
     let gateway = gateway(g, &args, voice).await?;
     // Everything behind the auth layer (the page and its assets are public routes of it).
     let router = app.router(router.merge(gateway.router()));
-    let printer = tokio::spawn(print_events(webhooks.subscribe(), args.json));
+    let printer = tokio::spawn(print_events(events.subscribe(), args.json));
     // The store's queue, worked here: the deliveries this server accepts, and whatever an
     // earlier (killed) server or `relay run --detach` left queued.
     let stop_worker = CancellationToken::new();
@@ -122,7 +158,7 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     let worker = relay
         .worker(&worker_name, Duration::from_secs(args.lease.max(1)))
         .stop(stop_worker.clone())
-        .events(webhooks.publisher())
+        .events(events.clone())
         .run(
             |job| tracing::info!(job = %job.id, state = job.state.as_str(), "queued job finished"),
         );
@@ -151,12 +187,17 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
         );
         return Err(CliError::reported_failure());
     }
-    eprintln!(
-        "relay serve: stopping; finishing queued deliveries (up to {}s)",
-        args.grace
-    );
-    let report = webhooks.shutdown(Duration::from_secs(args.grace)).await;
-    drop(webhooks);
+    let report = match webhooks {
+        Some(webhooks) => {
+            eprintln!(
+                "relay serve: stopping; finishing queued deliveries (up to {}s)",
+                args.grace
+            );
+            webhooks.shutdown(Duration::from_secs(args.grace)).await
+        }
+        None => ShutdownReport::default(),
+    };
+    drop(events);
     let _ = printer.await;
     if !report.finished.is_empty() {
         eprintln!(
@@ -175,6 +216,11 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
     }
     eprintln!("relay serve: stopped");
     Ok(())
+}
+
+/// Whether `RELAY_WEBHOOK_SECRET` is set (not empty): then GitHub webhooks are received.
+fn webhook_secret_set() -> bool {
+    std::env::var(SECRET_ENV).is_ok_and(|s| !s.trim().is_empty())
 }
 
 /// The voice gateway: a conversation per WebSocket, with the tools `relay voice` has (restricted

@@ -10,9 +10,6 @@ use relay::server::{App, Origin, ReadyCheck, TlsConfig};
 
 use crate::error::CliError;
 
-/// The Realtime endpoint checked by `/readyz` when voice is configured.
-const REALTIME_URL_ENV: &str = "OPENAI_REALTIME_URL";
-
 /// Security and operations flags of `relay serve`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SecurityArgs {
@@ -49,10 +46,15 @@ impl SecurityArgs {
     }
 
     /// The app of `relay serve` over `relay`: tokens per the workspace's `team:`, the store's
-    /// readiness and job counts, the Realtime endpoint's readiness when voice is configured
-    /// (`OPENAI_API_KEY` or `OPENAI_REALTIME_URL`), these flags, and `mcp_token` accepted at
-    /// `/mcp`.
-    pub fn app(&self, relay: &Relay, mcp_token: Option<String>) -> Result<App, CliError> {
+    /// readiness and job counts (and sign-ins, with tokens), the readiness of `realtime` — the
+    /// Realtime URL the gateway's conversations will dial, when they use Realtime — these
+    /// flags, and `mcp_token` accepted at `/mcp`.
+    pub fn app(
+        &self,
+        relay: &Relay,
+        mcp_token: Option<String>,
+        realtime: Option<&str>,
+    ) -> Result<App, CliError> {
         let mut app = relay
             .server_app()?
             .tls(self.tls_cert.is_some())
@@ -63,15 +65,11 @@ impl SecurityArgs {
         if let Some(token) = mcp_token {
             app = app.path_token("/mcp", token, Caller::new("mcp-client", Role::Developer));
         }
-        let realtime = std::env::var(REALTIME_URL_ENV)
-            .ok()
-            .filter(|u| !u.trim().is_empty());
-        let voice = realtime.is_some()
-            || std::env::var("OPENAI_API_KEY").is_ok_and(|k| !k.trim().is_empty());
-        if voice {
-            let url = realtime.unwrap_or_else(|| relay::voice::realtime::DEFAULT_URL.to_owned());
-            let check = ReadyCheck::tcp("realtime", &url).map_err(|e| {
-                CliError::from(relay::Error::usage(format!("{REALTIME_URL_ENV}: {e}")))
+        if let Some(url) = realtime {
+            let check = ReadyCheck::tcp("realtime", url).map_err(|e| {
+                CliError::from(relay::Error::usage(format!(
+                    "--realtime-url / OPENAI_REALTIME_URL: {e}"
+                )))
             })?;
             app = app.ready_check(check);
         }

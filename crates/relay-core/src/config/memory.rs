@@ -7,7 +7,7 @@
 //!   session_ttl: 7d                  # how long an idle session is kept (s, m, h, d, w)
 //! team:
 //!   - user: ann
-//!     role: team_lead                # developer, team_lead or admin
+//!     role: team_lead                # reader, developer, team_lead or admin
 //!   - user: bob
 //!     role: developer
 //!     max_environments: 1            # overrides the role's quota
@@ -124,6 +124,6 @@ fn role_hint(written: &str) -> String {
         .find(|r| r.as_str() == normal || r.as_str().replace('_', "") == normal.replace('_', ""))
     {
         Some(role) => format!("did you mean `{role}`?"),
-        None => "roles are developer, team_lead and admin".into(),
+        None => "roles are reader, developer, team_lead and admin".into(),
     }
 }

@@ -24,7 +24,8 @@ pub use bus::{BUS_VERSION, BusMessages, InviteRecord, RoomBus};
 pub use error::StoreError;
 pub use types::{
     AuditEntry, AuditFilter, AuditOutcome, AuditRecord, Claim, JobFilter, JobRecord, JobState,
-    ProjectContext, SessionRecord, SessionSummary, TokenRecord, ToolCallRecord, Turn, TurnRole,
+    ProjectContext, SessionRecord, SessionSummary, SignInRecord, TokenRecord, ToolCallRecord, Turn,
+    TurnRole,
 };
 pub use url::StoreUrl;
 
@@ -62,6 +63,7 @@ pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// - audit records get consecutive `seq` numbers from 1 and each carries the hash of the one
 ///   before (`prev_hash`), computed by the store when appending, atomically across processes;
 /// - a session is gone (not listed, not loadable) once `ttl` passed since it was last saved;
+/// - a sign-in is gone once its `expires_ms` passed, and revoking a user's tokens ends it;
 /// - a queued job is handed to one worker at a time; a claim not renewed within its lease is
 ///   handed to another worker; an acknowledged claim is never handed out again.
 #[async_trait]
@@ -95,8 +97,23 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Every token record of `user` (every user's when `None`), oldest first.
     async fn tokens(&self, user: Option<String>) -> Result<Vec<TokenRecord>, StoreError>;
 
-    /// Revokes every token of `user`; returns how many were active.
+    /// Revokes every token of `user` and ends their sign-ins (as
+    /// [`delete_signins`](Self::delete_signins)); returns how many tokens were active.
     async fn revoke_tokens(&self, user: &str) -> Result<u32, StoreError>;
+
+    // ---- sign-ins ---------------------------------------------------------------------------
+
+    /// Stores (replaces) a sign-in, kept until its `expires_ms`.
+    async fn put_signin(&self, signin: SignInRecord) -> Result<(), StoreError>;
+
+    /// The sign-in whose id hashes to `id_hash`, unless it expired or was ended.
+    async fn signin(&self, id_hash: &str) -> Result<Option<SignInRecord>, StoreError>;
+
+    /// Ends one sign-in (signing out); false when there was none.
+    async fn delete_signin(&self, id_hash: &str) -> Result<bool, StoreError>;
+
+    /// Ends every sign-in of `user`; returns how many were live.
+    async fn delete_signins(&self, user: &str) -> Result<u32, StoreError>;
 
     // ---- sessions ---------------------------------------------------------------------------
 

@@ -94,6 +94,22 @@ pub struct TokenRecord {
     pub revoked_ms: Option<u64>,
 }
 
+// ---- sign-ins -------------------------------------------------------------------------------
+
+/// A browser's sign-in to `relay serve` (the session cookie), as stored: the SHA-256 of the
+/// cookie's random id, never the id itself, and never the token it was made with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInRecord {
+    /// SHA-256 (hex) of the cookie's session id.
+    pub id_hash: String,
+    /// Who signed in.
+    pub user: String,
+    /// When, ms since the epoch.
+    pub created_ms: u64,
+    /// When it ends, ms since the epoch (fixed at sign-in: it does not slide with use).
+    pub expires_ms: u64,
+}
+
 // ---- sessions --------------------------------------------------------------------------------
 
 /// Who said a [`Turn`].

@@ -21,6 +21,9 @@ pub use caller::Caller;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// Reads repositories, their status and graph, and talks to Relay; changes nothing (no
+    /// writes, no coding agent, no environments).
+    Reader,
     /// Works in repositories and their own environments.
     Developer,
     /// Also sees and acts on the team's work; larger environments.
@@ -31,11 +34,12 @@ pub enum Role {
 
 impl Role {
     /// Every role, least powerful first.
-    pub const ALL: [Role; 3] = [Role::Developer, Role::TeamLead, Role::Admin];
+    pub const ALL: [Role; 4] = [Role::Reader, Role::Developer, Role::TeamLead, Role::Admin];
 
-    /// `developer`, `team_lead` or `admin`.
+    /// `reader`, `developer`, `team_lead` or `admin`.
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Reader => "reader",
             Role::Developer => "developer",
             Role::TeamLead => "team_lead",
             Role::Admin => "admin",
@@ -45,6 +49,7 @@ impl Role {
     /// The plan's permissions of the role (documentation and the `relay team` listing).
     pub fn plan_permissions(self) -> &'static [&'static str] {
         match self {
+            Role::Reader => &["repository_read", "voice_command"],
             Role::Developer => &[
                 "container_access",
                 "repository_read",
@@ -88,13 +93,14 @@ impl Role {
     /// | container_manage, repository_admin, advanced_tools | `team` |
     /// | voice_configure (users, tokens, configuration) | `admin` |
     pub fn permissions(self) -> Vec<Permission> {
-        let mut granted = vec![
-            Permission::Read,
-            Permission::Session,
-            Permission::WriteRepos,
-            Permission::RunAgent,
-            Permission::ManageInfra,
-        ];
+        let mut granted = vec![Permission::Read, Permission::Session];
+        if self >= Role::Developer {
+            granted.extend([
+                Permission::WriteRepos,
+                Permission::RunAgent,
+                Permission::ManageInfra,
+            ]);
+        }
         if self >= Role::TeamLead {
             granted.push(Permission::Team);
         }
@@ -120,6 +126,10 @@ impl Role {
     /// The role's default resource limits.
     pub fn limits(self) -> RoleLimits {
         match self {
+            Role::Reader => RoleLimits {
+                profiles: vec!["developer".into()],
+                max_environments: Some(0),
+            },
             Role::Developer => RoleLimits {
                 profiles: vec!["developer".into()],
                 max_environments: Some(2),
@@ -148,7 +158,7 @@ impl std::str::FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role `{s}`; use developer, team_lead or admin"))
+            .ok_or_else(|| format!("unknown role `{s}`; use reader, developer, team_lead or admin"))
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod approval;
 mod call;
+mod caller;
 mod convert;
 mod resources;
 
@@ -33,7 +34,10 @@ const INSTRUCTIONS: &str = "Relay's tools over a workspace of git repositories a
 /// Every tool of the registry is listed with its JSON Schema; a call runs through the
 /// registry, so the registry's permissions decide what runs (build it with
 /// [`ToolRegistry::with_permissions`]: a refused call is a tool result with `isError` and the
-/// registry's hint). Each MCP connection gets its own [`SessionContext`].
+/// registry's hint). Served over HTTP behind an auth layer that puts a
+/// [`Caller`](relay_core::team::Caller) into the request's extensions (as relay-server's
+/// does), each call runs as that caller: their role applies within the granted permissions,
+/// and the audit log names them. Each MCP connection gets its own [`SessionContext`].
 #[derive(Clone)]
 pub struct McpServer {
     registry: Arc<ToolRegistry>,
@@ -139,13 +143,16 @@ impl ServerHandler for McpServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         Ok(ListToolsResult::with_all_items(
             self.registry
                 .specs()
                 .iter()
-                .map(|spec| convert::tool(spec, self.registry.grants(spec.permission)))
+                .map(|spec| {
+                    let granted = caller::grants(&self.registry, &context, spec.permission);
+                    convert::tool(spec, granted)
+                })
                 .collect(),
         ))
     }

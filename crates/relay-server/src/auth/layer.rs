@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use relay_core::team::Caller;
 
-use super::sessions::cookie;
+use super::sessions::{Unavailable, cookie};
 use super::{
     Access, AuthError, FailureLimiter, Origin, PublicRoute, SESSION_COOKIE, Sessions, refusal,
 };
@@ -127,30 +127,57 @@ impl Guard {
                 reason: "invalid",
             });
         };
-        authenticator.authenticate(token).await.map_err(|e| {
-            let (status, counts, hint) = match &e {
-                AuthError::Invalid(_) | AuthError::Revoked(_) => {
-                    (StatusCode::UNAUTHORIZED, true, TOKEN_HINT)
-                }
-                AuthError::Forbidden(_) => (
-                    StatusCode::FORBIDDEN,
-                    true,
-                    "ask an admin to add you to the team: section of relay.yaml",
-                ),
-                AuthError::Unavailable(_) => (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    false,
-                    "the server cannot check tokens right now; retry later (see GET /readyz)",
-                ),
-            };
-            Refused {
-                status,
-                error: e.to_string(),
-                hint,
-                counts,
-                reason: e.code(),
+        authenticator.authenticate(token).await.map_err(refused_for)
+    }
+
+    /// The caller of a sign-in session of `user`.
+    async fn authenticate_user(&self, user: &str) -> Result<Caller, Refused> {
+        match &self.access {
+            Access::Tokens(authenticator) => authenticator
+                .authenticate_user(user)
+                .await
+                .map_err(refused_for),
+            Access::Local(caller) => Ok(caller.clone()),
+        }
+    }
+
+    /// The caller session `id` stands for now, or why not (never counted toward the rate
+    /// limit: a session id is not guessed by retrying). A session whose user was refused is
+    /// ended.
+    pub(crate) async fn session_caller(&self, id: &str) -> Result<Caller, Refused> {
+        let user = match self.sessions.user(id).await {
+            Ok(Some(user)) => user,
+            Ok(None) => {
+                return Err(Refused {
+                    status: StatusCode::UNAUTHORIZED,
+                    error: "the sign-in session has ended (expired, signed out, or its user's tokens were revoked)".into(),
+                    hint: "sign in again on the page",
+                    counts: false,
+                    reason: "session_ended",
+                });
             }
-        })
+            Err(Unavailable(why)) => {
+                return Err(Refused {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    error: why,
+                    hint: "the server cannot check sign-ins right now; retry later (see GET /readyz)",
+                    counts: false,
+                    reason: "unavailable",
+                });
+            }
+        };
+        match self.authenticate_user(&user).await {
+            Ok(caller) => Ok(caller),
+            Err(refused) => {
+                if refused.status != StatusCode::SERVICE_UNAVAILABLE {
+                    let _ = self.sessions.remove(id).await;
+                }
+                Err(Refused {
+                    counts: false,
+                    ..refused
+                })
+            }
+        }
     }
 
     /// Answers `refused`, counting it toward `client`'s limit when it should.
@@ -201,6 +228,32 @@ impl Guard {
             "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
         ))
         .unwrap_or_else(|_| HeaderValue::from_static("relay_session=; Max-Age=0"))
+    }
+}
+
+/// The answer to an authenticator's refusal.
+fn refused_for(e: AuthError) -> Refused {
+    let (status, counts, hint) = match &e {
+        AuthError::Invalid(_) | AuthError::Revoked(_) => {
+            (StatusCode::UNAUTHORIZED, true, TOKEN_HINT)
+        }
+        AuthError::Forbidden(_) => (
+            StatusCode::FORBIDDEN,
+            true,
+            "ask an admin to add you to the team: section of relay.yaml",
+        ),
+        AuthError::Unavailable(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            false,
+            "the server cannot check tokens right now; retry later (see GET /readyz)",
+        ),
+    };
+    Refused {
+        status,
+        error: e.to_string(),
+        hint,
+        counts,
+        reason: e.code(),
     }
 }
 
@@ -281,36 +334,15 @@ pub(crate) async fn guard(State(g): State<Arc<Guard>>, mut req: Request, next: N
                 if unsafe_method && let Some(r) = g.check_cross_origin(req.headers(), &client) {
                     return r;
                 }
-                let Some(token) = g.sessions.token(&id) else {
-                    let mut r = g.refuse(
-                        Refused {
-                            status: StatusCode::UNAUTHORIZED,
-                            error: "the sign-in session has ended (expired, signed out, or the server restarted)".into(),
-                            hint: "sign in again on the page",
-                            counts: false,
-                            reason: "session_ended",
-                        },
-                        &client,
-                    );
-                    r.headers_mut()
-                        .append(header::SET_COOKIE, g.session_cookie("", &client));
-                    return r;
-                };
-                match g.authenticate(&token, &path).await {
+                match g.session_caller(&id).await {
                     Ok(caller) => caller,
                     Err(refused) => {
-                        if refused.status != StatusCode::SERVICE_UNAVAILABLE {
-                            g.sessions.remove(&id);
+                        let ended = refused.status != StatusCode::SERVICE_UNAVAILABLE;
+                        let mut r = g.refuse(refused, &client);
+                        if ended {
+                            r.headers_mut()
+                                .append(header::SET_COOKIE, g.session_cookie("", &client));
                         }
-                        let mut r = g.refuse(
-                            Refused {
-                                counts: false,
-                                ..refused
-                            },
-                            &client,
-                        );
-                        r.headers_mut()
-                            .append(header::SET_COOKIE, g.session_cookie("", &client));
                         return r;
                     }
                 }

@@ -10,7 +10,9 @@
 //! - [`Access::Tokens`]: every request outside the [public routes](PUBLIC_ROUTES) carries a
 //!   user's token, `Authorization: Bearer TOKEN`, or the session cookie that
 //!   `POST /auth/signin` sets. An [`Authenticate`] implementation (the `relay` facade's checks
-//!   tokens against the store and the team) turns a token into a [`Caller`].
+//!   tokens against the store and the team) turns a token into a [`Caller`]. Sign-in sessions
+//!   are kept in the store given to [`AppBuilder::signins`](crate::AppBuilder::signins)
+//!   (shared by every server on it, surviving restarts), else in memory.
 //!
 //! The layer ([`App`](crate::App) installs it) puts the authenticated caller into the request's
 //! extensions, so a handler reads it with `axum::Extension<relay_core::team::Caller>`. A refused
@@ -55,6 +57,12 @@ pub trait Authenticate: Send + Sync {
     /// The caller `token` belongs to, or why not. Called once per request (tokens revoked in
     /// the store stop working at once), so it should be quick.
     async fn authenticate(&self, token: &str) -> Result<Caller, AuthError>;
+
+    /// The caller `user` is now, for a sign-in session of theirs (made by `POST /auth/signin`
+    /// with one of their tokens): refused when none of their tokens is valid any more
+    /// (revoked) or they may no longer use the server. Called on every request that carries
+    /// the session cookie.
+    async fn authenticate_user(&self, user: &str) -> Result<Caller, AuthError>;
 }
 
 /// Why a token was not accepted.

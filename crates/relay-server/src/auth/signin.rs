@@ -12,6 +12,7 @@ use relay_core::team::Caller;
 
 use super::layer::{Guard, session_id};
 use super::refusal::json;
+use super::sessions::Unavailable;
 use super::{Access, SIGNIN_PATH, SIGNOUT_PATH, WHOAMI_PATH, refusal};
 
 /// Largest sign-in body read.
@@ -74,12 +75,15 @@ async fn signin(State(g): State<Arc<Guard>>, req: Request) -> Response {
         Ok(caller) => caller,
         Err(refused) => return g.refuse(refused, &client),
     };
-    let Some(id) = g.sessions.create(&token) else {
-        return refusal(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no randomness for a session id",
-            "retry; use the bearer token meanwhile",
-        );
+    let id = match g.sessions.create(&caller.user).await {
+        Ok(id) => id,
+        Err(Unavailable(why)) => {
+            return refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &why,
+                "retry later; use the bearer token meanwhile",
+            );
+        }
     };
     tracing::info!(user = %caller.user, "signed in");
     let cookie = g.session_cookie(&id, &client);
@@ -101,7 +105,19 @@ async fn signout(State(g): State<Arc<Guard>>, req: Request) -> Response {
     if let Some(r) = g.check_cross_origin(req.headers(), &client) {
         return r;
     }
-    let ended = session_id(req.headers()).is_some_and(|id| g.sessions.remove(&id));
+    let ended = match session_id(req.headers()) {
+        Some(id) => match g.sessions.remove(&id).await {
+            Ok(ended) => ended,
+            Err(Unavailable(why)) => {
+                return refusal(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &why,
+                    "retry signing out later: the session is still live until then",
+                );
+            }
+        },
+        None => false,
+    };
     let status = if ended { "signed out" } else { "not signed in" };
     let mut response = json(StatusCode::OK, &serde_json::json!({ "status": status }));
     response

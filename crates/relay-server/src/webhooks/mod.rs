@@ -58,6 +58,23 @@ pub const WEBHOOK_PATH: &str = "/webhooks/github";
 /// GitHub caps webhook payloads at 25 MB; larger bodies get 413.
 pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
 
+/// A router whose `POST /webhooks/github` answers every delivery 503 with
+/// `{"error", "hint"}` saying to set the webhook secret: for a server running without a
+/// webhook receiver (no secret), so that a delivery gets a clear answer rather than a bare 404.
+/// Nothing is read from the delivery and nothing runs.
+pub fn disabled_router() -> Router {
+    Router::new().route(
+        WEBHOOK_PATH,
+        post(|| async {
+            crate::auth::refusal(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "this server does not receive GitHub webhooks: it was started without a webhook secret",
+                "set RELAY_WEBHOOK_SECRET to the secret configured on the GitHub webhook and restart relay serve",
+            )
+        }),
+    )
+}
+
 /// State the handler shares.
 struct Shared {
     secret: WebhookSecret,

@@ -1,12 +1,13 @@
 //! [`RedisStore`]: one Redis shared by several Relay processes on several hosts, with Redis's
 //! own structures: a list for the audit log (appended by a compare-and-set script so the chain
 //! holds across processes), a hash for tokens, string keys with a TTL for sessions (plus a sorted
-//! set to list them), a stream with a consumer group for the job queue (leases are the group's
+//! set to list them) and sign-ins, a stream with a consumer group for the job queue (leases are the group's
 //! pending entries; an expired one is taken over with `XAUTOCLAIM`), pub/sub for notifications.
 
 mod bus;
 mod queue;
 mod scripts;
+mod signins;
 mod watch;
 
 use std::sync::{Arc, OnceLock};
@@ -17,7 +18,7 @@ use redis::AsyncCommands;
 use redis::aio::MultiplexedConnection;
 use relay_core::store::{
     AuditEntry, AuditFilter, AuditRecord, Claim, JobFilter, JobRecord, QueueSignal, SessionRecord,
-    SessionSummary, Store, StoreError, StoreUrl, TokenRecord,
+    SessionSummary, SignInRecord, Store, StoreError, StoreUrl, TokenRecord,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -284,7 +285,24 @@ impl Store for RedisStore {
                 revoked += 1;
             }
         }
+        self.delete_user_signins(user).await?;
         Ok(revoked)
+    }
+
+    async fn put_signin(&self, signin: SignInRecord) -> Result<(), StoreError> {
+        self.put_signin_record(signin).await
+    }
+
+    async fn signin(&self, id_hash: &str) -> Result<Option<SignInRecord>, StoreError> {
+        self.signin_record(id_hash).await
+    }
+
+    async fn delete_signin(&self, id_hash: &str) -> Result<bool, StoreError> {
+        self.delete_signin_record(id_hash).await
+    }
+
+    async fn delete_signins(&self, user: &str) -> Result<u32, StoreError> {
+        self.delete_user_signins(user).await
     }
 
     async fn save_session(&self, session: SessionRecord, ttl: Duration) -> Result<(), StoreError> {

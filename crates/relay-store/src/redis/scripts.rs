@@ -62,3 +62,31 @@ pub(super) fn renew() -> Script {
           return 1"
     ))
 }
+
+/// KEYS: sign-in key, the user's sign-in set. ARGV: record, ttl ms, id hash.
+/// Stores the sign-in with its TTL and indexes it under its user (the set lives as long as
+/// the longest sign-in in it).
+pub(super) fn put_signin() -> Script {
+    Script::new(
+        r"redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+          redis.call('SADD', KEYS[2], ARGV[3])
+          if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then
+            redis.call('PEXPIRE', KEYS[2], ARGV[2])
+          end
+          return 0",
+    )
+}
+
+/// KEYS: the user's sign-in set. ARGV: the prefix of sign-in keys. Deletes every sign-in of
+/// the set and the set, at once (a sign-in stored meanwhile is either deleted or not yet
+/// indexed); returns how many sign-ins were live.
+pub(super) fn delete_signins() -> Script {
+    Script::new(
+        r"local n = 0
+          for _, h in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+            n = n + redis.call('DEL', ARGV[1] .. h)
+          end
+          redis.call('DEL', KEYS[1])
+          return n",
+    )
+}

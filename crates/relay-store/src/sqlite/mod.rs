@@ -3,6 +3,7 @@
 
 mod schema;
 mod signal;
+mod signins;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -11,7 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use relay_core::store::{
     AuditEntry, AuditFilter, AuditRecord, Claim, JobFilter, JobRecord, QueueSignal, SessionRecord,
-    SessionSummary, Store, StoreError, TokenRecord,
+    SessionSummary, SignInRecord, Store, StoreError, TokenRecord,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -280,10 +281,30 @@ impl Store for SqliteStore {
                     revoked += 1;
                 }
             }
+            signins::delete_user(&tx, &user)?;
             tx.commit()?;
             Ok(revoked)
         })
         .await
+    }
+
+    async fn put_signin(&self, signin: SignInRecord) -> Result<(), StoreError> {
+        self.with(move |c| signins::put(c, &signin)).await
+    }
+
+    async fn signin(&self, id_hash: &str) -> Result<Option<SignInRecord>, StoreError> {
+        let id_hash = id_hash.to_owned();
+        self.with(move |c| signins::get(c, &id_hash)).await
+    }
+
+    async fn delete_signin(&self, id_hash: &str) -> Result<bool, StoreError> {
+        let id_hash = id_hash.to_owned();
+        self.with(move |c| signins::delete(c, &id_hash)).await
+    }
+
+    async fn delete_signins(&self, user: &str) -> Result<u32, StoreError> {
+        let user = user.to_owned();
+        self.with(move |c| signins::delete_user(c, &user)).await
     }
 
     async fn save_session(&self, session: SessionRecord, ttl: Duration) -> Result<(), StoreError> {

@@ -28,6 +28,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
      CREATE TABLE env_owners (name TEXT PRIMARY KEY, user TEXT NOT NULL);",
     // 3: webhook delivery ids, remembered for redelivery dedup.
     "CREATE TABLE deliveries (id TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);",
+    // 4: browsers' sign-ins to `relay serve` (hashes of the cookies' ids).
+    "CREATE TABLE signins (
+         id_hash TEXT PRIMARY KEY, user TEXT NOT NULL, created_ms INTEGER NOT NULL,
+         expires_ms INTEGER NOT NULL);
+     CREATE INDEX signins_user ON signins (user);",
 ];
 
 /// The version `conn` is at.
