@@ -12,7 +12,7 @@ async def test_the_approval_callback_sees_the_question_and_decides(workspace_dir
     envs = relay.Environments.open(provider="local", workspace=ws, local_root=tmp_path / "envs")
     tools = relay.Tools(ws, environments=envs)
     assert (await tools.call("env_up", {"name": "scratch"}))["ok"]
-    assert [s["name"] for s in tools.specs() if s.get("needs_approval")] == ["env_down", "env_rollback"]
+    assert [s["name"] for s in tools.specs() if s.get("needs_approval")] == ["env_down", "env_rollback", "push_branches"]
 
     refused = await tools.call("env_down", {"name": "scratch"})
     assert refused["ok"] is False

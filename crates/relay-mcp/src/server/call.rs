@@ -27,11 +27,10 @@ pub(crate) async fn call(
         .as_ref()
         .and_then(|m| m.get_progress_token())
         .or_else(|| context.meta.get_progress_token());
-    let mut updates = server.registry.clone().invoke_with_updates(
-        &request.name,
-        &arguments,
-        server.session.clone(),
-    );
+    let registry =
+        super::approval::registry_for_call(&server.registry, server.elicit, &context.peer);
+    let mut updates =
+        registry.invoke_with_updates(&request.name, &arguments, server.session.clone());
     let mut last = 0.0_f64;
     loop {
         let update = tokio::select! {
