@@ -3,6 +3,8 @@
 mod approval;
 mod call;
 mod convert;
+mod elicitation;
+mod elicitation_message;
 mod resources;
 
 use std::sync::Arc;
