@@ -881,6 +881,11 @@ export interface ToolDefinition {
   longRunning?: boolean
   /** Fail the call after this many seconds, with a message the model can relay. */
   timeoutSecs?: number
+  /**
+   * Its effect is hard to undo (default false): every call first asks the `onApproval`
+   * callback, and the handler runs only after a yes (refused without a callback).
+   */
+  needsApproval?: boolean
 }
 
 /** Options of `new Tools(...)`: each part adds its family of tools. */

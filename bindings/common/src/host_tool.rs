@@ -35,6 +35,10 @@ pub struct HostToolSpec {
     pub long_running: bool,
     /// Fail the call (with a message the model can relay) after this many seconds.
     pub timeout_secs: Option<u64>,
+    /// Its effect is hard to undo: every call waits for a person's approval through the
+    /// tools' approval callback (`on_approval`), and is refused without one. The host function
+    /// runs only after a yes.
+    pub needs_approval: bool,
 }
 
 impl HostToolSpec {
@@ -84,6 +88,9 @@ impl HostToolSpec {
         }
         if let Some(secs) = self.timeout_secs {
             spec = spec.timeout(Duration::from_secs(secs));
+        }
+        if self.needs_approval {
+            spec = spec.needs_approval();
         }
         Ok(spec)
     }

@@ -13,7 +13,7 @@ import { claudeBin, claudeEnv, eventually, processesMatching, startAnthropic } f
 const require = createRequire(import.meta.url)
 const relay = require('../relay.js')
 
-const REPO_TOOLS = ['commit_changes', 'create_branch', 'dependency_graph', 'impact_analysis', 'project_status', 'switch_project', 'sync_repos']
+const REPO_TOOLS = ['commit_changes', 'create_branch', 'dependency_graph', 'impact_analysis', 'project_status', 'push_branches', 'switch_project', 'sync_repos']
 const peers = []
 after(() => Promise.all(peers.map((p) => p.stop())))
 

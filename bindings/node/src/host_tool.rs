@@ -31,6 +31,9 @@ pub struct ToolDefinition {
     pub long_running: Option<bool>,
     /// Fail the call after this many seconds, with a message the model can relay.
     pub timeout_secs: Option<u32>,
+    /// Its effect is hard to undo (default false): every call first asks the `onApproval`
+    /// callback, and the handler runs only after a yes (refused without a callback).
+    pub needs_approval: Option<bool>,
 }
 
 /// A JavaScript handler answering a tool's calls.
@@ -82,6 +85,7 @@ impl Tools {
             permission: definition.permission,
             long_running: definition.long_running.unwrap_or(false),
             timeout_secs: definition.timeout_secs.map(u64::from),
+            needs_approval: definition.needs_approval.unwrap_or(false),
         };
         let callback = Arc::new(JsTool(JsFunction::new(handler, what)));
         self.inner

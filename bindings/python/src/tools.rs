@@ -181,8 +181,10 @@ impl PyTools {
     /// taking the arguments dict (validated against `parameters` first) and returning any
     /// JSON-serializable value. It runs on the event loop running now (register from a
     /// coroutine). Raising gives the model `ok: False` with the exception's type and text.
+    /// With `needs_approval=True` every call first asks the `on_approval` callback (refused
+    /// without one); the function runs only after a yes.
     /// Sessions started earlier keep the tools they started with.
-    #[pyo3(signature = (name, function, *, description, parameters = None, permission = None, long_running = false, timeout_secs = None))]
+    #[pyo3(signature = (name, function, *, description, parameters = None, permission = None, long_running = false, timeout_secs = None, needs_approval = false))]
     #[allow(clippy::too_many_arguments)] // Python keyword arguments
     fn register(
         &self,
@@ -194,6 +196,7 @@ impl PyTools {
         permission: Option<String>,
         long_running: bool,
         timeout_secs: Option<u64>,
+        needs_approval: bool,
     ) -> PyResult<()> {
         let parameters_json = parameters
             .as_ref()
@@ -207,6 +210,7 @@ impl PyTools {
             permission,
             long_running,
             timeout_secs,
+            needs_approval,
         };
         self.inner
             .register(spec, Arc::new(callback))
@@ -216,7 +220,7 @@ impl PyTools {
     /// Decorator form of `register`: `@tools.tool(description=..., parameters=...)` registers
     /// the function under its own name (or `name`), described by its docstring unless
     /// `description` is given, and returns it unchanged. `@tools.tool` works too.
-    #[pyo3(signature = (name = None, *, description = None, parameters = None, permission = None, long_running = false, timeout_secs = None))]
+    #[pyo3(signature = (name = None, *, description = None, parameters = None, permission = None, long_running = false, timeout_secs = None, needs_approval = false))]
     #[allow(clippy::too_many_arguments)] // Python keyword arguments
     fn tool<'py>(
         slf: &Bound<'py, Self>,
@@ -226,6 +230,7 @@ impl PyTools {
         permission: Option<String>,
         long_running: bool,
         timeout_secs: Option<u64>,
+        needs_approval: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         aio::tool_decorator(slf.py())?.call1((
             slf,
@@ -235,6 +240,7 @@ impl PyTools {
             permission,
             long_running,
             timeout_secs,
+            needs_approval,
         ))
     }
 

@@ -33,6 +33,10 @@ pub struct ToolDefinition {
     /// handler's coroutine is cancelled.
     #[uniffi(default = None)]
     pub timeout_secs: Option<u64>,
+    /// Its effect is hard to undo: every call first asks the `onApproval` callback, and the
+    /// handler runs only after a yes (refused without a callback).
+    #[uniffi(default = false)]
+    pub needs_approval: bool,
 }
 
 impl From<ToolDefinition> for HostToolSpec {
@@ -44,6 +48,7 @@ impl From<ToolDefinition> for HostToolSpec {
             permission: d.permission,
             long_running: d.long_running,
             timeout_secs: d.timeout_secs,
+            needs_approval: d.needs_approval,
         }
     }
 }

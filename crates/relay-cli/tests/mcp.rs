@@ -126,6 +126,28 @@ async fn python_sdk_over_stdio_gets_progress_and_cancels_a_running_agent() {
     run_client("long", &stdio_config(&ws, &expected), tmp.path());
 }
 
+/// `push_branches` over `relay mcp` asks the client's user through MCP elicitation (the Python
+/// SDK client declares it): declined, nothing reaches the origin; accepted, the commit does.
+#[tokio::test(flavor = "multi_thread")]
+async fn python_sdk_with_elicitation_is_asked_before_a_push() {
+    use relay_testkit::git::git;
+    let (tmp, ws, expected) = workspace().await;
+    let backend = ws.join("backend");
+    let origin = ws.parent().unwrap().join("origins/backend.git");
+    git(
+        &backend,
+        &["commit", "-q", "--allow-empty", "-m", "to be approved"],
+    );
+    let local = git(&backend, &["rev-parse", "HEAD"]);
+    assert_ne!(git(&origin, &["rev-parse", "main"]), local);
+    run_client("elicit", &stdio_config(&ws, &expected), tmp.path());
+    assert_eq!(
+        git(&origin, &["rev-parse", "main"]),
+        local,
+        "pushed after the yes"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn python_sdk_over_streamable_http_with_a_bearer_token() {
     let (tmp, ws, expected) = workspace().await;

@@ -122,24 +122,31 @@ async fn sigterm_lets_the_running_tool_finish_then_hands_the_session_back() {
     client.expect("tool_call_started").await;
     let pid = child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    // Draining: a new turn is refused, the running one finishes and is answered.
-    let frames = client.until(|f| f.kind() == "tool_call_finished").await;
-    assert!(
-        frames.iter().all(|f| f.kind() != "closed"),
-        "{:#?}",
-        relay_testkit::gateway_client::summary(&frames)
-    );
+    // Draining once a new conversation is refused: 503, or nobody listens any more (the tool
+    // runs 2 s: long enough to see it).
+    let url = format!("ws://{addr}/v1/conversation?protocol=1");
+    loop {
+        match Client::try_connect(&url).await {
+            Err((0 | 503, _)) => break,
+            Err(refusal) => panic!("{refusal:?}"),
+            Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+        }
+    }
+    // A new turn is refused; the running one finishes and is answered.
     client
         .send(json!({"type": "text", "text": "and more"}))
         .await;
     let frames = client.until(|f| f.kind() == "closed").await;
-    let summary = relay_testkit::gateway_client::summary(&frames);
+    let finished = frames.iter().position(|f| f.kind() == "tool_call_finished");
+    let refused = frames
+        .iter()
+        .position(|f| f.kind() == "error" && f.json()["code"] == "shutting_down");
     assert!(
-        frames
-            .iter()
-            .any(|f| f.kind() == "error" && f.json()["code"] == "shutting_down"),
-        "{summary:#?}"
+        refused.is_some() && finished.is_some() && refused < finished,
+        "the new turn is refused while the tool runs: {:#?}",
+        relay_testkit::gateway_client::summary(&frames)
     );
+    let summary = relay_testkit::gateway_client::summary(&frames);
     assert!(
         frames
             .iter()

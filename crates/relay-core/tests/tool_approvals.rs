@@ -291,3 +291,58 @@ async fn a_refused_role_is_not_asked_about() {
     assert!(out.value["error"].as_str().unwrap().contains("permission"));
     assert!(events.try_recv().is_err(), "nobody was asked");
 }
+
+/// Deletes a branch; only `force: true` (deleting unmerged work) needs approval.
+struct DeleteBranch(Arc<AtomicUsize>);
+
+#[async_trait]
+impl Tool for DeleteBranch {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec::new(
+            "delete_branch",
+            "Deletes a branch.",
+            json!({"type": "object", "properties": {"force": {"type": "boolean"}}}),
+            Permission::WriteRepos,
+        )
+    }
+    fn needs_approval(&self, args: &Value) -> bool {
+        args["force"] == true
+    }
+    async fn call(&self, _args: Value, _ctx: ToolContext) -> Result<Value, ToolError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(json!({"deleted": true}))
+    }
+}
+
+#[tokio::test]
+async fn a_tool_may_decide_per_call_whether_it_needs_approval() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    let registry = ToolRegistry::new().with(Arc::new(DeleteBranch(ran.clone())));
+    assert!(!registry.spec("delete_branch").unwrap().needs_approval);
+    let plain = registry
+        .invoke("delete_branch", "{}", ToolContext::default())
+        .await;
+    assert!(plain.ok, "{plain:?}");
+    let forced = registry
+        .invoke(
+            "delete_branch",
+            r#"{"force": true}"#,
+            ToolContext::default(),
+        )
+        .await;
+    assert_eq!(
+        forced.value["error"],
+        "`delete_branch` was not run: it needs a person's approval and nobody can be asked here"
+    );
+    assert_eq!(ran.load(Ordering::SeqCst), 1, "only the plain call ran");
+    let allowed = registry
+        .with_approver(Arc::new(FixedApprover(ApprovalDecision::Allow)))
+        .invoke(
+            "delete_branch",
+            r#"{"force": true}"#,
+            ToolContext::default(),
+        )
+        .await;
+    assert!(allowed.ok, "{allowed:?}");
+    assert_eq!(ran.load(Ordering::SeqCst), 2);
+}

@@ -53,6 +53,21 @@ impl Client {
         Client { ws }
     }
 
+    /// Connects to `url`, or the refusal: its HTTP status and JSON body (`Null` when not
+    /// JSON). Status 0 is no HTTP answer at all (nobody listens, or the connection was reset),
+    /// with the error as `{"error": ...}`.
+    pub async fn try_connect(url: &str) -> Result<Client, (u16, Value)> {
+        match tokio_tungstenite::connect_async(url).await {
+            Ok((ws, _)) => Ok(Client { ws }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                let body = serde_json::from_slice(response.body().as_deref().unwrap_or_default())
+                    .unwrap_or(Value::Null);
+                Err((response.status().as_u16(), body))
+            }
+            Err(e) => Err((0, serde_json::json!({ "error": e.to_string() }))),
+        }
+    }
+
     /// Connects with `Authorization: Bearer TOKEN` (a server with a team); panics when the
     /// upgrade fails.
     pub async fn connect_with_token(url: &str, token: &str) -> Client {

@@ -40,7 +40,7 @@ pub mod repo;
 
 /// Adds Relay's tool families to a [`ToolRegistry`], builder style.
 pub trait ToolFamilies: Sized {
-    /// Adds the repository tools (status, switch project, impact, sync, branch, commit) over
+    /// Adds the repository tools (status, switch project, impact, sync, branch, commit, push) over
     /// `graph`.
     fn with_repo_tools(self, graph: Arc<dyn RepoGraph>) -> Self;
 

@@ -169,6 +169,7 @@ def tool_decorator(
     permission: str | None,
     long_running: bool,
     timeout_secs: int | None,
+    needs_approval: bool = False,
 ) -> Any:
     """What ``Tools.tool(...)`` returns: registers the decorated function (under its own name
     unless ``name`` is given, described by its docstring unless ``description`` is) and returns
@@ -186,6 +187,7 @@ def tool_decorator(
             permission=permission,
             long_running=long_running,
             timeout_secs=timeout_secs,
+            needs_approval=needs_approval,
         )
         return function
 

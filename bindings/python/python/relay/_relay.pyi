@@ -301,6 +301,7 @@ class ToolSpec(TypedDict):
     permission: Literal["read", "session", "write_repos", "run_agent", "manage_infra"]
     long_running: bool
     timeout: int | None  # milliseconds
+    needs_approval: bool
 
 ToolFunction = Callable[[dict[str, Any]], Any | Awaitable[Any]]
 """A tool written in Python: takes the (schema-validated) arguments dict, returns any
@@ -346,7 +347,8 @@ class Tools:
         """Answers approval questions from now on: ``callback(request)`` (plain or ``async
         def``, run on the loop running now) gets ``{id, question, action, requested_by,
         session, approvers, timeout_ms}`` before a tool that is hard to undo (``env_down``,
-        ``env_rollback``, ``merge_pull_requests``) or the coding agent's permission question,
+        ``env_rollback``, ``merge_pull_requests``, ``push_branches``, ``commit_changes`` with
+        ``push``, a tool registered with ``needs_approval=True``) or the coding agent's permission question,
         and returns ``"allow"``, ``"deny"``, ``"allow_for_session"`` or ``{"decision": ...,
         "reason": ..., "user": ...}``. Raising, anything else or no answer within
         ``timeout_ms`` denies. Without a callback such tools are refused."""
@@ -360,6 +362,7 @@ class Tools:
         permission: ToolPermission | None = None,
         long_running: bool = False,
         timeout_secs: int | None = None,
+        needs_approval: bool = False,
     ) -> None:
         """Adds ``function`` as tool ``name`` (1-64 letters, digits, ``_``, ``-``; not taken),
         next to Relay's tools. ``parameters`` is the JSON Schema of the arguments object (None:
@@ -368,6 +371,9 @@ class Tools:
         from a coroutine; a plain function blocks that loop while it runs (use ``async def`` for
         slow work). Raising gives the model ``ok: False`` with ``"ExceptionType: text"``;
         cancelling the call (or ``timeout_secs`` passing) cancels an ``async def``'s task.
+        With ``needs_approval=True`` (an effect that is hard to undo) every call first asks the
+        :meth:`on_approval` callback and the function runs only after a yes; a no, no answer or
+        no callback gives the model ``ok: False`` and the function never runs.
         Voice sessions started earlier keep the tools they started with. Raises ``UsageError``
         for a bad name, a taken name, a missing description, a schema that is not an object
         schema, an unknown permission, or no running loop; ``TypeError`` if not callable."""
@@ -380,6 +386,7 @@ class Tools:
         permission: ToolPermission | None = None,
         long_running: bool = False,
         timeout_secs: int | None = None,
+        needs_approval: bool = False,
     ) -> Callable[[ToolFunction], ToolFunction]:
         """Decorator form of :meth:`register` (``@tools.tool(parameters=...)`` or
         ``@tools.tool``): the function's own name unless ``name``, its docstring unless

@@ -163,9 +163,12 @@ pub async fn run(g: &Global, args: Args) -> CliResult {
             |job| tracing::info!(job = %job.id, state = job.state.as_str(), "queued job finished"),
         );
     tokio::pin!(worker);
+    let draining = gateway.clone();
     tokio::select! {
         served = server.serve(router, async move {
             shutdown.signalled().await;
+            // Before the listener closes: no turn starts between the signal and the shutdown.
+            draining.drain();
         }) => served.map_err(relay::Error::from)?,
         worked = &mut worker => {
             worked?;

@@ -19,15 +19,16 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 
 
 @asynccontextmanager
-async def connect(cfg, allow=None):
-    """A session with `relay mcp` over the configured transport."""
+async def connect(cfg, allow=None, elicitation=None):
+    """A session with `relay mcp` over the configured transport (stdio: declaring elicitation
+    when `elicitation` is the callback answering it)."""
     if cfg["transport"] == "stdio":
         args = ["mcp", "--workspace", cfg["workspace"]]
         if allow:
             args += ["--allow", allow, "--agent", "shell"]
         params = StdioServerParameters(command=cfg["relay"], args=args, env=dict(os.environ))
         async with stdio_client(params) as streams:
-            async with ClientSession(streams[0], streams[1]) as session:
+            async with ClientSession(streams[0], streams[1], elicitation_callback=elicitation) as session:
                 yield session
     else:
         url = cfg["url_widened"] if allow else cfg["url"]
@@ -207,11 +208,42 @@ async def case_unauthorized(cfg):
     print("PASS unauthorized")
 
 
+async def case_elicit(cfg):
+    """push_branches needs approval: this client declares elicitation; its user declines once,
+    then accepts. Nothing is pushed after the decline (the Rust side checks the origin)."""
+    from mcp import types
+
+    asked = []
+    answers = iter([types.ElicitResult(action="decline"), types.ElicitResult(action="accept", content={"approve": True})])
+
+    async def on_elicit(context, params):
+        asked.append(params)
+        return next(answers)
+
+    async with connect(cfg, allow="write_repos", elicitation=on_elicit) as session:
+        await session.initialize()
+        refused = await session.call_tool("push_branches", {"repos": ["backend"]})
+        assert refused.is_error, refused
+        error = payload(refused)["error"]
+        assert error.startswith("`push_branches` was not run: the user"), error
+        assert len(asked) == 1, asked
+        message = asked[0].message
+        for line in ("Push the checked-out branches of backend to their remotes? Allow it?", "Tool: push_branches", "Target: repositories backend"):
+            assert line in message, message
+        schema = asked[0].requested_schema
+        assert schema["required"] == ["approve"] and schema["properties"]["approve"]["type"] == "boolean", schema
+        pushed = await session.call_tool("push_branches", {"repos": ["backend"]})
+        assert not pushed.is_error, pushed
+        assert [(r["name"], r["action"]) for r in payload(pushed)["repositories"]] == [("backend", "pushed")], payload(pushed)
+        assert len(asked) == 2, asked
+    print("PASS elicit")
+
+
 def main():
     case, config = sys.argv[1], sys.argv[2]
     with open(config) as f:
         cfg = json.load(f)
-    anyio.run({"read": case_read, "long": case_long, "unauthorized": case_unauthorized}[case], cfg)
+    anyio.run({"read": case_read, "long": case_long, "unauthorized": case_unauthorized, "elicit": case_elicit}[case], cfg)
 
 
 if __name__ == "__main__":

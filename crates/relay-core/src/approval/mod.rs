@@ -149,6 +149,8 @@ pub enum AnswerSource {
     Policy,
     /// The embedding application's approval callback.
     Callback,
+    /// The user of an MCP client, asked through MCP elicitation (`elicitation/create`).
+    McpElicitation,
     /// Nobody answered in time: denied.
     Timeout,
     /// Nobody could be asked (no approver, the conversation ended): denied.

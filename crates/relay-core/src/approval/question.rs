@@ -38,7 +38,8 @@ pub fn denial_reason(answer: &ApprovalAnswer) -> String {
             AnswerSource::Button
             | AnswerSource::Voice
             | AnswerSource::Terminal
-            | AnswerSource::Callback,
+            | AnswerSource::Callback
+            | AnswerSource::McpElicitation,
             Some(user),
             _,
         ) => format!("the user ({user}) said no"),
@@ -46,7 +47,8 @@ pub fn denial_reason(answer: &ApprovalAnswer) -> String {
             AnswerSource::Button
             | AnswerSource::Voice
             | AnswerSource::Terminal
-            | AnswerSource::Callback,
+            | AnswerSource::Callback
+            | AnswerSource::McpElicitation,
             None,
             None,
         ) => "the user said no".into(),

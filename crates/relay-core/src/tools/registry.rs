@@ -63,7 +63,8 @@ impl ToolOutput {
 /// caller's role, whichever adapter it comes from (CLI, voice, bindings, server); with an audit
 /// store ([`audited`](Self::audited)) every call, denials included, is appended to the audit
 /// log with its arguments (secrets redacted), outcome and duration. Tools whose effect is hard
-/// to undo ([`ToolSpec::needs_approval`]) run only after a person approved the call through the
+/// to undo ([`ToolSpec::needs_approval`], or [`Tool::needs_approval`] for the call's
+/// arguments) run only after a person approved the call through the
 /// registry's approver ([`with_approver`](Self::with_approver)); without one they are refused.
 #[derive(Clone, Default)]
 pub struct ToolRegistry {
@@ -289,7 +290,7 @@ impl ToolRegistry {
             ctx.approvals = self.approvals();
         }
         let spec = tool.spec();
-        if spec.needs_approval {
+        if tool.needs_approval(&args) {
             self.approve(&*tool, &spec, &args, ctx.approvals.as_ref())
                 .await?;
         }

@@ -94,6 +94,8 @@ pub struct ToolSpec {
     pub timeout: Option<Duration>,
     /// Its effect is hard to undo (destroying an environment, merging): a person must approve
     /// each call first (see [`ToolRegistry::with_approver`](super::ToolRegistry::with_approver)).
+    /// A tool may also decide per call ([`Tool::needs_approval`]): then this flag says whether
+    /// every call asks.
     #[serde(default)]
     pub needs_approval: bool,
 }
@@ -218,6 +220,15 @@ pub trait Tool: Send + Sync {
     /// arguments.
     fn approval_question(&self, args: &Value) -> String {
         default_approval_question(&self.spec().name, args)
+    }
+
+    /// Whether this call, with these already validated `args`, waits for a person's approval.
+    /// The default is the spec's [`needs_approval`](ToolSpec::needs_approval) flag; a tool whose
+    /// risk depends on its arguments (`commit_changes` with `push: true`) decides per call. A
+    /// tool that can ask for some calls should say so in its description.
+    fn needs_approval(&self, args: &Value) -> bool {
+        let _ = args;
+        self.spec().needs_approval
     }
 
     /// Runs the tool with already validated `args`.

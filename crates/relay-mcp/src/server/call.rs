@@ -27,7 +27,10 @@ pub(crate) async fn call(
         .as_ref()
         .and_then(|m| m.get_progress_token())
         .or_else(|| context.meta.get_progress_token());
+    // As the request's caller (their role within the server's grant), asking the client's user
+    // through elicitation when a tool needs approval and the client can be asked.
     let registry = super::caller::registry(&server.registry, &context);
+    let registry = super::approval::registry_for_call(&registry, server.elicit, &context.peer);
     let mut updates =
         registry.invoke_with_updates(&request.name, &arguments, server.session.clone());
     let mut last = 0.0_f64;

@@ -4,6 +4,8 @@ mod approval;
 mod call;
 mod caller;
 mod convert;
+mod elicitation;
+mod elicitation_message;
 mod resources;
 
 use std::sync::Arc;
@@ -44,6 +46,8 @@ pub struct McpServer {
     graph: Option<Arc<dyn RepoGraph>>,
     session: Arc<SessionContext>,
     name: String,
+    // No approver came with the registry: approvals are asked through MCP elicitation.
+    elicit: bool,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -57,9 +61,12 @@ impl std::fmt::Debug for McpServer {
 }
 
 impl McpServer {
-    /// A server for `registry`'s tools, named `relay`. Tools that need approval are denied
-    /// (nobody can be asked over MCP) unless `registry` has an approver of its own.
+    /// A server for `registry`'s tools, named `relay`. Calls of tools that need approval ask
+    /// `registry`'s approver when it has one; otherwise the MCP client's user, through MCP
+    /// elicitation, when the client declared that capability; otherwise they are denied with a
+    /// hint (nobody can be asked).
     pub fn new(registry: Arc<ToolRegistry>) -> Self {
+        let elicit = registry.approver().is_none();
         let registry = match registry.approver() {
             Some(_) => registry,
             None => Arc::new(
@@ -73,6 +80,7 @@ impl McpServer {
             graph: None,
             session: SessionContext::new(),
             name: "relay".into(),
+            elicit,
         }
     }
 

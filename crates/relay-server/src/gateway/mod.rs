@@ -203,6 +203,14 @@ impl Gateway {
         self.inner.counters.conversations.load(Ordering::SeqCst)
     }
 
+    /// Starts a graceful shutdown without waiting for it: new conversations and new turns are
+    /// refused from now on, turns in progress go on. Call it when the stop signal arrives,
+    /// before the HTTP server stops listening, so that no turn starts in between;
+    /// [`shutdown`](Self::shutdown) then waits for the turns in progress.
+    pub fn drain(&self) {
+        self.inner.draining.cancel();
+    }
+
     /// Ends every conversation gracefully. New conversations are refused at once, and so are
     /// new turns (a `text` or `commit` gets `error` `shutting_down`; microphone audio is
     /// dropped); a turn in progress — the reply streaming, tool calls running, the answer after
@@ -213,7 +221,7 @@ impl Gateway {
     /// [`HAND_BACK_WAIT`] to close. Returns how many sockets were still open at the end (0: all
     /// ended).
     pub async fn shutdown(&self, grace: Duration) -> usize {
-        self.inner.draining.cancel();
+        self.drain();
         if tokio::time::timeout(grace, self.idle()).await.is_err() {
             self.inner.shutdown.cancel();
             let _ = tokio::time::timeout(HAND_BACK_WAIT, self.idle()).await;

@@ -243,15 +243,11 @@ impl Rig {
     /// Attempts an upgrade that must be refused: the HTTP status and the JSON body (`Null` when
     /// the body is not JSON).
     pub async fn refused(&self, query: &str) -> (u16, Value) {
-        let err = tokio_tungstenite::connect_async(self.url(query))
-            .await
-            .expect_err("refused");
-        let tokio_tungstenite::tungstenite::Error::Http(response) = err else {
-            panic!("not an HTTP refusal: {err}");
-        };
-        let body = serde_json::from_slice(response.body().as_deref().unwrap_or_default())
-            .unwrap_or(Value::Null);
-        (response.status().as_u16(), body)
+        match Client::try_connect(&self.url(query)).await {
+            Ok(_) => panic!("the upgrade was not refused"),
+            Err((0, error)) => panic!("not an HTTP refusal: {error}"),
+            Err(refusal) => refusal,
+        }
     }
 
     /// Waits (bounded) until no socket is open.

@@ -1,10 +1,13 @@
 //! Tools over a [`RepoGraph`]: the morning briefing, the primary project, the dependency graph,
-//! impact analysis, sync, branches and commits across repositories.
+//! impact analysis, sync, branches, commits and pushes across repositories. Pushing asks a
+//! person first (`push_branches`, `commit_changes` with `push: true`); sync only fast-forwards
+//! and creating a branch keeps local changes, so neither discards work and neither asks.
 
 mod branch;
 mod commit;
 mod graph;
 mod impact;
+mod push;
 mod status;
 mod switch;
 mod sync;
@@ -21,6 +24,7 @@ pub use branch::CreateBranchTool;
 pub use commit::CommitTool;
 pub use graph::{DependencyGraphTool, graph_json};
 pub use impact::ImpactTool;
+pub use push::PushTool;
 pub use status::ProjectStatusTool;
 pub use switch::SwitchProjectTool;
 pub use sync::SyncTool;
@@ -34,7 +38,8 @@ pub fn repo_tools(graph: Arc<dyn RepoGraph>) -> Vec<Arc<dyn Tool>> {
         Arc::new(DependencyGraphTool::new(graph.clone())),
         Arc::new(SyncTool::new(graph.clone())),
         Arc::new(CreateBranchTool::new(graph.clone())),
-        Arc::new(CommitTool::new(graph)),
+        Arc::new(CommitTool::new(graph.clone())),
+        Arc::new(PushTool::new(graph)),
     ]
 }
 
