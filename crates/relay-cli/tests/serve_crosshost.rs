@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use relay_testkit::gateway_client::{Client, Frame};
+use relay_testkit::gateway_client::{Client, Frame, typed_turn_reaches_everyone};
 use relay_testkit::git::write_workspace;
 use relay_testkit::realtime::{FakeRealtime, Scenario};
 use relay_testkit::redis::RedisServer;
@@ -188,23 +188,7 @@ async fn a_shared_session_spans_two_relay_serve_processes_on_one_redis() {
     assert!(String::from_utf8_lossy(&branches.stdout).contains("feature/pair"));
 
     // Both hear the conversation; every utterance is attributed.
-    guest
-        .send(json!({"type": "text", "text": "hello from bob"}))
-        .await;
-    for client in [&mut owner, &mut guest] {
-        let frames = client
-            .until(|f| {
-                f.kind() == "assistant_text" && f.json()["text"] == "You said: hello from bob"
-            })
-            .await;
-        let said = frames
-            .iter()
-            .find(|f| f.kind() == "user_transcript")
-            .unwrap()
-            .json();
-        assert_eq!(said["speaker"], "bob");
-        assert!(frames.iter().any(|f| matches!(f, Frame::Audio(_))));
-    }
+    typed_turn_reaches_everyone(&mut [&mut guest, &mut owner], "bob", "hello from bob").await;
     // Bob's microphone, through B and Redis, reaches A's Realtime peer as bob's.
     let speech = utterance();
     guest.speak(&speech).await;

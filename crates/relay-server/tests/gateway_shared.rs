@@ -35,31 +35,8 @@ async fn pair(rig: &Rig) -> (Client, Client) {
 async fn both_hear_the_conversation_and_each_utterance_is_attributed() {
     let rig = Rig::start(Scenario::new()).await;
     let (mut owner, mut guest) = pair(&rig).await;
-    guest
-        .send(json!({"type": "text", "text": "hello from bob"}))
-        .await;
-    for client in [&mut owner, &mut guest] {
-        let frames = client
-            .until(|f| {
-                f.kind() == "assistant_text" && f.json()["text"] == "You said: hello from bob"
-            })
-            .await;
-        let said = frames
-            .iter()
-            .find(|f| f.kind() == "user_transcript")
-            .unwrap()
-            .json();
-        assert_eq!(said["text"], "hello from bob");
-        assert_eq!(said["speaker"], "bob");
-        assert!(frames.iter().any(|f| matches!(f, Frame::Audio(_))));
-    }
-    owner
-        .send(json!({"type": "text", "text": "and from ana"}))
-        .await;
-    for client in [&mut owner, &mut guest] {
-        let said = client.expect("user_transcript").await;
-        assert_eq!(said["speaker"], "ana");
-    }
+    typed_turn_reaches_everyone(&mut [&mut guest, &mut owner], "bob", "hello from bob").await;
+    typed_turn_reaches_everyone(&mut [&mut owner, &mut guest], "ana", "and from ana").await;
     // Only the owner invites.
     guest.send(json!({"type": "invite"})).await;
     let error = guest.expect("error").await;

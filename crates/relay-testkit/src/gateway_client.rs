@@ -165,6 +165,36 @@ impl Client {
     }
 }
 
+/// In a shared session on the echoing fake model ([`crate::realtime::Scenario::new`]):
+/// `clients[0]` types `text`, and every client — the speaker too — sees it transcribed as
+/// `speaker`'s and hears the model's spoken echo (`You said: TEXT`, with audio).
+///
+/// # Panics
+/// When a client misses any of it (a socket that closes first included).
+pub async fn typed_turn_reaches_everyone(clients: &mut [&mut Client], speaker: &str, text: &str) {
+    clients[0]
+        .send(serde_json::json!({"type": "text", "text": text}))
+        .await;
+    let reply = format!("You said: {text}");
+    for client in clients.iter_mut() {
+        let frames = client
+            .until(|f| f.kind() == "assistant_text" && f.json()["text"] == reply.as_str())
+            .await;
+        let said = frames
+            .iter()
+            .find(|f| f.kind() == "user_transcript")
+            .unwrap_or_else(|| panic!("no transcript of {text:?}: {:#?}", summary(&frames)))
+            .json();
+        assert_eq!(said["text"], text, "{said}");
+        assert_eq!(said["speaker"], speaker, "{said}");
+        assert!(
+            frames.iter().any(|f| matches!(f, Frame::Audio(_))),
+            "no reply audio: {:#?}",
+            summary(&frames)
+        );
+    }
+}
+
 /// Frames without the audio bytes, for failure messages.
 pub fn summary(frames: &[Frame]) -> Vec<String> {
     frames

@@ -26,7 +26,7 @@ use tokio::sync::{Notify, oneshot};
 
 pub use relay_core::tools::test_util::{Lookup, SlowSync};
 #[allow(unused_imports)]
-pub use relay_testkit::gateway_client::{Client, Frame, summary};
+pub use relay_testkit::gateway_client::{Client, Frame, summary, typed_turn_reaches_everyone};
 
 /// Deploys after asking the conversation's approver (an app tool asking like Relay's own
 /// hard-to-undo tools do).
