@@ -6,15 +6,15 @@
 
 mod serve_support;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use relay_testkit::gateway_client::{Client, Frame, typed_turn_reaches_everyone};
 use relay_testkit::git::write_workspace;
 use relay_testkit::realtime::{FakeRealtime, Scenario};
 use relay_testkit::redis::RedisServer;
 use serde_json::{Value, json};
+use serve_support::Serving;
 
 const TEAM: &str = "team:\n  - user: ann\n    role: admin\n  - user: bob\n    role: developer\n";
 
@@ -55,32 +55,15 @@ fn token(dir: &Path, store: &str, user: &str) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
-/// A `relay serve` on the store, in front of `peer`; returns it and where it listens.
-fn serve(dir: &Path, store: &str, peer: &FakeRealtime) -> (Child, String) {
-    let mut child = relay(dir, store)
+/// A `relay serve` on the store, in front of `peer`.
+fn serve(dir: &Path, store: &str, peer: &FakeRealtime) -> Serving {
+    let mut serve = relay(dir, store);
+    serve
         .args(["serve", "--bind", "127.0.0.1:0", "--agent", "shell"])
         .args(["--share-heartbeat-ms", "300"])
         .env("OPENAI_REALTIME_URL", peer.url())
-        .env("OPENAI_API_KEY", "sk-test-key")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("relay runs");
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    let addr = serve_support::listening_addr(&first);
-    std::thread::spawn(move || for _ in stderr.lines().map_while(Result::ok) {});
-    (child, addr)
-}
-
-/// Kills the server the hard way (no goodbye to anyone) and reaps it.
-fn kill_9(mut child: Child) {
-    Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let _ = child.wait();
+        .env("OPENAI_API_KEY", "sk-test-key");
+    Serving::start(serve)
 }
 
 /// The first frame of each of `kinds`, in whatever order they come.
@@ -132,8 +115,9 @@ async fn a_shared_session_spans_two_relay_serve_processes_on_one_redis() {
     scenario.record_audio = true;
     let peer = FakeRealtime::start(scenario).await.unwrap();
     let unused = FakeRealtime::start(Scenario::new()).await.unwrap();
-    let (a, a_addr) = serve(a_dir.path(), &store, &peer);
-    let (b, b_addr) = serve(b_dir.path(), &store, &unused);
+    let a = serve(a_dir.path(), &store, &peer);
+    let b = serve(b_dir.path(), &store, &unused);
+    let (a_addr, b_addr) = (a.addr.clone(), b.addr.clone());
 
     let mut owner = Client::connect_with_token(
         &format!("ws://{a_addr}/v1/conversation?protocol=1&session=pairing"),
@@ -212,7 +196,7 @@ async fn a_shared_session_spans_two_relay_serve_processes_on_one_redis() {
     assert_eq!(unused.connection_count(), 0);
 
     // B dies: ann sees bob leave, and the conversation goes on.
-    kill_9(b);
+    b.kill_9();
     assert_eq!(owner.expect("participant_left").await["user"], "bob");
     // Bob's socket went down with B.
     assert_eq!(guest.until(|_| false).await.last(), Some(&Frame::Closed));
@@ -220,9 +204,10 @@ async fn a_shared_session_spans_two_relay_serve_processes_on_one_redis() {
     assert_eq!(owner.expect("pong").await["id"], 1);
 
     // Bob rejoins through C with the same invite; then A dies: bob is told, and closed.
-    let (c, c_addr) = serve(c_dir.path(), &store, &unused);
+    let c = serve(c_dir.path(), &store, &unused);
+    let c_addr = c.addr.clone();
     let mut guest = join(&c_addr, &code, &bob, &mut owner).await;
-    kill_9(a);
+    a.kill_9();
     let error = guest.expect("error").await;
     assert_eq!(error["code"], "owner_unreachable");
     assert!(
@@ -236,13 +221,8 @@ async fn a_shared_session_spans_two_relay_serve_processes_on_one_redis() {
     assert_eq!(guest.next().await, Frame::Closed);
 
     // C itself is fine and stops cleanly.
-    Command::new("kill")
-        .args(["-TERM", &c.id().to_string()])
-        .status()
-        .unwrap();
-    let mut c = c;
-    let status = c.wait().unwrap();
-    assert!(status.success(), "{status}");
+    let (ok, log) = c.stop();
+    assert!(ok, "{log}");
 }
 
 /// PCM16 24 kHz: `ms` of silence, or of a loud tone (speech to the peer's VAD).

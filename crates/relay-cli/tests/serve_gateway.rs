@@ -3,36 +3,24 @@
 
 mod serve_support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
 use relay_testkit::gateway_client::{Client, Frame};
 use relay_testkit::git::write_workspace;
 use relay_testkit::realtime::{FakeRealtime, Scenario};
 use serde_json::json;
+use serve_support::Serving;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relay_serve_holds_a_conversation_at_v1_conversation_and_closes_it_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     write_workspace(dir.path(), &[("api", &[])]);
     let peer = FakeRealtime::start(Scenario::new()).await.unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--agent", "shell", "-w"])
-        .arg(dir.path())
-        .env("RELAY_WEBHOOK_SECRET", "s")
-        .env("OPENAI_REALTIME_URL", peer.url())
-        .env("OPENAI_API_KEY", "sk-test-key")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("relay runs");
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    assert!(first.contains("GET /v1/conversation"), "{first}");
-    let addr = serve_support::listening_addr(&first);
-    std::thread::spawn(move || for _ in stderr.lines().map_while(Result::ok) {});
+    let server = serve(dir.path(), &peer, &[]);
+    assert!(
+        server.first.contains("GET /v1/conversation"),
+        "{}",
+        server.first
+    );
+    let addr = server.addr.clone();
 
     let mut client = Client::connect(&format!("ws://{addr}/v1/conversation?protocol=1")).await;
     let ready = client.expect("ready").await;
@@ -65,38 +53,23 @@ async fn relay_serve_holds_a_conversation_at_v1_conversation_and_closes_it_on_si
         "{metrics}"
     );
 
-    let pid = child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    server.terminate();
     let closed = client.expect("closed").await;
     assert_eq!(closed["reason"], "the server is shutting down");
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status}");
+    let (ok, log) = server.wait();
+    assert!(ok, "{log}");
 }
 
-/// `relay serve` in `dir` in front of `peer`, with `args`; its address.
-fn serve(
-    dir: &std::path::Path,
-    peer: &FakeRealtime,
-    args: &[&str],
-) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--agent", "shell", "-w"])
-        .arg(dir)
+/// `relay serve` in `dir` in front of `peer`, with `args`.
+fn serve(dir: &std::path::Path, peer: &FakeRealtime, args: &[&str]) -> Serving {
+    let mut serve =
+        serve_support::command(dir, &["serve", "--bind", "127.0.0.1:0", "--agent", "shell"]);
+    serve
         .args(args)
         .env("RELAY_WEBHOOK_SECRET", "s")
         .env("OPENAI_REALTIME_URL", peer.url())
-        .env("OPENAI_API_KEY", "sk-test-key")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("relay runs");
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    let addr = serve_support::listening_addr(&first);
-    std::thread::spawn(move || for _ in stderr.lines().map_while(Result::ok) {});
-    (child, addr)
+        .env("OPENAI_API_KEY", "sk-test-key");
+    Serving::start(serve)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,7 +83,8 @@ async fn sigterm_lets_the_running_tool_finish_then_hands_the_session_back() {
     )
     .await
     .unwrap();
-    let (mut child, addr) = serve(dir.path(), &peer, &[]);
+    let server = serve(dir.path(), &peer, &[]);
+    let addr = server.addr.clone();
     let mut client = Client::connect(&format!(
         "ws://{addr}/v1/conversation?protocol=1&session=morning"
     ))
@@ -120,8 +94,7 @@ async fn sigterm_lets_the_running_tool_finish_then_hands_the_session_back() {
         .send(json!({"type": "text", "text": "wait a bit"}))
         .await;
     client.expect("tool_call_started").await;
-    let pid = child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    server.terminate();
     // Draining once a new conversation is refused: 503, or nobody listens any more (the tool
     // runs 2 s: long enough to see it).
     let url = format!("ws://{addr}/v1/conversation?protocol=1");
@@ -159,8 +132,8 @@ async fn sigterm_lets_the_running_tool_finish_then_hands_the_session_back() {
     // The session is in the workspace's store: another server resumes it.
     assert_eq!(closed["resumable"], true, "{closed}");
     assert_eq!(closed["resume"], "?session=morning");
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status}");
+    let (ok, log) = server.wait();
+    assert!(ok, "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -172,23 +145,23 @@ async fn a_tool_still_running_after_the_grace_is_cancelled_and_reported_as_hande
     )
     .await
     .unwrap();
-    let (mut child, addr) = serve(dir.path(), &peer, &["--grace", "1"]);
+    let server = serve(dir.path(), &peer, &["--grace", "1"]);
+    let addr = server.addr.clone();
     let mut client = Client::connect(&format!("ws://{addr}/v1/conversation?protocol=1")).await;
     client.expect("ready").await;
     client
         .send(json!({"type": "text", "text": "wait long"}))
         .await;
     let started = client.expect("tool_call_started").await;
-    let pid = child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    server.terminate();
     let closed = client.expect("closed").await;
     assert_eq!(
         closed["handed_back"],
         json!([{"kind": "tool_call", "call_id": started["call_id"], "name": "run_agent_task", "outcome": "cancelled"}]),
         "{closed}"
     );
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status}");
+    let (ok, log) = server.wait();
+    assert!(ok, "{log}");
     // The agent's command (running in the workspace's repository) did not outlive the server.
     let left: Vec<String> = std::fs::read_dir("/proc")
         .unwrap()

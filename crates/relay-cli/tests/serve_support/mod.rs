@@ -124,11 +124,15 @@ impl Serving {
         format!("http://{}{path}", self.addr)
     }
 
-    /// Stops it with SIGTERM; returns whether it exited successfully and what it logged
-    /// besides the address line.
-    pub fn stop(mut self) -> (bool, String) {
+    /// Sends it SIGTERM (a graceful shutdown) without waiting for it.
+    pub fn terminate(&self) {
         // SAFETY: signalling our own child.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+    }
+
+    /// Waits for it to exit; returns whether it exited successfully and what it logged
+    /// besides the address line.
+    pub fn wait(mut self) -> (bool, String) {
         let ok = self.child.wait().is_ok_and(|s| s.success());
         let log = self
             .log
@@ -136,6 +140,18 @@ impl Serving {
             .map(|h| h.join().unwrap())
             .unwrap_or_default();
         (ok, log)
+    }
+
+    /// Stops it with SIGTERM and waits; see [`wait`](Self::wait).
+    pub fn stop(self) -> (bool, String) {
+        self.terminate();
+        self.wait()
+    }
+
+    /// Kills it the hard way (SIGKILL: no goodbye to anyone) and reaps it.
+    pub fn kill_9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
