@@ -60,7 +60,7 @@ fn serve(dir: &Path, store: &str, peer: &FakeRealtime) -> Serving {
     let mut serve = relay(dir, store);
     serve
         .args(["serve", "--bind", "127.0.0.1:0", "--agent", "shell"])
-        .args(["--share-heartbeat-ms", "300"])
+        .args(["--share-heartbeat-ms", "1000"])
         .env("OPENAI_REALTIME_URL", peer.url())
         .env("OPENAI_API_KEY", "sk-test-key");
     Serving::start(serve)
