@@ -667,6 +667,12 @@ export interface AgentRunOptions {
    * A throw or rejection denies the tool with its message. Without it such tools are denied.
    */
   permission?: PermissionCallback
+  /**
+   * Asked (like `tools.onApproval`) about the tools `permission` answers `{ decision: 'ask' }`
+   * for, or about every such tool without `permission`: "Claude wants to run `npm publish`
+   * in frontend. Allow it?". For `runAgent` only: the tools' agent asks `tools.onApproval`.
+   */
+  onApproval?: (request: ApprovalRequest) => ApprovalAnswer | Promise<ApprovalAnswer>
 }
 
 /** Options of `audit`; every one optional. */

@@ -140,7 +140,23 @@ impl WorkspaceHandle {
         request: AgentRunRequest,
         policy: Option<Arc<dyn PermissionPolicy>>,
     ) -> Result<JobHandle, BindingError> {
-        let config = request.config(policy)?;
+        self.run_agent_asking(request, policy, None)
+    }
+
+    /// [`run_agent`](Self::run_agent), with Claude Code's permission questions that `policy`
+    /// answers `ask` (or all of them, without a policy) put to the host's approval callback —
+    /// the same callback and answers as the tools' (`"allow"`, `"deny"`,
+    /// `"allow_for_session"`); no answer within 60 s denies.
+    pub fn run_agent_asking(
+        &self,
+        request: AgentRunRequest,
+        policy: Option<Arc<dyn PermissionPolicy>>,
+        approval: Option<Arc<dyn crate::approval::ApprovalCallback>>,
+    ) -> Result<JobHandle, BindingError> {
+        let mut config = request.config(policy)?;
+        if let Some(callback) = approval {
+            config = config.approver(Arc::new(crate::approval::CallbackApprover::new(callback)));
+        }
         let run = AgentRun::new(request.prompt.clone())
             .repos(request.selection.clone().into_core()?)
             .jobs(request.jobs.max(1) as usize)

@@ -95,13 +95,14 @@ function bashThenWrite(repo) {
   ]
 }
 
-/** Runs bashThenWrite in backend with `permission`; returns the repo, the report and the events. */
-async function runWithPermission(permission) {
+/** Runs bashThenWrite in backend with `permission` (and `onApproval`); returns the repo, the
+ * report and the events. */
+async function runWithPermission(permission, onApproval) {
   const root = makeWorkspace()
   const repo = join(root, 'backend')
   const api = await startAnthropic(bashThenWrite(repo))
   peers.push(api)
-  const job = relay.Workspace.open(root).runAgent('make two files', claudeOptions(api.url, { permission }))
+  const job = relay.Workspace.open(root).runAgent('make two files', claudeOptions(api.url, { permission, onApproval }))
   const events = await collect(job)
   const report = await job.wait()
   return { repo, report, events }
@@ -135,6 +136,48 @@ test('claude: a sync permission callback allows Bash and denies Write', async ()
   // The denial message went back to the model as the tool's (error) result.
   const finished = events.filter((e) => e.type === 'agent' && e.event.type === 'tool_finished').map((e) => e.event)
   assert.ok(finished.some((f) => f.is_error && f.output.includes('no file writes today')), JSON.stringify(finished))
+})
+
+test('claude: an ask answer goes to onApproval, whose yes and no decide', async () => {
+  const asked = []
+  const { repo, report, events } = await runWithPermission(
+    (request) => ({ decision: 'ask', question: `May Claude use ${request.tool_name} in ${request.repo}?` }),
+    async (request) => {
+      asked.push(request)
+      return request.action.tool_name === 'Bash' ? { decision: 'allow', user: 'ann' } : { decision: 'deny', user: 'ann' }
+    },
+  )
+  assert.equal(report.repos[0].outcome, 'success', JSON.stringify(report))
+  assert.equal(readFileSync(join(repo, 'bash.txt'), 'utf8'), 'from-bash\n')
+  assert.ok(!existsSync(join(repo, 'denied.txt')), 'the Write the person refused must not run')
+  assert.deepEqual(asked.map((r) => [r.action.kind, r.action.repo, r.action.tool_name, r.question]), [
+    ['agent_tool', 'backend', 'Bash', 'May Claude use Bash in backend?'],
+    ['agent_tool', 'backend', 'Write', 'May Claude use Write in backend?'],
+  ])
+  assert.deepEqual(decisions(events), [
+    ['Bash', true, null],
+    ['Write', false, 'the user (ann) said no'],
+  ])
+})
+
+test('claude: without a permission callback every question goes to onApproval', async () => {
+  const asked = []
+  const { repo, report } = await runWithPermission(undefined, (request) => {
+    asked.push(request.action.tool_name)
+    return request.action.tool_name === 'Bash' ? 'allow' : 'deny'
+  })
+  assert.equal(report.repos[0].outcome, 'success', JSON.stringify(report))
+  assert.ok(existsSync(join(repo, 'bash.txt')))
+  assert.ok(!existsSync(join(repo, 'denied.txt')))
+  assert.deepEqual(asked, ['Bash', 'Write'])
+})
+
+test('the tools agent takes no onApproval of its own', () => {
+  assert.throws(() => new relay.Tools({ workspace: relay.Workspace.open(makeWorkspace()), agent: { agent: 'shell', onApproval: () => 'allow' } }), (err) => {
+    assert.equal(err.code, 'usage')
+    assert.match(err.message, /tools\.onApproval/)
+    return true
+  })
 })
 
 test('claude: an async permission callback is awaited', async () => {

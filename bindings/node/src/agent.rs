@@ -7,9 +7,11 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use relay::core::agent::PermissionPolicy;
-use relay_bindings_common::{AgentRunRequest, CallbackPolicy, Selection};
+use relay_bindings_common::{AgentRunRequest, ApprovalCallback, CallbackPolicy, Selection};
 
+use crate::approval::JsApproval;
 use crate::job::Job;
+use crate::js_function::JsonFn;
 use crate::permission::{JsPermission, PermissionFn};
 use crate::workspace::{Workspace, start};
 
@@ -52,16 +54,29 @@ pub struct AgentRunOptions {
     /// A throw or rejection denies the tool with its message. Without it such tools are denied.
     #[napi(ts_type = "PermissionCallback")]
     pub permission: Option<PermissionFn>,
+    /// Asked (like `tools.onApproval`) about the tools `permission` answers `{ decision: 'ask' }`
+    /// for, or about every such tool without `permission`: "Claude wants to run `npm publish`
+    /// in frontend. Allow it?". For `runAgent` only: the tools' agent asks `tools.onApproval`.
+    #[napi(ts_type = "(request: ApprovalRequest) => ApprovalAnswer | Promise<ApprovalAnswer>")]
+    pub on_approval: Option<JsonFn>,
 }
 
-/// The facade's request and the permission policy of `options`.
-pub(crate) fn agent_request(
-    prompt: String,
-    options: Option<AgentRunOptions>,
-) -> (AgentRunRequest, Option<Arc<dyn PermissionPolicy>>) {
+/// What `agent_request` makes of the options: the facade's request, the permission policy and
+/// the approval callback.
+pub(crate) type AgentParts = (
+    AgentRunRequest,
+    Option<Arc<dyn PermissionPolicy>>,
+    Option<Arc<dyn ApprovalCallback>>,
+);
+
+/// The facade's request, the permission policy and the approval callback of `options`.
+pub(crate) fn agent_request(prompt: String, options: Option<AgentRunOptions>) -> AgentParts {
     let Some(o) = options else {
-        return (AgentRunRequest::new(prompt), None);
+        return (AgentRunRequest::new(prompt), None, None);
     };
+    let approval = o.on_approval.map(|handler| {
+        Arc::new(JsApproval::new(handler, "the approval handler")) as Arc<dyn ApprovalCallback>
+    });
     let policy = o.permission.map(|function| {
         Arc::new(CallbackPolicy::new(Arc::new(JsPermission::new(function))))
             as Arc<dyn PermissionPolicy>
@@ -89,7 +104,7 @@ pub(crate) fn agent_request(
             .map(|env| env.into_iter().collect())
             .unwrap_or_default(),
     };
-    (request, policy)
+    (request, policy, approval)
 }
 
 #[napi]
@@ -106,7 +121,9 @@ impl Workspace {
         prompt: String,
         options: Option<AgentRunOptions>,
     ) -> Result<Job> {
-        let (request, policy) = agent_request(prompt, options);
-        start(env, || self.inner.run_agent(request, policy))
+        let (request, policy, approval) = agent_request(prompt, options);
+        start(env, || {
+            self.inner.run_agent_asking(request, policy, approval)
+        })
     }
 }

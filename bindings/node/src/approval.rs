@@ -13,7 +13,14 @@ use crate::js_function::{JsFunction, JsonFn};
 use crate::tools::Tools;
 
 /// A JavaScript approval callback.
-struct JsApproval(JsFunction);
+pub(crate) struct JsApproval(JsFunction);
+
+impl JsApproval {
+    /// Wraps `handler` (checked to be a function by napi), named `what` in errors.
+    pub(crate) fn new(handler: JsonFn, what: &str) -> Self {
+        JsApproval(JsFunction::new(handler, what.to_string()))
+    }
+}
 
 #[async_trait::async_trait]
 impl ApprovalCallback for JsApproval {

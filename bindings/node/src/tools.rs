@@ -4,7 +4,7 @@
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use relay_bindings_common::{ToolsHandle, ToolsOptions as FacadeOptions, to_json};
+use relay_bindings_common::{BindingError, ToolsHandle, ToolsOptions as FacadeOptions, to_json};
 
 use crate::agent::{AgentRunOptions, agent_request};
 use crate::convert::{ClassArg, JsonText, js_error, parse_json};
@@ -47,7 +47,16 @@ impl Tools {
             Some(o) => {
                 let (agent, policy) = match o.agent {
                     Some(agent) => {
-                        let (request, policy) = agent_request(String::new(), Some(agent));
+                        let (request, policy, approval) = agent_request(String::new(), Some(agent));
+                        if approval.is_some() {
+                            return Err(js_error(
+                                &env,
+                                BindingError::usage(
+                                    "the tools' agent asks the tools' approval handler: call \
+                                     tools.onApproval(handler) instead of agent.onApproval",
+                                ),
+                            ));
+                        }
                         (Some(request), policy)
                     }
                     None => (None, None),

@@ -1,5 +1,7 @@
 //! `relay.Workspace`: an open workspace (relay.yaml) and its repository operations.
 
+use std::sync::Arc;
+
 use pyo3::prelude::*;
 use relay_bindings_common::{AgentRunRequest, Selection, WorkspaceHandle, to_json};
 use serde::Serialize;
@@ -182,13 +184,16 @@ impl PyWorkspace {
     /// Starts a coding agent on `prompt` in each selected repository, in dependency order: a
     /// Job whose events include every agent event (`type: "agent"`) and whose result is
     /// {"repos": [{"name", "outcome", "session_id", "num_turns", "cost_usd", "changed_files",
-    /// "error"}]}. `permission` decides the tools Claude Code asks about (see the stub).
+    /// "error"}]}. `permission` decides the tools Claude Code asks about (see the stub);
+    /// `on_approval` is asked (like `Tools.on_approval`) about those `permission` answers
+    /// "ask" for, or about all of them without `permission`.
     /// Cancelling the job (or the task awaiting it) kills the agents' processes.
     #[pyo3(signature = (
         prompt, *, agent = None, repos = None, affected_by = None, jobs = 0, keep_going = false,
         model = None, max_turns = None, max_budget_usd = None, allowed_tools = None,
         disallowed_tools = None, permission_mode = None, idle_timeout_secs = None,
-        timeout_secs = None, claude_binary = None, env = None, permission = None
+        timeout_secs = None, claude_binary = None, env = None, permission = None,
+        on_approval = None
     ))]
     #[allow(clippy::too_many_arguments)] // Python keyword arguments
     fn run_agent(
@@ -211,6 +216,7 @@ impl PyWorkspace {
         claude_binary: Option<std::path::PathBuf>,
         env: Option<std::collections::BTreeMap<String, String>>,
         permission: Option<Bound<'_, PyAny>>,
+        on_approval: Option<Bound<'_, PyAny>>,
     ) -> PyResult<PyJob> {
         let request = AgentRunRequest {
             prompt,
@@ -230,9 +236,16 @@ impl PyWorkspace {
             env: env.unwrap_or_default().into_iter().collect(),
         };
         let policy = permission::policy(py, permission)?;
-        runtime::enter(|| self.inner.run_agent(request, policy.map(|p| p as _)))
-            .map(PyJob::new)
-            .map_err(to_py_err)
+        let approval = on_approval
+            .map(|callback| crate::approval::PythonApproval::new(py, callback))
+            .transpose()?
+            .map(|a| Arc::new(a) as _);
+        runtime::enter(|| {
+            self.inner
+                .run_agent_asking(request, policy.map(|p| p as _), approval)
+        })
+        .map(PyJob::new)
+        .map_err(to_py_err)
     }
 
     fn __repr__(&self) -> String {

@@ -145,7 +145,7 @@ def write_then_bash(repo: Path) -> list[dict[str, Any]]:
     ]
 
 
-def run_claude(repo: Path, url: str, tmp_path: Path, permission: Any) -> relay.Job:
+def run_claude(repo: Path, url: str, tmp_path: Path, permission: Any, on_approval: Any = None) -> relay.Job:
     ws = relay.Workspace.open(repo.parent)
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
@@ -156,6 +156,7 @@ def run_claude(repo: Path, url: str, tmp_path: Path, permission: Any) -> relay.J
         env=claude_env(url, home),
         idle_timeout_secs=60,
         permission=permission,
+        on_approval=on_approval,
     )
 
 
@@ -203,6 +204,42 @@ async def test_sync_permission_callback_allows_write_and_denies_bash(claude_repo
     assert requests[0]["input"]["file_path"] == str(claude_repo / "hello.txt")
     assert requests[1]["input"]["command"] == "touch should-not-exist"
     assert set(requests[0]) >= {"repo", "tool_name", "input", "tool_use_id", "description"}
+
+
+async def test_an_ask_answer_is_put_to_the_approval_callback(claude_repo: Path, anthropic, tmp_path: Path):
+    """The permission callback answers "ask": the question goes to ``on_approval`` (a person),
+    whose yes lets Write run and whose no keeps Bash from running."""
+    asked: list[dict[str, Any]] = []
+
+    def decide(request: dict[str, Any]) -> Any:
+        return {"decision": "ask", "question": f"May Claude use {request['tool_name']} in {request['repo']}?"}
+
+    async def person(request: dict[str, Any]) -> Any:
+        asked.append(request)
+        if request["action"]["tool_name"] == "Write":
+            return {"decision": "allow", "user": "ann"}
+        return {"decision": "deny", "reason": "no commands today", "user": "ann"}
+
+    url = anthropic(write_then_bash(claude_repo))
+    job = run_claude(claude_repo, url, tmp_path, decide, on_approval=person)
+    await assert_write_allowed_bash_denied(job, claude_repo, "the user (ann) said no")
+    assert [r["action"]["tool_name"] for r in asked] == ["Write", "Bash"]
+    assert "Write" in asked[0]["question"] and "app" in asked[0]["question"], asked[0]
+
+
+async def test_without_a_policy_every_question_goes_to_the_approval_callback(
+    claude_repo: Path, anthropic, tmp_path: Path
+):
+    asked: list[str] = []
+
+    def person(request: dict[str, Any]) -> Any:
+        asked.append(request["action"]["tool_name"])
+        return "allow" if request["action"]["tool_name"] == "Write" else "deny"
+
+    url = anthropic(write_then_bash(claude_repo))
+    job = run_claude(claude_repo, url, tmp_path, None, on_approval=person)
+    await assert_write_allowed_bash_denied(job, claude_repo, "")
+    assert asked == ["Write", "Bash"]
 
 
 async def test_async_permission_callback_runs_on_the_callers_loop(claude_repo: Path, anthropic, tmp_path: Path):

@@ -219,12 +219,16 @@ class Workspace:
         claude_binary: str | PathLike[str] | None = None,
         env: Mapping[str, str] | None = None,
         permission: PermissionCallback | None = None,
+        on_approval: Callable[[dict[str, Any]], Any] | None = None,
     ) -> Job:
         """Runs a coding agent (Claude Code by default; ``"shell"`` runs ``prompt`` as a command
         line) in each selected repository in dependency order. Events include every agent event
         as ``{"type": "agent", "repo", "event": {...}}``; the result is a :class:`RunReport`.
-        ``permission`` decides the tools Claude Code asks about (without it, tools outside
-        ``allowed_tools`` are denied); it needs a running event loop. Cancelling the job kills
+        ``permission`` decides the tools Claude Code asks about (without it and without
+        ``on_approval``, tools outside ``allowed_tools`` are denied); it needs a running event
+        loop. ``on_approval`` (as :meth:`Tools.on_approval`) is asked when ``permission``
+        answers ``{"decision": "ask", ...}``, or about every such tool without ``permission``:
+        "Claude wants to run `npm publish` in frontend. Allow it?". Cancelling the job kills
         the agents' processes. Raises ``RepoError``/``UsageError`` at once for a bad request."""
 
 class Environment(TypedDict):
