@@ -103,17 +103,27 @@ impl Workspace {
     /// agents' processes. `env` is extra environment for the agent processes
     /// (`ANTHROPIC_BASE_URL`, an API key from the app); its values never appear in logs or
     /// errors. Throws `Usage` for an unknown agent or permission mode and `Repo` for an unknown
-    /// repository before anything runs.
-    #[uniffi::method(default(policy = None, env))]
+    /// repository before anything runs. `approval` (like `Tools.onApproval`) is asked about the
+    /// tools `policy` answers `Ask` for, or about every such tool without `policy`: "Claude
+    /// wants to run `npm publish` in frontend. Allow it?".
+    #[uniffi::method(default(policy = None, approval = None, env))]
     pub fn run_agent(
         &self,
         request: AgentRunRequest,
         policy: Option<Arc<dyn PermissionPolicy>>,
         env: HashMap<String, String>,
+        approval: Option<Arc<dyn crate::approval::ApprovalHandler>>,
     ) -> Result<Arc<Job>, RelayError> {
+        let approval = approval.map(|handler| {
+            Arc::new(crate::approval::ForeignApproval(handler))
+                as Arc<dyn relay_bindings_common::ApprovalCallback>
+        });
         let handle = runtime::enter(|| {
-            self.handle()
-                .run_agent(request.into_common(env), ForeignPolicy::wrap(policy))
+            self.handle().run_agent_asking(
+                request.into_common(env),
+                ForeignPolicy::wrap(policy),
+                approval,
+            )
         })?;
         Ok(Job::new(handle))
     }

@@ -21,7 +21,7 @@ pub trait ApprovalHandler: Send + Sync {
     async fn decide(&self, request_json: String) -> Result<String, ToolHandlerError>;
 }
 
-struct ForeignApproval(Arc<dyn ApprovalHandler>);
+pub(crate) struct ForeignApproval(pub(crate) Arc<dyn ApprovalHandler>);
 
 #[async_trait]
 impl ApprovalCallback for ForeignApproval {

@@ -27,6 +27,7 @@ fun runClaude(
     api: FakeAnthropic,
     policy: PermissionPolicy? = null,
     allowedTools: List<String> = emptyList(),
+    approval: ApprovalHandler? = null,
 ): RelayJob = ws.runAgent(
     AgentRunRequest(
         prompt = prompt,
@@ -37,6 +38,7 @@ fun runClaude(
     ),
     policy,
     claudeEnv(api.url, tempDir()).toMap(),
+    approval,
 )
 
 /** The agent events (the inner `event` objects) of a run, in order. */
@@ -216,8 +218,40 @@ val agentTests: List<TestCase> = listOf(
             check(denied.size == 3) { "$denied" }
             check(denied[0].contains("policy store offline") && denied[0].contains("permission policy failed")) { denied[0] }
             check(denied[1].contains("not a JSON object")) { denied[1] }
-            // Bindings have no PermissionAsker: an Ask is a denial that names the question.
+            // No approval handler was given: an Ask is a denial that names the question.
             check(denied[2].contains("May the agent touch asked.txt?")) { denied[2] }
+        }
+    },
+    "an Ask from the policy goes to the approval handler, whose yes and no decide" to {
+        val root = makeSingleRepoWorkspace()
+        val repo = File(root, "app")
+        val script = listOf(
+            toolTurn("Writing.", "Write", """{"file_path": ${jsonString("${repo.path}/approved.txt")}, "content": "yes\n"}"""),
+            toolTurn("Cleaning.", "Bash", """{"command": "touch refused.txt", "description": "touch"}"""),
+            textTurn("All done."),
+        )
+        FakeAnthropic(script.joinToString(",", "[", "]")).use { api ->
+            val policy = object : PermissionPolicy {
+                override suspend fun decide(request: PermissionRequest): PermissionDecision =
+                    PermissionDecision.Ask(question = "May Claude use ${request.toolName} in ${request.repo}?")
+            }
+            val asked = ConcurrentLinkedQueue<String>()
+            val person = object : ApprovalHandler {
+                override suspend fun decide(requestJson: String): String {
+                    val request = Json.parse(requestJson)
+                    asked += request.at("question") as String
+                    return if (request.at("action", "tool_name") == "Write") "\"allow\"" else """{"decision": "deny", "user": "ann"}"""
+                }
+            }
+            val job = runClaude(Workspace.open(root.path), "make files", api, policy, approval = person)
+            val events = drain(job)
+            val report = Json.parse(job.wait())
+            check(report.at("repos", 0, "outcome") == "success") { "$report" }
+            check(File(repo, "approved.txt").readText() == "yes\n") { "approved.txt" }
+            check(!File(repo, "refused.txt").exists()) { "the refused command ran" }
+            check(asked.toList() == listOf("May Claude use Write in app?", "May Claude use Bash in app?")) { "$asked" }
+            val denied = toolResults(events).filter { it.at("is_error") == true }.map { it.at("output") as String }
+            check(denied.size == 1 && denied[0].contains("the user (ann) said no")) { "$denied" }
         }
     },
     "cancelling a run while the Kotlin policy decides cancels the policy's coroutine" to {
