@@ -150,6 +150,27 @@ impl FakeRealtime {
             .collect()
     }
 
+    /// How many bytes of input audio (`input_audio_buffer.append`) the server received, over
+    /// every connection.
+    ///
+    /// # Panics
+    /// Unless the scenario kept the payloads ([`Scenario::record_audio`]).
+    pub fn input_audio_bytes(&self) -> usize {
+        use base64::Engine;
+        self.client_events_of("input_audio_buffer.append")
+            .iter()
+            .map(|e| {
+                let audio = e["audio"].as_str().unwrap_or_default();
+                base64::engine::general_purpose::STANDARD
+                    .decode(audio)
+                    .unwrap_or_else(|_| {
+                        panic!("input audio was not recorded ({audio}): set Scenario::record_audio")
+                    })
+                    .len()
+            })
+            .sum()
+    }
+
     /// Drops every open connection abruptly (no close frame), like a network failure.
     pub fn disconnect_all(&self) {
         let _ = self.shared.kill.send(());
