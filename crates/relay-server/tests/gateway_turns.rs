@@ -11,20 +11,6 @@ use gateway_support::*;
 use relay_testkit::realtime::Scenario;
 use serde_json::{Value, json};
 
-fn appended_bytes(rig: &Rig) -> usize {
-    use base64::Engine;
-    rig.peer
-        .client_events_of("input_audio_buffer.append")
-        .iter()
-        .map(|e| {
-            base64::engine::general_purpose::STANDARD
-                .decode(e["audio"].as_str().unwrap())
-                .unwrap()
-                .len()
-        })
-        .sum()
-}
-
 fn turn_detection_updates(rig: &Rig) -> Vec<Value> {
     rig.peer
         .client_events_of("session.update")
@@ -71,7 +57,7 @@ async fn push_to_talk_turns_detection_off_and_the_release_commits_exactly_one_tu
     assert!(frames.iter().any(|f| f.kind() == "turn_latency"));
     // The peer: detection off before the audio, all of it appended, one commit, one answer.
     assert_eq!(turn_detection_updates(&rig), vec![Value::Null]);
-    assert_eq!(appended_bytes(&rig), speech.len());
+    assert_eq!(rig.peer.input_audio_bytes(), speech.len());
     assert_eq!(
         rig.peer.client_events_of("input_audio_buffer.commit").len(),
         1
