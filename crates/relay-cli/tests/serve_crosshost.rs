@@ -13,7 +13,7 @@ use relay_testkit::gateway_client::{Client, Frame, typed_turn_reaches_everyone};
 use relay_testkit::git::write_workspace;
 use relay_testkit::realtime::{FakeRealtime, Scenario};
 use relay_testkit::redis::RedisServer;
-use serde_json::{Value, json};
+use serde_json::json;
 use serve_support::Serving;
 
 const TEAM: &str = "team:\n  - user: ann\n    role: admin\n  - user: bob\n    role: developer\n";
@@ -64,22 +64,6 @@ fn serve(dir: &Path, store: &str, peer: &FakeRealtime) -> Serving {
         .env("OPENAI_REALTIME_URL", peer.url())
         .env("OPENAI_API_KEY", "sk-test-key");
     Serving::start(serve)
-}
-
-/// The first frame of each of `kinds`, in whatever order they come.
-async fn first_of_each<const N: usize>(client: &mut Client, kinds: [&str; N]) -> [Value; N] {
-    let mut found: [Option<Value>; N] = std::array::from_fn(|_| None);
-    client
-        .until(|f| {
-            if let Some(i) = kinds.iter().position(|k| *k == f.kind())
-                && found[i].is_none()
-            {
-                found[i] = Some(f.json().clone());
-            }
-            found.iter().all(Option::is_some)
-        })
-        .await;
-    found.map(|f| f.expect("the socket closed first"))
 }
 
 /// Bob joins with `code` on the server at `addr`.
@@ -138,8 +122,9 @@ async fn a_shared_session_spans_two_relay_serve_processes_on_one_redis() {
         .await;
     let mut id = String::new();
     for client in [&mut owner, &mut guest] {
-        let [started, requested] =
-            first_of_each(client, ["tool_call_started", "approval_requested"]).await;
+        let [started, requested] = client
+            .first_of_each(["tool_call_started", "approval_requested"])
+            .await;
         assert_eq!(started["name"], "create_branch");
         assert_eq!(started["speaker"], "bob");
         let request = &requested["request"];

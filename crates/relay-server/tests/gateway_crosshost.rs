@@ -38,55 +38,6 @@ async fn host(redis: &RedisServer, scenario: Scenario) -> Rig {
     .await
 }
 
-/// The owner (ana) on `a` invites; bob (a developer) joins on `b`.
-async fn pair(a: &Rig, b: &Rig) -> (Client, Client, String) {
-    let mut owner = a.connect("?session=pairing").await;
-    owner.expect("ready").await;
-    owner.send(json!({"type": "invite"})).await;
-    let invite = owner.expect("invite").await;
-    let code = invite["code"].as_str().unwrap().to_string();
-    assert_eq!(invite["url"], format!("/?join={code}"));
-    let mut guest = b.connect(&format!("?join={code}&as=bob:developer")).await;
-    let ready = guest.expect("ready").await;
-    assert_eq!(ready["session_id"], "pairing");
-    assert_eq!(ready["user"], "bob");
-    assert_eq!(ready["role"], "developer");
-    assert_eq!(ready["owner"], "ana");
-    assert_eq!(
-        ready["participants"],
-        json!([{"user": "ana", "role": "admin"}, {"user": "bob", "role": "developer"}])
-    );
-    assert!(
-        ready["tools"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("slow_sync"))
-    );
-    let joined = owner.expect("participant_joined").await;
-    assert_eq!(joined["user"], "bob");
-    assert_eq!(joined["role"], "developer");
-    (owner, guest, code)
-}
-
-/// The first frame of each of `kinds`, in whatever order they come.
-async fn first_of_each<const N: usize>(
-    client: &mut Client,
-    kinds: [&str; N],
-) -> [serde_json::Value; N] {
-    let mut found: [Option<serde_json::Value>; N] = std::array::from_fn(|_| None);
-    client
-        .until(|f| {
-            if let Some(i) = kinds.iter().position(|k| *k == f.kind())
-                && found[i].is_none()
-            {
-                found[i] = Some(f.json().clone());
-            }
-            found.iter().all(Option::is_some)
-        })
-        .await;
-    found.map(|f| f.expect("the socket closed first"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_hosts_hear_the_conversation_and_each_utterance_is_attributed() {
     let redis = RedisServer::start();
@@ -94,7 +45,7 @@ async fn both_hosts_hear_the_conversation_and_each_utterance_is_attributed() {
     scenario.record_audio = true;
     let a = host(&redis, scenario).await;
     let b = host(&redis, Scenario::new()).await;
-    let (mut owner, mut guest, _) = pair(&a, &b).await;
+    let (mut owner, mut guest, _) = pair_on(&a, &b).await;
 
     typed_turn_reaches_everyone(&mut [&mut guest, &mut owner], "bob", "hello from bob").await;
     typed_turn_reaches_everyone(&mut [&mut owner, &mut guest], "ana", "and from ana").await;
@@ -150,15 +101,16 @@ async fn a_remote_guests_write_is_an_approval_for_the_owner_and_a_late_joiner_se
     )
     .await;
     let b = host(&redis, Scenario::new()).await;
-    let (mut owner, mut guest, code) = pair(&a, &b).await;
+    let (mut owner, mut guest, code) = pair_on(&a, &b).await;
     guest
         .send(json!({"type": "text", "text": "sync everything"}))
         .await;
     let mut id = String::new();
     for client in [&mut owner, &mut guest] {
         // The call's start and its approval request come from two sources: either may be first.
-        let [started, requested] =
-            first_of_each(client, ["tool_call_started", "approval_requested"]).await;
+        let [started, requested] = client
+            .first_of_each(["tool_call_started", "approval_requested"])
+            .await;
         assert_eq!(started["speaker"], "bob");
         let request = &requested["request"];
         assert_eq!(request["question"], "bob asks to run slow sync. Allow it?");
@@ -210,7 +162,7 @@ async fn a_remote_guests_reads_need_no_approval() {
     )
     .await;
     let b = host(&redis, Scenario::new()).await;
-    let (mut owner, mut guest, _) = pair(&a, &b).await;
+    let (mut owner, mut guest, _) = pair_on(&a, &b).await;
     guest
         .send(json!({"type": "text", "text": "how is api"}))
         .await;
@@ -238,7 +190,7 @@ async fn a_remote_guests_own_role_applies_on_the_owners_server() {
     )
     .await;
     let b = host(&redis, Scenario::new()).await;
-    let (mut owner, mut guest, code) = pair(&a, &b).await;
+    let (mut owner, mut guest, code) = pair_on(&a, &b).await;
     // Bob is a developer (his server said so): the team's report is refused, nobody is asked.
     guest
         .send(json!({"type": "text", "text": "show me the team report"}))
@@ -277,7 +229,7 @@ async fn the_owner_leaving_closes_the_remote_guest_and_forgets_the_invite() {
     let redis = RedisServer::start();
     let a = host(&redis, Scenario::new()).await;
     let b = host(&redis, Scenario::new()).await;
-    let (owner, mut guest, code) = pair(&a, &b).await;
+    let (owner, mut guest, code) = pair_on(&a, &b).await;
     drop(owner);
     let closed = guest.expect("closed").await;
     assert_eq!(closed["reason"], "the owner left");
@@ -309,7 +261,7 @@ async fn the_owners_server_shutting_down_closes_the_remote_guest() {
     let redis = RedisServer::start();
     let a = host(&redis, Scenario::new()).await;
     let b = host(&redis, Scenario::new()).await;
-    let (_owner, mut guest, _) = pair(&a, &b).await;
+    let (_owner, mut guest, _) = pair_on(&a, &b).await;
     a.gateway.shutdown(Duration::from_secs(5)).await;
     let closed = guest.expect("closed").await;
     assert_eq!(closed["reason"], "the server is shutting down");
@@ -322,7 +274,7 @@ async fn the_guests_server_shutting_down_is_seen_as_the_guest_leaving() {
     let redis = RedisServer::start();
     let a = host(&redis, Scenario::new()).await;
     let b = host(&redis, Scenario::new()).await;
-    let (mut owner, mut guest, _) = pair(&a, &b).await;
+    let (mut owner, mut guest, _) = pair_on(&a, &b).await;
     b.gateway.shutdown(Duration::from_secs(5)).await;
     assert_eq!(
         guest.expect("closed").await["reason"],
@@ -433,7 +385,7 @@ async fn the_store_going_away_mid_session_ends_it_for_the_remote_guest_only() {
     let redis = RedisServer::start();
     let a = host(&redis, Scenario::new()).await;
     let b = host(&redis, Scenario::new()).await;
-    let (mut owner, mut guest, _) = pair(&a, &b).await;
+    let (mut owner, mut guest, _) = pair_on(&a, &b).await;
     drop(redis);
     let error = guest.expect("error").await;
     assert_eq!(error["code"], "store_unavailable", "{error}");
@@ -467,7 +419,7 @@ async fn a_remote_guest_that_stops_reading_is_dropped_and_the_owner_sees_them_le
         move |b| b.bus(bus_b).send_queue_bytes(64 * 1024),
     )
     .await;
-    let (mut owner, mut guest, _) = pair(&a, &b).await;
+    let (mut owner, mut guest, _) = pair_on(&a, &b).await;
     owner
         .send(json!({"type": "text", "text": "tell me a story"}))
         .await;

@@ -9,25 +9,7 @@ use serde_json::json;
 
 /// The owner (ana) and a guest (bob, a developer) in one conversation.
 async fn pair(rig: &Rig) -> (Client, Client) {
-    let mut owner = rig.connect("?session=pairing").await;
-    owner.expect("ready").await;
-    owner.send(json!({"type": "invite"})).await;
-    let invite = owner.expect("invite").await;
-    let code = invite["code"].as_str().unwrap().to_string();
-    assert_eq!(invite["url"], format!("/?join={code}"));
-    let mut guest = rig.connect(&format!("?join={code}&as=bob:developer")).await;
-    let ready = guest.expect("ready").await;
-    assert_eq!(ready["session_id"], "pairing");
-    assert_eq!(ready["user"], "bob");
-    assert_eq!(ready["role"], "developer");
-    assert_eq!(ready["owner"], "ana");
-    assert_eq!(
-        ready["participants"],
-        json!([{"user": "ana", "role": "admin"}, {"user": "bob", "role": "developer"}])
-    );
-    let joined = owner.expect("participant_joined").await;
-    assert_eq!(joined["user"], "bob");
-    assert_eq!(joined["role"], "developer");
+    let (owner, guest, _) = pair_on(rig, rig).await;
     (owner, guest)
 }
 

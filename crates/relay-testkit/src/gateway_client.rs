@@ -163,6 +163,24 @@ impl Client {
     pub async fn expect(&mut self, kind: &str) -> Value {
         self.until_type(kind).await.last().unwrap().json().clone()
     }
+
+    /// The first frame of each of `kinds`, in whatever order they come.
+    ///
+    /// # Panics
+    /// When the socket closes before all of them came.
+    pub async fn first_of_each<const N: usize>(&mut self, kinds: [&str; N]) -> [Value; N] {
+        let mut found: [Option<Value>; N] = std::array::from_fn(|_| None);
+        self.until(|f| {
+            if let Some(i) = kinds.iter().position(|k| *k == f.kind())
+                && found[i].is_none()
+            {
+                found[i] = Some(f.json().clone());
+            }
+            found.iter().all(Option::is_some)
+        })
+        .await;
+        found.map(|f| f.expect("the socket closed first"))
+    }
 }
 
 /// In a shared session on the echoing fake model ([`crate::realtime::Scenario::new`]):

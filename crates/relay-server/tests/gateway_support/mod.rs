@@ -182,6 +182,40 @@ pub struct Rig {
     stop: Option<oneshot::Sender<()>>,
 }
 
+/// The owner (ana) starts session `pairing` on `owners` and invites; bob (a developer) joins
+/// with the code on `guests` (the same rig, or another server on one store). Checks what each
+/// is told on the way; returns the owner's client, the guest's and the invite code.
+pub async fn pair_on(owners: &Rig, guests: &Rig) -> (Client, Client, String) {
+    let mut owner = owners.connect("?session=pairing").await;
+    owner.expect("ready").await;
+    owner.send(json!({"type": "invite"})).await;
+    let invite = owner.expect("invite").await;
+    let code = invite["code"].as_str().unwrap().to_string();
+    assert_eq!(invite["url"], format!("/?join={code}"));
+    let mut guest = guests
+        .connect(&format!("?join={code}&as=bob:developer"))
+        .await;
+    let ready = guest.expect("ready").await;
+    assert_eq!(ready["session_id"], "pairing");
+    assert_eq!(ready["user"], "bob");
+    assert_eq!(ready["role"], "developer");
+    assert_eq!(ready["owner"], "ana");
+    assert_eq!(
+        ready["participants"],
+        json!([{"user": "ana", "role": "admin"}, {"user": "bob", "role": "developer"}])
+    );
+    assert!(
+        ready["tools"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("slow_sync"))
+    );
+    let joined = owner.expect("participant_joined").await;
+    assert_eq!(joined["user"], "bob");
+    assert_eq!(joined["role"], "developer");
+    (owner, guest, code)
+}
+
 pub fn ana() -> Caller {
     Caller::new("ana", Role::Admin)
 }
