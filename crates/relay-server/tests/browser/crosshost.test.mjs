@@ -4,14 +4,15 @@
 // (the conversation runs on A, relayed to B through Redis pub/sub).
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { appendFileSync, mkdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 
 import { waitReady } from './conversation.mjs'
-import { Stack, relayBin, waitFor } from './harness.mjs'
+import { Stack, waitFor } from './harness.mjs'
+import { bothTypeAndBothSee, signIn, tokenFor } from './team.mjs'
 
 const stack = new Stack()
 let store
@@ -58,29 +59,12 @@ async function redis() {
   return `redis://127.0.0.1:${port}/0`
 }
 
-function tokenFor(user) {
-  const out = execFileSync(relayBin(), ['team', 'token', 'create', user], { env: { ...process.env, RELAY_WORKSPACE: workspace, RELAY_USER: 'root', RELAY_STORE_URL: store, HOME: stack.dir }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-  return /relay_[0-9a-f]{64}/.exec(out)[0]
-}
-
-async function signIn(page, token) {
-  await page.getByTestId('signin').waitFor({ state: 'visible' })
-  await page.getByTestId('signin-token').fill(token)
-  await page.getByTestId('signin-submit').click()
-  await page.getByTestId('signin').waitFor({ state: 'hidden' })
-}
-
-/** The transcript lines of `page`: [role, speaker, text]. */
-function lines(page) {
-  return page.getByTestId('utterance').evaluateAll((ls) => ls.map((l) => [l.dataset.role, l.dataset.speaker, l.querySelector('[data-testid="utterance-text"]').textContent]))
-}
-
 before(async () => {
   store = await redis()
   const peer = await stack.realtime({})
   workspace = stack.workspace()
   appendFileSync(join(workspace, 'relay.yaml'), 'team:\n  - user: ann\n    role: developer\n  - user: root\n    role: admin\n')
-  tokens = { root: tokenFor('root'), ann: tokenFor('ann') }
+  tokens = { root: tokenFor(stack, workspace, 'root', { RELAY_STORE_URL: store }), ann: tokenFor(stack, workspace, 'ann', { RELAY_STORE_URL: store }) }
   const env = { RELAY_STORE_URL: store }
   baseA = await stack.relay({ workspace, realtimeUrl: peer.url, env })
   baseB = await stack.relay({ workspace, realtimeUrl: peer.url, env })
@@ -108,19 +92,7 @@ test('a shared session spans two servers on one Redis: the guest on B sees and s
   assert.match(await guest.getByTestId('owner').textContent(), /root/)
   await waitFor('the owner to see ann join', async () => (await owner.locator('[data-testid="participants"] li[data-user="ann"]').count()) === 1)
 
-  await guest.getByTestId('text-input').fill('hello from ann on B')
-  await guest.getByTestId('send').click()
-  await waitFor('the reply to ann', async () => (await lines(owner)).some(([role, , text]) => role === 'assistant' && text.includes('hello from ann on B')))
-  await owner.getByTestId('text-input').fill('hello from root on A')
-  await owner.getByTestId('send').click()
-  for (const page of [owner, guest]) {
-    await waitFor('both replies on both pages', async () => (await lines(page)).filter(([role]) => role === 'assistant').length >= 2, { detail: async () => JSON.stringify(await lines(page)) })
-    const said = (await lines(page)).filter(([role]) => role === 'user').map(([, speaker, text]) => [speaker, text])
-    assert.deepEqual(said, [
-      ['ann', 'hello from ann on B'],
-      ['root', 'hello from root on A'],
-    ])
-  }
+  await bothTypeAndBothSee(owner, guest, 'hello from ann on B', 'hello from root on A')
 
   // The guest leaves: the owner's page shows it.
   await guest.close()
