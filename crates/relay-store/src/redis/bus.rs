@@ -86,12 +86,7 @@ impl RoomBus for RedisStore {
     }
 
     async fn invite(&self, code: &str) -> Result<Option<InviteRecord>, StoreError> {
-        let raw: Option<String> = self
-            .conn()
-            .get(invite_key(code))
-            .await
-            .map_err(|e| self.err(e))?;
-        raw.map(|r| self.decode(&r)).transpose()
+        self.get_json(&invite_key(code)).await
     }
 
     async fn delete_invite(&self, code: &str) -> Result<(), StoreError> {

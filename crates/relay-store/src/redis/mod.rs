@@ -146,6 +146,12 @@ impl RedisStore {
     fn conn(&self) -> MultiplexedConnection {
         self.conn.clone()
     }
+
+    /// The JSON record at `key`, decoded; `None` when the key does not exist.
+    async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        let text: Option<String> = self.conn().get(key).await.map_err(|e| self.err(e))?;
+        text.map(|t| self.decode(&t)).transpose()
+    }
 }
 
 fn encode<T: Serialize>(value: &T) -> String {
@@ -325,12 +331,7 @@ impl Store for RedisStore {
     }
 
     async fn load_session(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
-        let text: Option<String> = self
-            .conn()
-            .get(session_key(id))
-            .await
-            .map_err(|e| self.err(e))?;
-        text.map(|t| self.decode(&t)).transpose()
+        self.get_json(&session_key(id)).await
     }
 
     async fn sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
@@ -379,12 +380,7 @@ impl Store for RedisStore {
     }
 
     async fn job(&self, id: &str) -> Result<Option<JobRecord>, StoreError> {
-        let text: Option<String> = self
-            .conn()
-            .get(job_key(id))
-            .await
-            .map_err(|e| self.err(e))?;
-        text.map(|t| self.decode(&t)).transpose()
+        self.get_json(&job_key(id)).await
     }
 
     async fn jobs(&self, filter: JobFilter) -> Result<Vec<JobRecord>, StoreError> {

@@ -38,12 +38,7 @@ impl RedisStore {
         &self,
         id_hash: &str,
     ) -> Result<Option<SignInRecord>, StoreError> {
-        let text: Option<String> = self
-            .conn()
-            .get(key(id_hash))
-            .await
-            .map_err(|e| self.err(e))?;
-        let record: Option<SignInRecord> = text.map(|t| self.decode(&t)).transpose()?;
+        let record: Option<SignInRecord> = self.get_json(&key(id_hash)).await?;
         Ok(record.filter(|s| s.expires_ms > now_ms()))
     }
 
